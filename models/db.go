@@ -1,0 +1,142 @@
+package models
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the two databases the registry runs on.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DialectOf tells which database a DSN names: postgres:// and
+// postgresql:// URLs (or key=value strings with host=) are PostgreSQL,
+// anything else is an SQLite file path.
+func DialectOf(dsn string) Dialect {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
+		strings.Contains(dsn, "host=") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Open connects to the database named by dsn. It does not migrate.
+func Open(dsn string) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		SkipDefaultTransaction: true,
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	switch DialectOf(dsn) {
+	case Postgres:
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		q := url.Values{}
+		// WAL lets readers run beside the writer; IMMEDIATE transactions take
+		// the write lock up front so two writers queue on busy_timeout
+		// instead of failing on a lock upgrade.
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+		// Leave _time_format unset: the driver's default is the same
+		// format, and setting it makes the driver skip _txlock.
+		db, err = gorm.Open(sqlite.Open("file:"+filepath.ToSlash(path)+"?"+q.Encode()), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(4)
+	}
+	return db, nil
+}
+
+// DialectOfDB tells which database an open handle talks to.
+func DialectOfDB(db *gorm.DB) Dialect {
+	if db.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+func provider(db *gorm.DB) (*goose.Provider, error) {
+	d := DialectOfDB(db)
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	if d == Postgres {
+		gd = goose.DialectPostgres
+	}
+	return goose.NewProvider(gd, sqlDB, sub)
+}
+
+// Migrate applies every pending migration and returns the schema version.
+func Migrate(ctx context.Context, db *gorm.DB) (int64, error) {
+	p, err := provider(db)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// ErrSchemaOutOfDate is returned by CheckSchema when migrations are pending.
+var ErrSchemaOutOfDate = errors.New("database schema is out of date: run `citesd migrate`")
+
+// CheckSchema refuses a database whose schema lags behind this binary.
+func CheckSchema(ctx context.Context, db *gorm.DB) error {
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if pending {
+		return ErrSchemaOutOfDate
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package models
+
+import "time"
+
+// User is a person who signs in: an admin, a Management Authority issuer,
+// a customs or border officer, or an exporter's account.
+type User struct {
+	ID           int64 `gorm:"primaryKey"`
+	Username     string
+	PasswordHash string
+	Role         string
+	Authority    string // ISO 3166 alpha-2 of the Management Authority, for issuers
+	CreatedAt    time.Time
+	Disabled     bool
+}
+
+// Permit is one CITES permit or certificate: the header of the standard
+// form (boxes 1-6, 12-13) and its registry state.
+type Permit struct {
+	ID               int64 `gorm:"primaryKey"`
+	Authority        string
+	Number           string
+	Type             string
+	Purpose          string
+	Status           string
+	ExporterName     string
+	ExporterAddress  string
+	ExporterCountry  string
+	ImporterName     string
+	ImporterAddress  string
+	ImporterCountry  string
+	ExporterAccount  string
+	Conditions       string
+	SecurityStamp    string
+	ValidFrom        time.Time
+	ValidUntil       time.Time // the last instant the permit is valid (exclusive)
+	IssuedAt         time.Time
+	IssuedBy         int64
+	IssuedPlace      string
+	KeyID            string
+	Code             string // the exact text of the QR code
+	RevokedAt        *time.Time
+	RevokedBy        *int64
+	RevocationReason string
+	Lines            []PermitLine  `gorm:"foreignKey:PermitID"`
+	Endorsements     []Endorsement `gorm:"foreignKey:PermitID"`
+}
+
+// PermitLine is one specimen block (A, B, C...) of a permit: boxes 7-12b.
+type PermitLine struct {
+	ID            int64 `gorm:"primaryKey"`
+	PermitID      int64
+	Line          string
+	Taxon         string
+	ListedAs      string
+	Appendix      string
+	Description   string
+	Term          string
+	Source        string
+	Quantity      float64
+	Unit          string
+	Marks         string
+	OriginCountry string
+	// Box 11a: the quota this line counts against, and its use and total
+	// right after this permit was issued.
+	QuotaID    *int64
+	QuotaUsed  *float64
+	QuotaTotal *float64
+	QuotaYear  *int
+}
+
+// Quota is an annual export quota of one authority for a taxon, source and
+// term. Used is the running total: quantities authorised on permits not yet
+// shipped, and quantities actually shipped (box 14) once endorsed.
+type Quota struct {
+	ID        int64 `gorm:"primaryKey"`
+	Authority string
+	Taxon     string
+	Source    string
+	Term      string
+	Year      int // the year the quota year starts in
+	Quantity  float64
+	Unit      string
+	Used      float64
+	Notes     string
+	CreatedAt time.Time
+	CreatedBy int64
+}
+
+// Endorsement is box 14: a border officer's record of what actually crossed,
+// on export, or the importing side's acceptance that cancels the document.
+type Endorsement struct {
+	ID         int64 `gorm:"primaryKey"`
+	PermitID   int64
+	Direction  string
+	Port       string
+	EndorsedAt time.Time
+	OfficerID  int64
+	Officer    string
+	Lines      []EndorsementLine `gorm:"foreignKey:EndorsementID"`
+}
+
+// EndorsementLine is the quantity actually shipped for one permit line.
+type EndorsementLine struct {
+	ID            int64 `gorm:"primaryKey"`
+	EndorsementID int64
+	Line          string
+	Quantity      float64
+}
+
+// PermitSerial hands out permit numbers, one counter per authority and year.
+type PermitSerial struct {
+	Authority string `gorm:"primaryKey"`
+	Year      int    `gorm:"primaryKey"`
+	Last      int64
+}
+
+// SigningKey is the public half and status of a permit-signing key. The
+// private half lives in the data directory, never in the database.
+type SigningKey struct {
+	Kid       string `gorm:"primaryKey"`
+	Alg       string
+	PublicKey string // PEM, PKIX
+	Status    string
+	CreatedAt time.Time
+	RetiredAt *time.Time
+}
+
+// Verification is the record of one check of a code, whatever its verdict:
+// the raw material for seizure cases and risk analysis.
+type Verification struct {
+	ID         string `gorm:"primaryKey"`
+	CheckedAt  time.Time
+	UserID     int64
+	Username   string
+	Verdict    string
+	Reason     string
+	Authority  string
+	Number     string
+	KeyID      string
+	CodeSHA256 string
+	Port       string
+	Direction  string
+	Mode       string
+	Source     string // "code" or "photo"
+}
+
+// AuditEntry records one state change: who did what to which record, when,
+// and the record before and after (JSON).
+type AuditEntry struct {
+	ID         int64 `gorm:"primaryKey"`
+	At         time.Time
+	ActorID    int64
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	Before     string
+	After      string
+}
+
+// All lists every row type, for the schema check.
+func All() []any {
+	return []any{&User{}, &Permit{}, &PermitLine{}, &Endorsement{}, &EndorsementLine{},
+		&PermitSerial{}, &SigningKey{}, &Quota{}, &Verification{}, &AuditEntry{}}
+}
+
+// TableName overrides GORM's inflection, which takes "quota" for a plural.
+func (Quota) TableName() string { return "quotas" }
