@@ -1,0 +1,382 @@
+package species
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefault(t *testing.T) {
+	// Load the embedded file directly too, so a broken file fails here with its error
+	// rather than as a panic in Default.
+	if _, err := Load(bytes.NewReader(listingJSON)); err != nil {
+		t.Fatalf("embedded listing: %v", err)
+	}
+	r := Default()
+	if r != Default() {
+		t.Error("Default() returned two different references")
+	}
+	if got, want := r.Version(), "2025-CoP20-starter"; got != want {
+		t.Errorf("Version() = %q, want %q", got, want)
+	}
+	if got, want := r.Effective(), time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Effective() = %v, want %v", got, want)
+	}
+	if r.Source() == "" {
+		t.Error("Source() is empty")
+	}
+}
+
+// listingResult is the part of a Listing the table tests compare.
+type listingResult struct {
+	TaxonID    string
+	Rank       string
+	Appendix   string
+	ListedAs   string
+	NotListed  bool
+	Annotation string // prefix, e.g. "#4"
+	ZeroQuotas int
+}
+
+func TestListingFor(t *testing.T) {
+	tests := []struct {
+		name, country string
+		want          listingResult
+	}{
+		{"Falco cherrug", "KG", listingResult{TaxonID: "falco-cherrug", Rank: "species", Appendix: "II", ListedAs: "Falconiformes"}},
+		{"Falco peregrinus", "KG", listingResult{TaxonID: "falco-peregrinus", Rank: "species", Appendix: "I", ListedAs: "Falco peregrinus"}},
+		{"Falco rusticolus", "", listingResult{TaxonID: "falco-rusticolus", Rank: "species", Appendix: "I", ListedAs: "Falco rusticolus"}},
+		{"Falco tinnunculus", "KG", listingResult{TaxonID: "falco-tinnunculus", Rank: "species", Appendix: "II", ListedAs: "Falconiformes"}},
+		{"Falco tinnunculus tinnunculus", "KG", listingResult{TaxonID: "falco-tinnunculus-tinnunculus", Rank: "subspecies", Appendix: "II", ListedAs: "Falconiformes"}},
+		{"Aquila heliaca", "KZ", listingResult{TaxonID: "aquila-heliaca", Rank: "species", Appendix: "I", ListedAs: "Aquila heliaca"}},
+		{"Aquila chrysaetos", "KG", listingResult{TaxonID: "aquila-chrysaetos", Rank: "species", Appendix: "II", ListedAs: "Falconiformes"}},
+		{"Ovis ammon", "KG", listingResult{TaxonID: "ovis-ammon", Rank: "species", Appendix: "II", ListedAs: "Ovis ammon"}},
+		{"Ovis ammon nigrimontana", "KZ", listingResult{TaxonID: "ovis-ammon-nigrimontana", Rank: "subspecies", Appendix: "I", ListedAs: "Ovis ammon nigrimontana"}},
+		{"Ovis ammon hodgsonii", "CN", listingResult{TaxonID: "ovis-ammon-hodgsonii", Rank: "subspecies", Appendix: "I", ListedAs: "Ovis ammon hodgsonii"}},
+		{"Ovis ammon polii", "KG", listingResult{TaxonID: "ovis-ammon-polii", Rank: "subspecies", Appendix: "II", ListedAs: "Ovis ammon"}},
+		{"Ovis ammon karelini", "KG", listingResult{TaxonID: "ovis-ammon-karelini", Rank: "subspecies", Appendix: "II", ListedAs: "Ovis ammon"}},
+		{"Ovis ammon ssp. darwini", "MN", listingResult{TaxonID: "ovis-ammon-darwini", Rank: "subspecies", Appendix: "II", ListedAs: "Ovis ammon"}},
+		{"Ovis", "KG", listingResult{TaxonID: "ovis", Rank: "genus"}},
+		{"Ursus arctos", "KG", listingResult{TaxonID: "ursus-arctos", Rank: "species", Appendix: "II", ListedAs: "Ursus arctos"}},
+		{"Ursus arctos", "MN", listingResult{TaxonID: "ursus-arctos", Rank: "species", Appendix: "I", ListedAs: "Ursus arctos (population of MN)"}},
+		{"Ursus arctos", " cn ", listingResult{TaxonID: "ursus-arctos", Rank: "species", Appendix: "I", ListedAs: "Ursus arctos (population of CN)"}},
+		{"Ursus arctos", "", listingResult{TaxonID: "ursus-arctos", Rank: "species", Appendix: "II", ListedAs: "Ursus arctos"}},
+		{"Ursus arctos isabellinus", "KG", listingResult{TaxonID: "ursus-arctos-isabellinus", Rank: "subspecies", Appendix: "I", ListedAs: "Ursus arctos isabellinus"}},
+		{"Ursus arctos isabellinus", "PK", listingResult{TaxonID: "ursus-arctos-isabellinus", Rank: "subspecies", Appendix: "I", ListedAs: "Ursus arctos isabellinus"}},
+		{"Ursus arctos arctos", "MN", listingResult{TaxonID: "ursus-arctos-arctos", Rank: "subspecies", Appendix: "I", ListedAs: "Ursus arctos (population of MN)"}},
+		{"Canis lupus", "IN", listingResult{TaxonID: "canis-lupus", Rank: "species", Appendix: "I", ListedAs: "Canis lupus (population of IN)"}},
+		{"Canis lupus", "KG", listingResult{TaxonID: "canis-lupus", Rank: "species", Appendix: "II", ListedAs: "Canis lupus"}},
+		{"Canis lupus familiaris", "KG", listingResult{TaxonID: "canis-lupus-familiaris", Rank: "subspecies", ListedAs: "Canis lupus familiaris", NotListed: true}},
+		{"Moschus moschiferus", "NP", listingResult{TaxonID: "moschus-moschiferus", Rank: "species", Appendix: "I", ListedAs: "Moschus (population of NP)"}},
+		{"Moschus moschiferus", "RU", listingResult{TaxonID: "moschus-moschiferus", Rank: "species", Appendix: "II", ListedAs: "Moschus"}},
+		{"Moschus spp.", "AF", listingResult{TaxonID: "moschus", Rank: "genus", Appendix: "I", ListedAs: "Moschus (population of AF)"}},
+		{"Panthera uncia", "KG", listingResult{TaxonID: "panthera-uncia", Rank: "species", Appendix: "I", ListedAs: "Panthera uncia"}},
+		{"Uncia uncia", "KG", listingResult{TaxonID: "panthera-uncia", Rank: "species", Appendix: "I", ListedAs: "Panthera uncia"}},
+		{"Panthera pardus", "TM", listingResult{TaxonID: "panthera-pardus", Rank: "species", Appendix: "I", ListedAs: "Panthera pardus"}},
+		{"Lynx lynx", "KG", listingResult{TaxonID: "lynx-lynx", Rank: "species", Appendix: "II", ListedAs: "Felidae"}},
+		{"Lynx canadensis", "CA", listingResult{TaxonID: "lynx-canadensis", Rank: "species", Appendix: "II", ListedAs: "Felidae"}},
+		{"Otocolobus manul", "MN", listingResult{TaxonID: "otocolobus-manul", Rank: "species", Appendix: "II", ListedAs: "Felidae"}},
+		{"Felis catus", "KG", listingResult{TaxonID: "felis-catus", Rank: "species", ListedAs: "Felis catus", NotListed: true}},
+		{"Testudo horsfieldii", "UZ", listingResult{TaxonID: "testudo-horsfieldii", Rank: "species", Appendix: "II", ListedAs: "Testudinidae"}},
+		{"Agrionemys horsfieldii", "UZ", listingResult{TaxonID: "testudo-horsfieldii", Rank: "species", Appendix: "II", ListedAs: "Testudinidae"}},
+		{"Testudo (Agrionemys) horsfieldii", "UZ", listingResult{TaxonID: "testudo-horsfieldii", Rank: "species", Appendix: "II", ListedAs: "Testudinidae"}},
+		{"Testudo graeca", "", listingResult{TaxonID: "testudo-graeca", Rank: "species", Appendix: "II", ListedAs: "Testudinidae"}},
+		{"Saiga tatarica", "KZ", listingResult{TaxonID: "saiga-tatarica", Rank: "species", Appendix: "II", ListedAs: "Saiga", ZeroQuotas: 1}},
+		{"Saiga borealis", "MN", listingResult{TaxonID: "saiga-mongolica", Rank: "species", Appendix: "II", ListedAs: "Saiga", ZeroQuotas: 1}},
+		{"Acipenser sturio", "", listingResult{TaxonID: "acipenser-sturio", Rank: "species", Appendix: "I", ListedAs: "Acipenser sturio"}},
+		{"Acipenser brevirostrum", "", listingResult{TaxonID: "acipenser-brevirostrum", Rank: "species", Appendix: "I", ListedAs: "Acipenser brevirostrum"}},
+		{"Acipenser nudiventris", "KZ", listingResult{TaxonID: "acipenser-nudiventris", Rank: "species", Appendix: "II", ListedAs: "Acipenseriformes"}},
+		{"Acipenser ruthenus", "RU", listingResult{TaxonID: "acipenser-ruthenus", Rank: "species", Appendix: "II", ListedAs: "Acipenseriformes"}},
+		{"Huso huso", "", listingResult{TaxonID: "huso-huso", Rank: "species", Appendix: "II", ListedAs: "Acipenseriformes"}},
+		{"Pseudoscaphirhynchus fedtschenkoi", "KZ", listingResult{TaxonID: "pseudoscaphirhynchus-fedtschenkoi", Rank: "species", Appendix: "II", ListedAs: "Acipenseriformes"}},
+		{"Grus leucogeranus", "", listingResult{TaxonID: "grus-leucogeranus", Rank: "species", Appendix: "I", ListedAs: "Grus leucogeranus"}},
+		{"Grus grus", "KG", listingResult{TaxonID: "grus-grus", Rank: "species", Appendix: "II", ListedAs: "Gruidae"}},
+		{"Chlamydotis macqueenii", "KZ", listingResult{TaxonID: "chlamydotis-macqueenii", Rank: "species", Appendix: "I", ListedAs: "Chlamydotis macqueenii"}},
+		{"Tetraogallus caspius", "", listingResult{TaxonID: "tetraogallus-caspius", Rank: "species", Appendix: "I", ListedAs: "Tetraogallus caspius"}},
+		{"Capra falconeri heptneri", "TJ", listingResult{TaxonID: "capra-falconeri-heptneri", Rank: "subspecies", Appendix: "I", ListedAs: "Capra falconeri"}},
+		{"Capra sibirica", "KG", listingResult{TaxonID: "capra-sibirica", Rank: "species", ListedAs: "Capra sibirica", NotListed: true}},
+		{"Cervus elaphus bactrianus", "TJ", listingResult{TaxonID: "cervus-elaphus-bactrianus", Rank: "subspecies", Appendix: "II", ListedAs: "Cervus elaphus bactrianus"}},
+		{"Cervus hanglu bactrianus", "UZ", listingResult{TaxonID: "cervus-elaphus-bactrianus", Rank: "subspecies", Appendix: "II", ListedAs: "Cervus elaphus bactrianus"}},
+		{"Varanus griseus", "TM", listingResult{TaxonID: "varanus-griseus", Rank: "species", Appendix: "I", ListedAs: "Varanus griseus"}},
+		{"Naja oxiana", "UZ", listingResult{TaxonID: "naja-oxiana", Rank: "species", Appendix: "II", ListedAs: "Naja oxiana"}},
+		{"Parnassius apollo", "KG", listingResult{TaxonID: "parnassius-apollo", Rank: "species", Appendix: "II", ListedAs: "Parnassius apollo"}},
+		{"Cistanche deserticola", "CN", listingResult{TaxonID: "cistanche-deserticola", Rank: "species", Appendix: "II", ListedAs: "Cistanche deserticola", Annotation: "#4"}},
+		{"Adonis vernalis", "KZ", listingResult{TaxonID: "adonis-vernalis", Rank: "species", Appendix: "II", ListedAs: "Adonis vernalis", Annotation: "#2"}},
+		{"Dactylorhiza umbrosa", "KG", listingResult{TaxonID: "dactylorhiza-umbrosa", Rank: "species", Appendix: "II", ListedAs: "Orchidaceae", Annotation: "#4"}},
+		{"Orchidaceae spp.", "", listingResult{TaxonID: "orchidaceae", Rank: "family", Appendix: "II", ListedAs: "Orchidaceae", Annotation: "#4"}},
+		{"Saussurea lappa", "IN", listingResult{TaxonID: "saussurea-costus", Rank: "species", Appendix: "I", ListedAs: "Saussurea costus"}},
+		{"Saussurea involucrata", "KG", listingResult{TaxonID: "saussurea-involucrata", Rank: "species", ListedAs: "Saussurea", NotListed: true}},
+		{"Tulipa greigii", "KG", listingResult{TaxonID: "tulipa-greigii", Rank: "species", ListedAs: "Tulipa", NotListed: true}},
+		{"Tulipa kaufmanniana", "UZ", listingResult{TaxonID: "tulipa-kaufmanniana", Rank: "species", ListedAs: "Tulipa", NotListed: true}},
+		// Common names and untidy input resolve like scientific names.
+		{"snow leopard", "KG", listingResult{TaxonID: "panthera-uncia", Rank: "species", Appendix: "I", ListedAs: "Panthera uncia"}},
+		{"балобан", "KZ", listingResult{TaxonID: "falco-cherrug", Rank: "species", Appendix: "II", ListedAs: "Falconiformes"}},
+		{"  FALCO   Cherrug ", "KZ", listingResult{TaxonID: "falco-cherrug", Rank: "species", Appendix: "II", ListedAs: "Falconiformes"}},
+	}
+	r := Default()
+	for _, tt := range tests {
+		t.Run(tt.name+"/"+tt.country, func(t *testing.T) {
+			l, err := r.ListingFor(tt.name, tt.country)
+			if err != nil {
+				t.Fatalf("ListingFor(%q, %q): %v", tt.name, tt.country, err)
+			}
+			got := listingResult{
+				TaxonID: l.Taxon.ID, Rank: l.Taxon.Rank, Appendix: l.Appendix, ListedAs: l.ListedAs,
+				NotListed: l.NotListed, ZeroQuotas: len(l.ZeroQuotas),
+			}
+			if tt.want.Annotation != "" && strings.HasPrefix(l.Annotation, tt.want.Annotation+":") {
+				got.Annotation = tt.want.Annotation
+			} else {
+				got.Annotation = l.Annotation
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ListingFor(%q, %q) mismatch (-want +got):\n%s", tt.name, tt.country, diff)
+			}
+		})
+	}
+}
+
+func TestListingForSynthesizedTaxon(t *testing.T) {
+	l, err := Default().ListingFor("falco   TINNUNCULUS", "KG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Taxon{ID: "falco-tinnunculus", Name: "Falco tinnunculus", Rank: "species", Parent: "falco"}
+	if diff := cmp.Diff(want, l.Taxon); diff != "" {
+		t.Errorf("synthesised taxon mismatch (-want +got):\n%s", diff)
+	}
+	// Under a genus synonym, the name with the accepted genus is tried first.
+	l, err = Default().ListingFor("Agrionemys kleinmanni", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Taxon.ID != "testudo-kleinmanni" || l.Appendix != "I" {
+		t.Errorf("Agrionemys kleinmanni resolved to %q, App. %q; want testudo-kleinmanni, App. I", l.Taxon.ID, l.Appendix)
+	}
+	l, err = Default().ListingFor("Agrionemys graeca", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Taxon.Parent != "testudo" || l.Appendix != "II" || l.Taxon.Name != "Agrionemys graeca" {
+		t.Errorf("Agrionemys graeca resolved to %+v, App. %q; want a species under testudo, App. II", l.Taxon, l.Appendix)
+	}
+}
+
+func TestListingForErrNotFound(t *testing.T) {
+	for _, name := range []string{
+		"Homo sapiens",
+		"",
+		"   ",
+		"spp.",
+		"Ovis aries",            // genus known but has no listing of its own
+		"Capra hircus",          // likewise
+		"Cervus elaphus hanglu", // species known but has no listing of its own
+		"Xenopus",
+		"unknown animal",
+		"Felis catus domesticus extra words",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Default().ListingFor(name, "KG")
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("ListingFor(%q) error = %v, want ErrNotFound", name, err)
+			}
+		})
+	}
+}
+
+func TestListingZeroQuota(t *testing.T) {
+	tests := []struct {
+		name, source, purpose string
+		want                  bool
+	}{
+		{"Saiga tatarica", "W", "T", true},
+		{"Saiga tatarica", "w", " t", true},
+		{"Saiga tatarica", "C", "T", false},
+		{"Saiga tatarica", "W", "S", false},
+		{"Saiga tatarica", "W", "H", false},
+		{"Saiga mongolica", "W", "T", true},
+		{"Saiga", "W", "T", true},
+		{"Falco cherrug", "W", "T", false},
+		{"Tulipa greigii", "W", "T", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/"+tt.source+tt.purpose, func(t *testing.T) {
+			l, err := Default().ListingFor(tt.name, "KZ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, got := l.ZeroQuota(tt.source, tt.purpose)
+			if got != tt.want {
+				t.Errorf("ZeroQuota(%q, %q) = %v, want %v", tt.source, tt.purpose, got, tt.want)
+			}
+			if got && (q.Source != "W" || q.Purpose != "T" || q.Note == "") {
+				t.Errorf("ZeroQuota returned %+v", q)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		name   string
+		wantID string
+	}{
+		{"Falco cherrug", "falco-cherrug"},
+		{"falco cherrug", "falco-cherrug"},
+		{"  Falco\tcherrug  ", "falco-cherrug"},
+		{"FALCO CHERRUG", "falco-cherrug"},
+		{"Falcó chérrug", "falco-cherrug"},
+		{"Saiga spp.", "saiga"},
+		{"Falconiformes spp", "falconiformes"},
+		{"Ovis ammon ssp. polii", "ovis-ammon-polii"},
+		// Synonyms.
+		{"Uncia uncia", "panthera-uncia"},
+		{"Agrionemys horsfieldii", "testudo-horsfieldii"},
+		{"Saussurea lappa", "saussurea-costus"},
+		{"Cervus hanglu bactrianus", "cervus-elaphus-bactrianus"},
+		{"Agrionemys", "testudo"},
+		// Common names in English, Russian and Kyrgyz.
+		{"snow leopard", "panthera-uncia"},
+		{"Snow Leopard", "panthera-uncia"},
+		{"балобан", "falco-cherrug"},
+		{"БАЛОБАН", "falco-cherrug"},
+		{"илбирс", "panthera-uncia"},
+		{"ирбис", "panthera-uncia"},
+		{"снежный  барс", "panthera-uncia"},
+		{"аркар", "ovis-ammon"},
+		{"арка́р", "ovis-ammon"}, // with a stress mark
+		{"архар", "ovis-ammon"},
+		{"argali", "ovis-ammon"},
+		{"Marco Polo sheep", "ovis-ammon-polii"},
+		{"Pallas's cat", "otocolobus-manul"},
+		{"Pallas’s cat", "otocolobus-manul"},
+		{"винторогий козел", "capra-falconeri"}, // ё typed as е
+		{"орлан белохвост", "haliaeetus-albicilla"},
+		{"карышкыр", "canis-lupus"},
+		{"кабарга", "moschus"},
+		{"жоогазын", "tulipa"},
+		{"Greig's tulip", "tulipa-greigii"},
+	}
+	r := Default()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := r.Lookup(tt.name)
+			if err != nil {
+				t.Fatalf("Lookup(%q): %v", tt.name, err)
+			}
+			if got.ID != tt.wantID {
+				t.Errorf("Lookup(%q) = %q, want %q", tt.name, got.ID, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestLookupErrNotFound(t *testing.T) {
+	for _, name := range []string{"", "Homo sapiens", "Falco tinnunculus", "snow leopart", "Falco cherrug x"} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Default().Lookup(name); !errors.Is(err, ErrNotFound) {
+				t.Errorf("Lookup(%q) error = %v, want ErrNotFound", name, err)
+			}
+		})
+	}
+}
+
+func TestGet(t *testing.T) {
+	r := Default()
+	got, err := r.Get("saiga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ZeroQuota{{Source: "W", Purpose: "T", Note: "Zero export quota for wild specimens traded for commercial purposes (CoP18, 2019)."}}
+	if got.Name != "Saiga" || got.Rank != "genus" || got.Appendix != "II" || !cmp.Equal(got.ZeroQuotas, want) {
+		t.Errorf("Get(saiga) = %+v", got)
+	}
+	if _, err := r.Get("Saiga"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get(Saiga) error = %v, want ErrNotFound (ids are exact)", err)
+	}
+}
+
+func TestReturnedTaxaAreCopies(t *testing.T) {
+	r := Default()
+	a, err := r.Get("ursus-arctos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Populations[0].Countries[0] = "KG"
+	a.CommonNames["en"][0] = "changed"
+	a.Terms[0] = "XXX"
+	b, _ := r.Get("ursus-arctos")
+	if b.Populations[0].Countries[0] == "KG" || b.CommonNames["en"][0] == "changed" || b.Terms[0] == "XXX" {
+		t.Error("changing a returned Taxon changed the reference")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	const header = `{"version":"v","effective":"2025-06-01","source":"test","taxa":[`
+	tests := []struct {
+		name, taxa string
+	}{
+		{"DuplicateID", `{"id":"a","name":"A","rank":"genus"},{"id":"a","name":"B","rank":"genus"}`},
+		{"MissingParent", `{"id":"a-b","name":"A b","rank":"species","parent":"a"}`},
+		{"ParentOfLowerRank", `{"id":"a","name":"A","rank":"genus","parent":"a-b"},{"id":"a-b","name":"A b","rank":"species"}`},
+		{"OwnParent", `{"id":"a","name":"A","rank":"genus","parent":"a"}`},
+		{"BadRank", `{"id":"a","name":"A","rank":"tribe"}`},
+		{"BadAppendix", `{"id":"a","name":"A","rank":"genus","appendix":"IV"}`},
+		{"BadID", `{"id":"A B","name":"A","rank":"genus"}`},
+		{"NoName", `{"id":"a","name":" ","rank":"genus"}`},
+		{"NotListedWithAppendix", `{"id":"a","name":"A","rank":"genus","appendix":"II","not_listed":true}`},
+		{"BadPopulationAppendix", `{"id":"a","name":"A","rank":"genus","populations":[{"countries":["MN"],"appendix":"0"}]}`},
+		{"BadPopulationCountry", `{"id":"a","name":"A","rank":"genus","populations":[{"countries":["Mongolia"],"appendix":"I"}]}`},
+		{"BadZeroQuotaSource", `{"id":"a","name":"A","rank":"genus","zero_quotas":[{"source":"Z","purpose":"T"}]}`},
+		{"BadZeroQuotaPurpose", `{"id":"a","name":"A","rank":"genus","zero_quotas":[{"source":"W","purpose":"TT"}]}`},
+		{"BadTerm", `{"id":"a","name":"A","rank":"genus","terms":["live"]}`},
+		{"BadLanguage", `{"id":"a","name":"A","rank":"genus","common_names":{"Russian":["x"]}}`},
+		{"UnknownField", `{"id":"a","name":"A","rank":"genus","apendix":"I"}`},
+		{"SynonymClash", `{"id":"a","name":"A","rank":"genus"},{"id":"b","name":"B","rank":"genus","synonyms":["a"]}`},
+		{"NameClash", `{"id":"a","name":"A","rank":"genus"},{"id":"a2","name":"A","rank":"genus"}`},
+		{"NoTaxa", ``},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Load(strings.NewReader(header + tt.taxa + `]}`)); err == nil {
+				t.Error("Load succeeded, want an error")
+			}
+		})
+	}
+	for name, doc := range map[string]string{
+		"NoVersion":    `{"effective":"2025-06-01","taxa":[{"id":"a","name":"A","rank":"genus"}]}`,
+		"BadEffective": `{"version":"v","effective":"1 June 2025","taxa":[{"id":"a","name":"A","rank":"genus"}]}`,
+		"NotJSON":      `version: v`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Load(strings.NewReader(doc)); err == nil {
+				t.Error("Load succeeded, want an error")
+			}
+		})
+	}
+}
+
+func TestLoadSharedCommonName(t *testing.T) {
+	r, err := Load(strings.NewReader(`{"version":"v","effective":"2025-06-01","taxa":[
+		{"id":"a","name":"A","rank":"genus","appendix":"II","common_names":{"en":["eagle"]}},
+		{"id":"b","name":"B","rank":"genus","appendix":"I","common_names":{"en":["eagle"],"ru":["орёл"]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Lookup("eagle"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Lookup of a shared common name: error = %v, want ErrNotFound (ambiguous)", err)
+	}
+	if _, err := r.ListingFor("eagle", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ListingFor of a shared common name: error = %v, want ErrNotFound (ambiguous)", err)
+	}
+	if got, err := r.Lookup("орел"); err != nil || got.ID != "b" {
+		t.Errorf("Lookup(орел) = %q, %v; want b", got.ID, err)
+	}
+	if got := r.Search("eagle", 5); len(got) != 2 {
+		t.Errorf("Search(eagle) found %d taxa, want 2", len(got))
+	}
+}
