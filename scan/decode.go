@@ -1,0 +1,377 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
+	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// Code is one QR code read from an image.
+type Code struct {
+	Text string
+	// Corners are the outer corners of the symbol as read (top-left,
+	// top-right, bottom-right, bottom-left of the symbol), in pixel
+	// coordinates of the image as stored in the file, before any EXIF
+	// rotation.
+	Corners [4]image.Point
+}
+
+// Options tune Decode and DecodeImage.
+type Options struct {
+	// Accept, when set, stops decoding as soon as a code whose text it
+	// accepts has been read (e.g. strings.HasPrefix(text, "CP1:")).
+	Accept func(text string) bool
+	// MaxPixels bounds the decoded image; 0 means 50_000_000.
+	MaxPixels int
+}
+
+// Decode reads every QR code it can find in a JPEG, PNG, GIF or WebP photo,
+// best first: a code Accept took, then larger codes before smaller. A JPEG's
+// EXIF orientation is applied before reading; Corners are in the stored
+// frame. It stops when Options.Accept is satisfied or ctx is done,
+// returning what it has, or an error wrapping ctx.Err() (not an *Error:
+// the officer did nothing wrong) if nothing.
+//
+// When nothing can be read it returns an *Error with code invalid_image,
+// unsupported_image_format, image_too_large, no_qr_found, qr_too_small,
+// qr_blurred, qr_glare, qr_too_dark or qr_damaged.
+func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
+	img, or, err := readImage(r, opt.MaxPixels)
+	if err != nil {
+		return nil, err
+	}
+	g := toGray(img)
+	img = nil // let the decoded image go: only the luminance is needed
+	return decodeGray(ctx, or.apply(g), or, opt)
+}
+
+// DecodeImage is Decode for an already decoded image, taken as upright.
+func DecodeImage(ctx context.Context, img image.Image, opt Options) ([]Code, error) {
+	b := img.Bounds()
+	if err := checkSize(b.Dx(), b.Dy(), opt.MaxPixels); err != nil {
+		return nil, err
+	}
+	or := orientation{o: 1, w: b.Dx(), h: b.Dy()}
+	codes, err := decodeGray(ctx, toGray(img), or, opt)
+	for i := range codes {
+		for j := range codes[i].Corners {
+			codes[i].Corners[j] = codes[i].Corners[j].Add(b.Min)
+		}
+	}
+	return codes, err
+}
+
+// found is a code read by some pass, in upright full-resolution
+// coordinates.
+type found struct {
+	text    string
+	corners [4]point
+	accept  bool
+}
+
+type point struct{ x, y float64 }
+
+// scanner runs the passes over one upright luminance image.
+type scanner struct {
+	ctx   context.Context
+	opt   Options
+	full  *gray
+	codes []*found
+	done  bool // Accept was satisfied
+	diag  diagnosis
+	grids int // grid fits tried
+}
+
+var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+
+func decodeGray(ctx context.Context, g *gray, or orientation, opt Options) ([]Code, error) {
+	s := &scanner{ctx: ctx, opt: opt, full: g}
+	s.run()
+	if len(s.codes) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("scan: stopped before a code was read: %w", err)
+		}
+		return nil, s.diagnose()
+	}
+	sort.SliceStable(s.codes, func(i, j int) bool {
+		a, b := s.codes[i], s.codes[j]
+		if a.accept != b.accept {
+			return a.accept
+		}
+		return area(a.corners) > area(b.corners)
+	})
+	out := make([]Code, len(s.codes))
+	for i, f := range s.codes {
+		out[i].Text = f.text
+		for j, p := range f.corners {
+			x, y := or.toStored(p.x, p.y)
+			out[i].Corners[j] = image.Pt(int(math.Round(x)), int(math.Round(y)))
+		}
+	}
+	return out, nil
+}
+
+// stop reports whether the scan should end now.
+func (s *scanner) stop() bool {
+	return s.done || s.ctx.Err() != nil
+}
+
+// level is the image at one scale: coordinates times scale give
+// full-resolution coordinates.
+type level struct {
+	g     *gray
+	scale float64
+}
+
+// run tries the passes, cheapest and most productive first. Phone photos
+// are mostly read best at 1000-1600 pixels on the long side: smaller loses
+// modules, larger gives gozxing's finder scan noise and JPEG blocks to
+// trip on, and costs more.
+func (s *scanner) run() {
+	long := max(s.full.w, s.full.h)
+	var levels []level
+	k := 1
+	for long/k > 1600 {
+		k++
+	}
+	if k > 1 {
+		levels = append(levels, level{s.full.downscale(k), float64(k)})
+	} else {
+		levels = append(levels, level{s.full, 1})
+	}
+	if k > 2 {
+		// Fine detail: small codes in a big photo.
+		levels = append(levels, level{s.full.downscale(k / 2), float64(k / 2)})
+	}
+	if long/(2*k) >= 400 {
+		// Coarse: very large or blurred codes.
+		levels = append(levels, level{s.full.downscale(2 * k), float64(2 * k)})
+	}
+	if long < 800 {
+		levels = append(levels, level{s.full.upscale2(), 0.5})
+	}
+	binarizers := []binarizer{
+		{"hybrid", hybrid},
+		{"mean8", meanThreshold(8)},
+		{"global", globalHistogram},
+		{"mean24", meanThreshold(24)},
+	}
+	for _, lv := range levels {
+		for _, b := range binarizers {
+			if s.stop() {
+				return
+			}
+			m, err := b.run(lv.g)
+			if err != nil {
+				continue
+			}
+			debugf(" level %dx%d %s", lv.g.w, lv.g.h, b.name)
+			s.tryMatrix(m, lv)
+			if s.stop() {
+				return
+			}
+			m.FlipAll() // light codes on dark ground
+			s.tryMatrix(m, lv)
+		}
+	}
+}
+
+// tryMatrix looks for codes in one binarised image: gozxing's single and
+// multiple finder-pattern searches, then this package's grouping of all
+// the finder-pattern candidates the search saw.
+func (s *scanner) tryMatrix(m *gozxing.BitMatrix, lv level) {
+	f := detector.NewFinderPatternFinder(m, nil)
+	if info, err := f.Find(tryHarder); err == nil {
+		s.tryInfo(m, info, lv)
+	}
+	if s.stop() {
+		return
+	}
+	mf := multidetector.NewMultiFinderPatternFinder(m, nil)
+	infos, _ := mf.FindMulti(tryHarder)
+	for _, info := range infos {
+		if s.stop() {
+			return
+		}
+		s.tryInfo(m, info, lv)
+	}
+	var cands []*detector.FinderPattern
+	for _, c := range mf.GetPossibleCenters() {
+		if c.GetCount() >= 2 {
+			cands = append(cands, c)
+		}
+	}
+	zx := len(cands)
+	for _, c := range findFinders(m, 2) {
+		if c.GetCount() >= 2 && !nearAny(cands[:zx], c) {
+			cands = append(cands, c)
+		}
+	}
+	s.diag.noteCandidates(cands, lv.scale)
+	debugf("  %d candidates (%d all), %d codes", len(cands), len(mf.GetPossibleCenters()), len(s.codes))
+	if len(cands) > maxGroupCands {
+		return
+	}
+	for _, info := range groupFinders(cands, 4*len(cands)) {
+		if s.stop() {
+			return
+		}
+		s.tryInfo(m, info, lv)
+	}
+}
+
+// nearAny reports whether c is within a module or two of one of cands.
+func nearAny(cands []*detector.FinderPattern, c *detector.FinderPattern) bool {
+	for _, o := range cands {
+		d := 1.5 * o.GetEstimatedModuleSize()
+		if math.Abs(o.GetX()-c.GetX()) <= d && math.Abs(o.GetY()-c.GetY()) <= d {
+			return true
+		}
+	}
+	return false
+}
+
+// maxGroupCands bounds the candidates grouped (the work is cubic).
+const maxGroupCands = 300
+
+// tryInfo samples and decodes the code framed by three finder patterns.
+func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, lv level) {
+	// A finder pattern belongs to one code: skip triples using one that
+	// is part of a code already read (in this pass or another).
+	for _, fp := range []*detector.FinderPattern{info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()} {
+		c := point{fp.GetX() * lv.scale, fp.GetY() * lv.scale}
+		for _, f := range s.codes {
+			if inside(c, f.corners) {
+				return
+			}
+		}
+	}
+	if !s.diag.finders {
+		s.diag.finders = true
+		s.diag.noteCandidates([]*detector.FinderPattern{info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()}, lv.scale)
+	}
+	det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
+	if err != nil {
+		debugf("  process: %v", err)
+		s.tryGridBudget(m, info, lv)
+		return
+	}
+	res, err := decoder.NewDecoder().Decode(det.GetBits(), tryHarder)
+	if err != nil {
+		var ce gozxing.ChecksumException
+		var fe gozxing.FormatException
+		if errors.As(err, &ce) || errors.As(err, &fe) {
+			s.diag.rsFailed = true
+		}
+		debugf("  decode dim %d at scale %.1f: %T", det.GetBits().GetWidth(), lv.scale, err)
+		s.tryGridBudget(m, info, lv)
+		return
+	}
+	corners := outerCorners(det)
+	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok && md.IsMirrored() {
+		corners[1], corners[3] = corners[3], corners[1]
+	}
+	for i := range corners {
+		corners[i].x *= lv.scale
+		corners[i].y *= lv.scale
+	}
+	debugf("  read dim %d at scale %.1f", det.GetBits().GetWidth(), lv.scale)
+	s.add(res.GetText(), corners)
+}
+
+// gridBudget bounds the grid fits per decode: each costs up to a dozen
+// samplings and decodes, and a page of many codes offers thousands of
+// triples.
+const gridBudget = 150
+
+func (s *scanner) tryGridBudget(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, lv level) {
+	if s.grids >= gridBudget {
+		return
+	}
+	s.grids++
+	s.tryGrid(m, info, lv)
+}
+
+// debugf traces the passes when set (by tests).
+var debugf = func(format string, args ...any) {}
+
+// add records a code unless it was read before: the same text at the same
+// place. The same text elsewhere is another printed copy and is kept (a
+// sheet of labels, or a permit photographed next to its copy).
+func (s *scanner) add(text string, corners [4]point) {
+	c := center(corners)
+	for _, f := range s.codes {
+		if f.text == text && (inside(c, f.corners) || inside(center(f.corners), corners)) {
+			return
+		}
+	}
+	f := &found{text: text, corners: corners}
+	if s.opt.Accept != nil && s.opt.Accept(text) {
+		f.accept = true
+		s.done = true
+	}
+	s.codes = append(s.codes, f)
+}
+
+// outerCorners maps the corners of the module grid (including the finder
+// patterns' outer edges) through the detector's perspective transform.
+// gozxing reports only finder and alignment centres.
+func outerCorners(det *common.DetectorResult) [4]point {
+	pts := det.GetPoints()
+	dim := det.GetBits().GetWidth()
+	var ap *detector.AlignmentPattern
+	if len(pts) > 3 {
+		ap, _ = pts[3].(*detector.AlignmentPattern)
+	}
+	t := detector.Detector_createTransform(pts[1], pts[2], pts[0], ap, dim)
+	d := float64(dim)
+	xy := []float64{0, 0, d, 0, d, d, 0, d}
+	t.TransformPoints(xy)
+	var c [4]point
+	for i := range c {
+		c[i] = point{xy[2*i], xy[2*i+1]}
+	}
+	return c
+}
+
+func center(q [4]point) point {
+	return point{(q[0].x + q[1].x + q[2].x + q[3].x) / 4, (q[0].y + q[1].y + q[2].y + q[3].y) / 4}
+}
+
+// area is the area of a quadrilateral (shoelace formula).
+func area(q [4]point) float64 {
+	a := 0.0
+	for i := range q {
+		j := (i + 1) % 4
+		a += q[i].x*q[j].y - q[j].x*q[i].y
+	}
+	return math.Abs(a) / 2
+}
+
+// inside reports whether p lies in the convex quadrilateral q.
+func inside(p point, q [4]point) bool {
+	sign := 0.0
+	for i := range q {
+		j := (i + 1) % 4
+		c := (q[j].x-q[i].x)*(p.y-q[i].y) - (q[j].y-q[i].y)*(p.x-q[i].x)
+		if c == 0 {
+			continue
+		}
+		if sign == 0 {
+			sign = c
+		} else if (c > 0) != (sign > 0) {
+			return false
+		}
+	}
+	return true
+}
