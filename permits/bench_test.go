@@ -1,0 +1,181 @@
+package permits_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites/models/modelstest"
+	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
+)
+
+// Benchmarks for the performance goals in README.md ("Benchmarks"): issuing
+// against plain SQL inserts of the same rows, and verifying against merely
+// checking the same ES256 signatures. Run with
+//
+//	CITES_TEST_POSTGRES_DSN=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	  go test -run '^$' -bench . ./permits/
+
+type benchEnv struct {
+	svc    *permits.Service
+	db     *gorm.DB
+	issuer permits.Actor
+	rec    *permits.Recorder
+}
+
+func newBenchEnv(b *testing.B, dsn string) *benchEnv {
+	b.Helper()
+	db := modelstest.MustOpen(b, dsn)
+	ctx := context.Background()
+	keys, err := permits.NewKeyring(ctx, db, b.TempDir(), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+		b.Fatal(err)
+	}
+	rec := permits.NewRecorder(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.Cleanup(rec.Close)
+	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4, Recorder: rec})
+	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: permits.RoleIssuer, Authority: "KG"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchEnv{svc: svc, db: db, rec: rec, issuer: permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}}
+}
+
+func issueRequest() permits.IssueRequest {
+	return permits.IssueRequest{
+		Type: "export", Purpose: "T",
+		Exporter:   permits.Party{Name: "Ala-Too Trade LLC", Address: "Bishkek", Country: "KG"},
+		Importer:   permits.Party{Name: "Gulf Falconry", Address: "Dubai", Country: "AE"},
+		ValidUntil: time.Now().AddDate(0, 3, 0).Format(time.DateOnly),
+		Specimens: []permits.SpecimenRequest{{Taxon: "Falco cherrug", Description: "live falcons, closed rings",
+			Term: "LIV", Source: "C", Quantity: 2, Marks: "KG-R-0012, KG-R-0013"}},
+	}
+}
+
+func forEachBenchDB(b *testing.B, fn func(b *testing.B, dsn string)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, modelstest.NewSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, modelstest.NewPostgresSchema(b)) })
+}
+
+// BenchmarkIssue: validate + number + sign + store + audit, one transaction
+// per permit.
+func BenchmarkIssue(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		e := newBenchEnv(b, dsn)
+		req := issueRequest()
+		ctx := context.Background()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := e.svc.Issue(ctx, e.issuer, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPlainInsert inserts the rows an issue writes (counter, permit,
+// line, audit entry) with plain SQL, one transaction per permit: the floor
+// the issuing path is measured against.
+func BenchmarkPlainInsert(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		e := newBenchEnv(b, dsn)
+		sqlDB, _ := e.db.DB()
+		ctx := context.Background()
+		now := time.Now().UTC()
+		code := strings.Repeat("5", 700)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			tx, err := sqlDB.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var serial int64
+			must := func(err error) {
+				if err != nil {
+					tx.Rollback()
+					b.Fatal(err)
+				}
+			}
+			must(tx.QueryRowContext(ctx, `INSERT INTO permit_serials (authority, year, last) VALUES ($1, 2099, 1)
+				ON CONFLICT (authority, year) DO UPDATE SET last = permit_serials.last + 1 RETURNING last`, "KG").Scan(&serial))
+			var id int64
+			must(tx.QueryRowContext(ctx, `INSERT INTO permits (authority, number, type, purpose, status, exporter_name, exporter_address,
+				exporter_country, importer_name, importer_address, importer_country, exporter_account, conditions, security_stamp,
+				valid_from, valid_until, issued_at, issued_by, issued_place, key_id, code, revocation_reason)
+				VALUES ('KG', $1, 'export', 'T', 'issued', 'Ala-Too Trade LLC', 'Bishkek', 'KG', 'Gulf Falconry', 'Dubai', 'AE', '', '', '',
+				$2, $3, $2, $4, '', 'kid', $5, '') RETURNING id`,
+				fmt.Sprintf("99KG%06d", serial), now, now.AddDate(0, 3, 0), e.issuer.UserID, code).Scan(&id))
+			_, err = tx.ExecContext(ctx, `INSERT INTO permit_lines (permit_id, line, taxon, listed_as, appendix, description, term, source,
+				quantity, unit, marks, origin_country) VALUES ($1, 'A', 'Falco cherrug', 'Falconiformes', 'II', 'live falcons, closed rings',
+				'LIV', 'C', 2, '', 'KG-R-0012, KG-R-0013', '')`, id)
+			must(err)
+			_, err = tx.ExecContext(ctx, `INSERT INTO audit_entries (at, actor_id, actor, action, entity_type, entity_id, before, after)
+				VALUES ($1, $2, 'issuer', 'permit.issue', 'permit', $3, '', $4)`, now, e.issuer.UserID, fmt.Sprint(id), `{"number":"x"}`)
+			must(err)
+			must(tx.Commit())
+		}
+	})
+}
+
+// BenchmarkSignatureCheck is the floor for verification: checking the ES256
+// signature of a real permit code and nothing else, on all cores.
+func BenchmarkSignatureCheck(b *testing.B) {
+	e := newBenchEnv(b, modelstest.NewSQLite(b))
+	p, err := e.svc.Issue(context.Background(), e.issuer, issueRequest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	jws, _ := permits.DecodeCode(p.Code)
+	parts := strings.Split(jws, ".")
+	sig, _ := jwt.NewParser().DecodeSegment(parts[2])
+	key, _ := e.svc.Keys().Lookup(context.Background(), p.KeyID)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := jwt.SigningMethodES256.Verify(parts[0]+"."+parts[1], sig, key.Public); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkVerify is the whole online verification: decode, check the
+// signature and claims, read the status from the registry, record the
+// verification, on all cores, over 200 different permits.
+func BenchmarkVerify(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		e := newBenchEnv(b, dsn)
+		ctx := context.Background()
+		var codes []string
+		for i := 0; i < 200; i++ {
+			p, err := e.svc.Issue(ctx, e.issuer, issueRequest())
+			if err != nil {
+				b.Fatal(err)
+			}
+			codes = append(codes, p.Code)
+		}
+		officer := permits.Actor{UserID: e.issuer.UserID, Username: "officer", Role: permits.RoleOfficer}
+		var n atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				v, err := e.svc.Verify(ctx, officer, permits.VerifyRequest{Code: codes[n.Add(1)%int64(len(codes))]})
+				if err != nil || v.Verdict != permits.VerdictValid {
+					b.Fatalf("verify: %v %+v", err, v)
+				}
+			}
+		})
+		b.StopTimer()
+		e.rec.Flush(ctx)
+	})
+}

@@ -1,0 +1,485 @@
+package permits
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/rules"
+	"github.com/opencites/opencites/species"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Permit statuses as stored. "expired" is derived from the clock, never
+// stored, so a permit cannot be both revoked and expired in the table.
+const (
+	StatusIssued    = "issued"
+	StatusEndorsed  = "endorsed"  // endorsed on export (box 14); still valid for the import check
+	StatusCancelled = "cancelled" // accepted at import: the document is consumed
+	StatusRevoked   = "revoked"
+	StatusExpired   = "expired" // derived
+)
+
+// Party is the exporter (box 4) or importer (box 3).
+type Party struct {
+	Name    string
+	Address string
+	Country string
+}
+
+// Line is one specimen block of a permit (boxes 7-12).
+type Line struct {
+	Line          string // A, B, C...
+	Taxon         string
+	ListedAs      string // the listing that sets the appendix, e.g. "Falconiformes"
+	Appendix      string
+	Description   string
+	Term          string
+	Source        string
+	Quantity      float64
+	Unit          string
+	Marks         string
+	OriginCountry string
+	Quota         *LineQuota // box 11a, for lines counted against an export quota
+}
+
+// Endorsement is box 14 (export) or the acceptance at import.
+type Endorsement struct {
+	Direction string
+	Port      string
+	At        time.Time
+	Officer   string
+	Lines     []EndorsedLine
+}
+
+// EndorsedLine is the quantity actually shipped for one line.
+type EndorsedLine struct {
+	Line     string
+	Quantity float64
+}
+
+// Permit is a permit or certificate as the registry knows it.
+type Permit struct {
+	ID               int64
+	Number           string
+	Authority        string
+	Type             string
+	Purpose          string
+	Status           string
+	Exporter         Party
+	Importer         Party
+	ExporterAccount  string
+	Conditions       string
+	SecurityStamp    string
+	IssuedPlace      string
+	ValidFrom        time.Time
+	ValidUntil       time.Time // exclusive: the permit is valid before this instant
+	IssuedAt         time.Time
+	KeyID            string
+	Code             string
+	RevokedAt        *time.Time
+	RevocationReason string
+	Lines            []Line
+	Endorsements     []Endorsement
+}
+
+// LastValidDay is the date printed in box 2: the last day of validity.
+func (p *Permit) LastValidDay() string {
+	return p.ValidUntil.Add(-time.Nanosecond).Format(time.DateOnly)
+}
+
+// IssueRequest is what an issuer fills in.
+type IssueRequest struct {
+	Type            string
+	Purpose         string
+	Exporter        Party
+	Importer        Party
+	ValidFrom       string // YYYY-MM-DD; empty means the day of issue
+	ValidUntil      string // YYYY-MM-DD: the last day of validity
+	Conditions      string
+	ExporterAccount string
+	SecurityStamp   string
+	IssuedPlace     string
+	Specimens       []SpecimenRequest
+}
+
+// SpecimenRequest is one specimen line as requested; the appendix is not
+// asked for: it comes from the species reference.
+type SpecimenRequest struct {
+	Taxon         string
+	Description   string
+	Term          string
+	Source        string
+	Quantity      float64
+	Unit          string
+	Marks         string
+	OriginCountry string
+}
+
+// tradeDirection maps the documents that the trade rules of Art. III-V
+// govern to the direction of trade; certificates (Art. VII) are the
+// exemptions themselves.
+var tradeDirection = map[string]string{
+	"export": rules.Export, "re-export": rules.ReExport, "import": rules.Import,
+	"introduction-from-sea": rules.IntroductionFromSea,
+}
+
+// MaxLines is the most specimen lines one permit carries (A-J): the signed
+// code must still print at a size a phone reads (DOMAIN.md 8.6-8.7).
+const MaxLines = 10
+
+// Issue validates, numbers, signs and stores a permit in one transaction
+// with its audit entry. Only issuers may, for their own authority.
+//
+// Errors (all 422 unless noted): forbidden (403), invalid_type,
+// invalid_purpose, invalid_party, invalid_country, exporter_country_mismatch,
+// invalid_date, validity_in_past, validity_too_long, no_specimens,
+// too_many_lines, unknown_taxon, taxon_not_listed, invalid_source,
+// invalid_term, invalid_unit, invalid_quantity, appendix_i_commercial,
+// zero_quota, unknown_exporter_account, field_too_long.
+func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Permit, error) {
+	if err := requireRole(actor, RoleIssuer); err != nil {
+		return nil, err
+	}
+	if !ValidCountry(actor.Authority) {
+		return nil, Errorf(KindForbidden, "forbidden", "your account is not bound to an issuing authority")
+	}
+	now := s.now()
+	p, err := s.validate(ctx, actor.Authority, req, now)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.keys.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.KeyID = key.Kid
+	row := permitRow(p, actor.UserID)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		serial, err := nextSerial(tx, p.Authority, now.Year())
+		if err != nil {
+			return err
+		}
+		p.Number = fmt.Sprintf("%02d%s%06d", now.Year()%100, p.Authority, serial)
+		if p.Code, err = signToken(claimsOf(p), key); err != nil {
+			return err
+		}
+		row.Number, row.Code = p.Number, p.Code
+		if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
+			return err
+		}
+		if err := s.chargeQuotas(tx, p); err != nil {
+			return err
+		}
+		lines := make([]models.PermitLine, len(p.Lines))
+		for i, l := range p.Lines {
+			lines[i] = lineRow(row.ID, l)
+		}
+		if err := tx.Create(&lines).Error; err != nil {
+			return err
+		}
+		p.ID = row.ID
+		return audit(tx, now, actor, "permit.issue", "permit", p.Number, nil, auditView(p))
+	})
+	if err != nil {
+		return nil, asDomain("issue permit", err)
+	}
+	return p, nil
+}
+
+// nextSerial takes the next permit serial for an authority and year. The
+// upsert is atomic on both databases, so concurrent issues never share a
+// number.
+func nextSerial(tx *gorm.DB, authority string, year int) (int64, error) {
+	var last int64
+	err := tx.Raw(`INSERT INTO permit_serials (authority, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (authority, year) DO UPDATE SET last = permit_serials.last + 1
+		RETURNING last`, authority, year).Scan(&last).Error
+	if err != nil {
+		return 0, fmt.Errorf("next serial: %w", err)
+	}
+	return last, nil
+}
+
+func invalid(code, format string, args ...any) error {
+	return Errorf(KindInvalid, code, format, args...)
+}
+
+func checkLen(field, v string, max int) error {
+	if utf8.RuneCountInString(v) > max {
+		return invalid("field_too_long", "%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+// validate applies the Convention's rules to a request and resolves each
+// line's appendix from the species reference.
+func (s *Service) validate(ctx context.Context, authority string, req IssueRequest, now time.Time) (*Permit, error) {
+	dt, ok := docTypeByName(req.Type)
+	if !ok {
+		names := make([]string, len(DocTypes))
+		for i, d := range DocTypes {
+			names[i] = d.Name
+		}
+		return nil, invalid("invalid_type", "type must be one of %s", strings.Join(names, ", "))
+	}
+	req.Purpose = strings.ToUpper(strings.TrimSpace(req.Purpose))
+	if _, ok := Purposes[req.Purpose]; !ok {
+		return nil, invalid("invalid_purpose", "purpose %q is not a CITES purpose code (T, Z, G, Q, S, H, P, M, E, N, B, L)", req.Purpose)
+	}
+	for _, pt := range []struct {
+		name string
+		p    *Party
+	}{{"exporter", &req.Exporter}, {"importer", &req.Importer}} {
+		pt.p.Name = strings.TrimSpace(pt.p.Name)
+		pt.p.Address = strings.TrimSpace(pt.p.Address)
+		pt.p.Country = strings.ToUpper(strings.TrimSpace(pt.p.Country))
+		if pt.p.Name == "" {
+			return nil, invalid("invalid_party", "%s.name is required", pt.name)
+		}
+		if !ValidCountry(pt.p.Country) {
+			return nil, invalid("invalid_country", "%s.country %q is not an ISO 3166 alpha-2 code", pt.name, pt.p.Country)
+		}
+		if err := checkLen(pt.name+".name", pt.p.Name, 200); err != nil {
+			return nil, err
+		}
+		if err := checkLen(pt.name+".address", pt.p.Address, 500); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case dt.ImportSide && req.Importer.Country != authority:
+		return nil, invalid("exporter_country_mismatch", "an import permit of %s must name an importer in %s", authority, authority)
+	case (dt.Name == "export" || dt.Name == "re-export" || dt.Name == "origin") && req.Exporter.Country != authority:
+		return nil, invalid("exporter_country_mismatch", "an %s document of %s must name an exporter in %s", dt.Name, authority, authority)
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"conditions", req.Conditions, 2000}, {"security_stamp", req.SecurityStamp, 35}, {"issued_place", req.IssuedPlace, 200}, {"exporter_account", req.ExporterAccount, 63}} {
+		if err := checkLen(f.name, f.v, f.max); err != nil {
+			return nil, err
+		}
+	}
+
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	from := today
+	if req.ValidFrom != "" {
+		d, err := time.Parse(time.DateOnly, req.ValidFrom)
+		if err != nil {
+			return nil, invalid("invalid_date", "valid_from must be a date YYYY-MM-DD")
+		}
+		if d.Before(today) {
+			return nil, invalid("validity_in_past", "valid_from may not be before the day of issue")
+		}
+		from = d
+	}
+	last, err := time.Parse(time.DateOnly, req.ValidUntil)
+	if err != nil {
+		return nil, invalid("invalid_date", "valid_until must be a date YYYY-MM-DD")
+	}
+	if last.Before(from) {
+		return nil, invalid("validity_in_past", "valid_until must be on or after the first day of validity")
+	}
+	if maxLast := today.AddDate(0, dt.MaxMonths, 0); last.After(maxLast) {
+		return nil, invalid("validity_too_long", "a %s document is valid for at most %d months: valid_until may be %s at the latest",
+			dt.Name, dt.MaxMonths, maxLast.Format(time.DateOnly))
+	}
+
+	if req.ExporterAccount != "" {
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&models.User{}).
+			Where("username = ? AND role = ?", req.ExporterAccount, RoleExporter).Count(&n).Error; err != nil {
+			return nil, internal("check exporter account", err)
+		}
+		if n == 0 {
+			return nil, invalid("unknown_exporter_account", "no exporter account %q", req.ExporterAccount)
+		}
+	}
+
+	if len(req.Specimens) == 0 {
+		return nil, invalid("no_specimens", "a permit needs at least one specimen line")
+	}
+	if len(req.Specimens) > MaxLines {
+		return nil, invalid("too_many_lines", "a permit carries at most %d specimen lines; issue another for the rest", MaxLines)
+	}
+	p := &Permit{
+		Authority: authority, Type: dt.Name, Purpose: req.Purpose, Status: StatusIssued,
+		Exporter: req.Exporter, Importer: req.Importer, ExporterAccount: req.ExporterAccount,
+		Conditions: strings.TrimSpace(req.Conditions), SecurityStamp: strings.TrimSpace(req.SecurityStamp),
+		IssuedPlace: strings.TrimSpace(req.IssuedPlace),
+		ValidFrom:   from, ValidUntil: last.AddDate(0, 0, 1), IssuedAt: now,
+	}
+	for i, sr := range req.Specimens {
+		l, err := s.validateLine(dt, req, sr, i)
+		if err != nil {
+			return nil, err
+		}
+		p.Lines = append(p.Lines, l)
+	}
+	return p, nil
+}
+
+func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest, i int) (Line, error) {
+	letter := string(rune('A' + i))
+	at := "line " + letter + ": "
+	sr.Term = strings.ToUpper(strings.TrimSpace(sr.Term))
+	sr.Source = strings.ToUpper(strings.TrimSpace(sr.Source))
+	sr.Unit = strings.TrimSpace(sr.Unit)
+	sr.OriginCountry = strings.ToUpper(strings.TrimSpace(sr.OriginCountry))
+	if _, ok := Terms[sr.Term]; !ok {
+		return Line{}, lineErr(at, "invalid_term", "term %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", sr.Term)
+	}
+	if !validSource(sr.Source) {
+		return Line{}, lineErr(at, "invalid_source", "source %q is not a CITES source code (W, R, D, A, C, F, U, I, O, X, Y)", sr.Source)
+	}
+	if _, ok := Units[sr.Unit]; !ok {
+		return Line{}, lineErr(at, "invalid_unit", "unit %q is not a CITES unit (empty for a number of specimens, kg, g, l, ml, m, m2, m3, cm)", sr.Unit)
+	}
+	if !(sr.Quantity > 0) || sr.Quantity > 1e9 {
+		return Line{}, lineErr(at, "invalid_quantity", "quantity must be greater than zero")
+	}
+	if sr.OriginCountry != "" && !ValidCountry(sr.OriginCountry) {
+		return Line{}, lineErr(at, "invalid_country", "origin_country %q is not an ISO 3166 alpha-2 code", sr.OriginCountry)
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"taxon", sr.Taxon, 120}, {"description", sr.Description, 500}, {"marks", sr.Marks, 1000}} {
+		if err := checkLen(at+f.name, f.v, f.max); err != nil {
+			return Line{}, err
+		}
+	}
+	origin := sr.OriginCountry
+	if origin == "" {
+		origin = req.Exporter.Country
+	}
+	listing, err := s.species.ListingFor(sr.Taxon, origin)
+	if errors.Is(err, species.ErrNotFound) {
+		return Line{}, lineErr(at, "unknown_taxon", "taxon %q is not in the species reference", sr.Taxon)
+	}
+	if err != nil {
+		return Line{}, internal("species listing", err)
+	}
+	if listing.NotListed || listing.Appendix == "" {
+		return Line{}, lineErr(at, "taxon_not_listed", "%s is not listed in the CITES Appendices: no CITES document is needed (national rules may still apply)", listing.Taxon.Name)
+	}
+	// The Convention's rules (Art. III-V, VII) decide what may be issued;
+	// the requirements lookup asks the same function.
+	if dir, ok := tradeDirection[dt.Name]; ok {
+		sh := rules.Shipment{Appendix: listing.Appendix, ListedAs: listing.ListedAs, Direction: dir,
+			Purpose: req.Purpose, Source: sr.Source, Term: sr.Term, From: req.Exporter.Country, To: req.Importer.Country}
+		if zq, ok := listing.ZeroQuota(sr.Source, req.Purpose); ok {
+			sh.ZeroQuota, sh.ZeroQuotaNote = true, zq.Note
+		}
+		if r := rules.Required(sh); r.Prohibited {
+			msg := ""
+			for _, reason := range r.Reasons {
+				if reason.Code == r.ProhibitedCode {
+					msg = reason.Message
+				}
+			}
+			return Line{}, lineErr(at, r.ProhibitedCode, "%s (%s, Appendix %s): %s", listing.Taxon.Name, listing.ListedAs, listing.Appendix, msg)
+		}
+	}
+	return Line{
+		Line: letter, Taxon: listing.Taxon.Name, ListedAs: listing.ListedAs, Appendix: listing.Appendix,
+		Description: strings.TrimSpace(sr.Description), Term: sr.Term, Source: sr.Source, Quantity: sr.Quantity,
+		Unit: sr.Unit, Marks: strings.TrimSpace(sr.Marks), OriginCountry: sr.OriginCountry,
+	}, nil
+}
+
+func claimsOf(p *Permit) *Claims {
+	dt, _ := docTypeByName(p.Type)
+	c := &Claims{Version: claimsVersion, Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
+	c.Issuer = p.Authority
+	c.ID = p.Number
+	c.IssuedAt = jwtTime(p.IssuedAt)
+	if p.ValidFrom.After(p.IssuedAt) {
+		c.NotBefore = jwtTime(p.ValidFrom)
+	}
+	c.ExpiresAt = jwtTime(p.ValidUntil)
+	for _, l := range p.Lines {
+		c.Lines = append(c.Lines, ClaimLine{Taxon: l.Taxon, Appendix: l.Appendix, Quantity: l.Quantity, Unit: l.Unit, Source: l.Source, Term: l.Term})
+	}
+	return c
+}
+
+func permitRow(p *Permit, issuedBy int64) models.Permit {
+	return models.Permit{
+		Authority: p.Authority, Number: p.Number, Type: p.Type, Purpose: p.Purpose, Status: p.Status,
+		ExporterName: p.Exporter.Name, ExporterAddress: p.Exporter.Address, ExporterCountry: p.Exporter.Country,
+		ImporterName: p.Importer.Name, ImporterAddress: p.Importer.Address, ImporterCountry: p.Importer.Country,
+		ExporterAccount: p.ExporterAccount, Conditions: p.Conditions, SecurityStamp: p.SecurityStamp,
+		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil, IssuedAt: p.IssuedAt, IssuedBy: issuedBy,
+		IssuedPlace: p.IssuedPlace, KeyID: p.KeyID, Code: p.Code,
+	}
+}
+
+func lineRow(permitID int64, l Line) models.PermitLine {
+	r := models.PermitLine{PermitID: permitID, Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,
+		Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit,
+		Marks: l.Marks, OriginCountry: l.OriginCountry}
+	if q := l.Quota; q != nil {
+		r.QuotaID, r.QuotaUsed, r.QuotaTotal, r.QuotaYear = &q.ID, &q.Used, &q.Total, &q.Year
+	}
+	return r
+}
+
+// permitFromRows builds the domain view of stored rows.
+func permitFromRows(r *models.Permit, lines []models.PermitLine, ends []models.Endorsement) *Permit {
+	p := &Permit{
+		ID: r.ID, Number: r.Number, Authority: r.Authority, Type: r.Type, Purpose: r.Purpose, Status: r.Status,
+		Exporter:        Party{r.ExporterName, r.ExporterAddress, r.ExporterCountry},
+		Importer:        Party{r.ImporterName, r.ImporterAddress, r.ImporterCountry},
+		ExporterAccount: r.ExporterAccount, Conditions: r.Conditions, SecurityStamp: r.SecurityStamp,
+		IssuedPlace: r.IssuedPlace, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), IssuedAt: r.IssuedAt.UTC(),
+		KeyID: r.KeyID, Code: r.Code, RevokedAt: r.RevokedAt, RevocationReason: r.RevocationReason,
+	}
+	for _, l := range lines {
+		line := Line{Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,
+			Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit,
+			Marks: l.Marks, OriginCountry: l.OriginCountry}
+		if l.QuotaID != nil && l.QuotaUsed != nil && l.QuotaTotal != nil && l.QuotaYear != nil {
+			line.Quota = &LineQuota{ID: *l.QuotaID, Year: *l.QuotaYear, Used: *l.QuotaUsed, Total: *l.QuotaTotal}
+		}
+		p.Lines = append(p.Lines, line)
+	}
+	p.Endorsements = endorsementsFromRows(ends)
+	return p
+}
+
+func endorsementsFromRows(ends []models.Endorsement) []Endorsement {
+	var out []Endorsement
+	for _, e := range ends {
+		en := Endorsement{Direction: e.Direction, Port: e.Port, At: e.EndorsedAt.UTC(), Officer: e.Officer}
+		for _, l := range e.Lines {
+			en.Lines = append(en.Lines, EndorsedLine{Line: l.Line, Quantity: l.Quantity})
+		}
+		out = append(out, en)
+	}
+	return out
+}
+
+// auditView is the permit as written into audit entries.
+func auditView(p *Permit) map[string]any {
+	lines := make([]map[string]any, len(p.Lines))
+	for i, l := range p.Lines {
+		lines[i] = map[string]any{"line": l.Line, "taxon": l.Taxon, "appendix": l.Appendix, "term": l.Term,
+			"source": l.Source, "quantity": l.Quantity, "unit": l.Unit}
+	}
+	return map[string]any{"number": p.Number, "status": p.Status, "type": p.Type, "purpose": p.Purpose,
+		"exporter": p.Exporter.Name, "importer": p.Importer.Name, "valid_until": p.LastValidDay(), "key_id": p.KeyID, "lines": lines}
+}
+
+// lineErr is invalid with the specimen line named first ("line B: ...").
+func lineErr(at, code, format string, args ...any) error {
+	e := Errorf(KindInvalid, code, format, args...)
+	e.Message = at + e.Message
+	return e
+}

@@ -1,0 +1,346 @@
+package permits
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"gorm.io/gorm"
+)
+
+// Key statuses. A retired key no longer signs but still verifies what it
+// signed; a compromised key verifies nothing (issue 6 adds the commands).
+const (
+	KeyActive      = "active"
+	KeyRetired     = "retired"
+	KeyCompromised = "compromised"
+)
+
+// Key is one ES256 signing key. The private half is loaded from the data
+// directory only on the node that signs; it is never stored in the database
+// nor sent anywhere.
+type Key struct {
+	Kid       string
+	Status    string
+	CreatedAt time.Time
+	RetiredAt *time.Time
+	Public    *ecdsa.PublicKey
+	private   *ecdsa.PrivateKey
+}
+
+// Keyring holds the registry's signing keys: the public halves from the
+// database (so every replica sees a rotation) and the private halves from
+// DataDir/keys.
+type Keyring struct {
+	db  *gorm.DB
+	dir string
+	now func() time.Time
+
+	mu       sync.RWMutex
+	keys     map[string]*Key
+	loadedAt time.Time
+}
+
+// NewKeyring loads the keys stored in db, with private keys from dataDir.
+func NewKeyring(ctx context.Context, db *gorm.DB, dataDir string, now func() time.Time) (*Keyring, error) {
+	k := &Keyring{db: db, dir: filepath.Join(dataDir, "keys"), now: now}
+	if err := k.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Reload reads the key table again, picking up rotations made by other
+// processes.
+func (k *Keyring) Reload(ctx context.Context) error {
+	var rows []models.SigningKey
+	if err := k.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	keys := make(map[string]*Key, len(rows))
+	k.mu.RLock()
+	old := k.keys
+	k.mu.RUnlock()
+	for _, r := range rows {
+		pub, err := parsePublicPEM(r.PublicKey)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", r.Kid, err)
+		}
+		key := &Key{Kid: r.Kid, Status: r.Status, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt, Public: pub}
+		if prev, ok := old[r.Kid]; ok && prev.private != nil {
+			key.private = prev.private
+		} else if r.Status == KeyActive {
+			priv, err := k.readPrivate(r.Kid)
+			if err == nil && priv.PublicKey.Equal(pub) {
+				key.private = priv
+			}
+		}
+		keys[r.Kid] = key
+	}
+	k.mu.Lock()
+	k.keys = keys
+	k.loadedAt = time.Now()
+	k.mu.Unlock()
+	return nil
+}
+
+// Lookup returns the key with this kid; on a miss it reloads the table at
+// most once a second, so a key rotated on another replica verifies here too.
+func (k *Keyring) Lookup(ctx context.Context, kid string) (*Key, bool) {
+	k.mu.RLock()
+	key, ok := k.keys[kid]
+	stale := time.Since(k.loadedAt) > time.Second
+	k.mu.RUnlock()
+	if ok || !stale {
+		return key, ok
+	}
+	if err := k.Reload(ctx); err != nil {
+		return nil, false
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	key, ok = k.keys[kid]
+	return key, ok
+}
+
+// Signer returns the newest active key whose private half this node holds.
+func (k *Keyring) Signer(ctx context.Context) (*Key, error) {
+	k.mu.RLock()
+	stale := time.Since(k.loadedAt) > 5*time.Second
+	k.mu.RUnlock()
+	if stale {
+		if err := k.Reload(ctx); err != nil {
+			return nil, internal("reload keys", err)
+		}
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var best *Key
+	for _, key := range k.keys {
+		if key.Status != KeyActive {
+			continue
+		}
+		if best == nil || key.CreatedAt.After(best.CreatedAt) {
+			best = key
+		}
+	}
+	if best == nil {
+		return nil, &Error{Kind: KindInternal, Code: "no_signing_key", Message: "no active signing key", Err: errors.New("no active signing key: run `citesd keys rotate`")}
+	}
+	if best.private == nil {
+		return nil, &Error{Kind: KindInternal, Code: "no_signing_key", Message: "no active signing key",
+			Err: fmt.Errorf("active key %s has no private key in %s: copy the data directory from the node that made it, or run `citesd keys rotate`", best.Kid, k.dir)}
+	}
+	return best, nil
+}
+
+// Keys lists every key, newest first.
+func (k *Keyring) Keys() []Key {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	out := make([]Key, 0, len(k.keys))
+	for _, key := range k.keys {
+		out = append(out, Key{Kid: key.Kid, Status: key.Status, CreatedAt: key.CreatedAt, RetiredAt: key.RetiredAt, Public: key.Public})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
+}
+
+// EnsureActive creates the first signing key when none is active: the
+// zero-configuration first start.
+func (k *Keyring) EnsureActive(ctx context.Context, actor Actor) (created bool, err error) {
+	var n int64
+	if err := k.db.WithContext(ctx).Model(&models.SigningKey{}).Where("status = ?", KeyActive).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("count keys: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := k.Rotate(ctx, actor); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Rotate makes a new active signing key and retires the active ones, which
+// keep verifying the permits they signed.
+func (k *Keyring) Rotate(ctx context.Context, actor Actor) (Key, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return Key{}, fmt.Errorf("generate key: %w", err)
+	}
+	kid := KeyID(&priv.PublicKey)
+	pubPEM, err := publicPEM(&priv.PublicKey)
+	if err != nil {
+		return Key{}, err
+	}
+	if err := k.writePrivate(kid, priv); err != nil {
+		return Key{}, err
+	}
+	now := k.now().UTC().Truncate(time.Microsecond)
+	row := models.SigningKey{Kid: kid, Alg: "ES256", PublicKey: pubPEM, Status: KeyActive, CreatedAt: now}
+	err = k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var exists int64
+		if err := tx.Model(&models.SigningKey{}).Where("kid = ?", kid).Count(&exists).Error; err != nil {
+			return err
+		}
+		if exists > 0 {
+			return fmt.Errorf("key id %s collides with an existing key", kid)
+		}
+		var retiring []models.SigningKey
+		if err := tx.Where("status = ?", KeyActive).Find(&retiring).Error; err != nil {
+			return err
+		}
+		for _, r := range retiring {
+			if err := tx.Model(&models.SigningKey{}).Where("kid = ?", r.Kid).
+				Updates(map[string]any{"status": KeyRetired, "retired_at": now}).Error; err != nil {
+				return err
+			}
+			if err := audit(tx, now, actor, "key.retire", "signing_key", r.Kid, keyAudit(r.Kid, KeyActive), keyAudit(r.Kid, KeyRetired)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit(tx, now, actor, "key.create", "signing_key", kid, nil, keyAudit(kid, KeyActive))
+	})
+	if err != nil {
+		os.Remove(filepath.Join(k.dir, kid+".pem"))
+		return Key{}, fmt.Errorf("store key: %w", err)
+	}
+	if err := k.Reload(ctx); err != nil {
+		return Key{}, err
+	}
+	return Key{Kid: kid, Status: KeyActive, CreatedAt: now, Public: &priv.PublicKey}, nil
+}
+
+func keyAudit(kid, status string) map[string]string {
+	return map[string]string{"kid": kid, "status": status}
+}
+
+// KeyID is the key's short identifier: the first 8 base64url characters of
+// its RFC 7638 JWK thumbprint (as SMART Health Cards, but truncated to keep
+// the QR code small; Rotate refuses a collision).
+func KeyID(pub *ecdsa.PublicKey) string {
+	sum := sha256.Sum256([]byte(thumbprintInput(pub)))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:8]
+}
+
+func thumbprintInput(pub *ecdsa.PublicKey) string {
+	x, y := coords(pub)
+	return `{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`
+}
+
+func coords(pub *ecdsa.PublicKey) (x, y string) {
+	b, _ := pub.Bytes() // 0x04 || X || Y, 32 bytes each for P-256
+	return base64.RawURLEncoding.EncodeToString(b[1:33]), base64.RawURLEncoding.EncodeToString(b[33:65])
+}
+
+// JWK is a public key in JSON Web Key form.
+type JWK struct {
+	Kty    string `json:"kty"`
+	Crv    string `json:"crv"`
+	X      string `json:"x"`
+	Y      string `json:"y"`
+	Kid    string `json:"kid"`
+	Alg    string `json:"alg"`
+	Use    string `json:"use"`
+	Status string `json:"status"`
+}
+
+// JWKS returns the public keys that still verify a live permit: every
+// active key, and retired keys that signed a permit not yet expired.
+func (s *Service) JWKS(ctx context.Context) ([]JWK, error) {
+	now := s.now()
+	var live []string
+	if err := s.db.WithContext(ctx).Model(&models.Permit{}).Distinct("key_id").
+		Where("valid_until > ?", now).Pluck("key_id", &live).Error; err != nil {
+		return nil, internal("jwks", err)
+	}
+	signedLive := map[string]bool{}
+	for _, kid := range live {
+		signedLive[kid] = true
+	}
+	out := []JWK{}
+	for _, key := range s.keys.Keys() {
+		if key.Status == KeyActive || (key.Status == KeyRetired && signedLive[key.Kid]) {
+			x, y := coords(key.Public)
+			out = append(out, JWK{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: key.Kid, Alg: "ES256", Use: "sig", Status: key.Status})
+		}
+	}
+	return out, nil
+}
+
+func (k *Keyring) writePrivate(kid string, priv *ecdsa.PrivateKey) error {
+	if err := os.MkdirAll(k.dir, 0o700); err != nil {
+		return fmt.Errorf("key directory: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(k.dir, kid+".pem")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return fmt.Errorf("write private key: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func (k *Keyring) readPrivate(kid string) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(filepath.Join(k.dir, kid+".pem"))
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := key.(*ecdsa.PrivateKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		return nil, errors.New("not a P-256 key")
+	}
+	return ec, nil
+}
+
+func publicPEM(pub *ecdsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
+func parsePublicPEM(s string) (*ecdsa.PublicKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := key.(*ecdsa.PublicKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		return nil, errors.New("not a P-256 public key")
+	}
+	return ec, nil
+}

@@ -1,0 +1,222 @@
+package permits
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/species"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Roles a user can hold.
+const (
+	RoleAdmin    = "admin"    // manages users and keys
+	RoleIssuer   = "issuer"   // Management Authority staff, bound to one authority
+	RoleOfficer  = "officer"  // customs and border officers
+	RoleExporter = "exporter" // a trader; sees only the permits issued to its account
+)
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool {
+	switch r {
+	case RoleAdmin, RoleIssuer, RoleOfficer, RoleExporter:
+		return true
+	}
+	return false
+}
+
+// Actor is the authenticated caller, as the api package established it.
+type Actor struct {
+	UserID    int64
+	Username  string
+	Role      string
+	Authority string
+}
+
+// System is the actor for changes made from the command line or at start-up.
+var System = Actor{Username: "system", Role: RoleAdmin}
+
+// Service is the permit registry.
+type Service struct {
+	db      *gorm.DB
+	keys    *Keyring
+	species *species.Reference
+	now     func() time.Time
+	cost    int
+	rec     *Recorder
+
+	// content caches the parts of a permit that never change after issue
+	// (header, parties, lines), so that verification reads only the
+	// mutable status from the database.
+	cached  sync.Map // int64 permit ID -> *Permit
+	cachedN atomic.Int64
+}
+
+// Config wires a Service.
+type Config struct {
+	DB      *gorm.DB
+	Keys    *Keyring
+	Species *species.Reference
+	// Now is the clock; it defaults to time.Now. Tests inject their own.
+	Now func() time.Time
+	// BcryptCost is the password hash cost; 0 means bcrypt.DefaultCost.
+	BcryptCost int
+	// Recorder stores verification records; nil records synchronously.
+	Recorder *Recorder
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	cost := cfg.BcryptCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	sp := cfg.Species
+	if sp == nil {
+		sp = species.Default()
+	}
+	return &Service{db: cfg.DB, keys: cfg.Keys, species: sp, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, cost: cost, rec: cfg.Recorder}
+}
+
+// Now returns the service's clock reading.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Keys returns the keyring.
+func (s *Service) Keys() *Keyring { return s.keys }
+
+// Ping checks that the database answers.
+func (s *Service) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// audit writes one audit entry in tx, the transaction of the change itself.
+func audit(tx *gorm.DB, at time.Time, actor Actor, action, entityType, entityID string, before, after any) error {
+	enc := func(v any) (string, error) {
+		if v == nil {
+			return "", nil
+		}
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	b, err := enc(before)
+	if err != nil {
+		return err
+	}
+	a, err := enc(after)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&models.AuditEntry{At: at, ActorID: actor.UserID, Actor: actor.Username, Action: action,
+		EntityType: entityType, EntityID: entityID, Before: b, After: a}).Error
+}
+
+// User is an account as the domain shows it (never with its hash).
+type User struct {
+	ID        int64
+	Username  string
+	Role      string
+	Authority string
+	CreatedAt time.Time
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Username  string
+	Password  string
+	Role      string
+	Authority string
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 10
+
+// CreateUser adds an account. Only admins may (the command line acts as
+// System). Errors: forbidden, invalid_username, invalid_role,
+// invalid_authority, weak_password, username_taken.
+func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User, error) {
+	if actor.Role != RoleAdmin {
+		return User{}, Errorf(KindForbidden, "forbidden", "only an admin may create users")
+	}
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	u.Authority = strings.ToUpper(strings.TrimSpace(u.Authority))
+	switch {
+	case !usernameRE.MatchString(u.Username):
+		return User{}, Errorf(KindInvalid, "invalid_username", "a username is 2-63 characters: lower-case letters, digits, '.', '_' or '-'")
+	case !ValidRole(u.Role):
+		return User{}, Errorf(KindInvalid, "invalid_role", "role must be one of admin, issuer, officer, exporter")
+	case u.Role == RoleIssuer && !ValidCountry(u.Authority):
+		return User{}, Errorf(KindInvalid, "invalid_authority", "an issuer must be bound to an authority: an ISO 3166 country code such as KG")
+	case u.Role != RoleIssuer && u.Authority != "" && !ValidCountry(u.Authority):
+		return User{}, Errorf(KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
+	case len(u.Password) < MinPasswordLen || len(u.Password) > 72:
+		return User{}, Errorf(KindInvalid, "weak_password", "a password is %d to 72 characters long", MinPasswordLen)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), s.cost)
+	if err != nil {
+		return User{}, internal("hash password", err)
+	}
+	row := models.User{Username: u.Username, PasswordHash: string(hash), Role: u.Role, Authority: u.Authority, CreatedAt: s.now()}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit(tx, row.CreatedAt, actor, "user.create", "user", row.Username, nil,
+			map[string]string{"username": row.Username, "role": row.Role, "authority": row.Authority})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return User{}, Errorf(KindConflict, "username_taken", "the username %q is taken", u.Username)
+	}
+	if err != nil {
+		return User{}, internal("create user", err)
+	}
+	return User{ID: row.ID, Username: row.Username, Role: row.Role, Authority: row.Authority, CreatedAt: row.CreatedAt}, nil
+}
+
+// dummyHash makes a login for an unknown user cost as much as a real one,
+// so response times do not reveal which usernames exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("opencites-dummy-password"), bcrypt.DefaultCost)
+
+// Login checks a username and password. Errors: bad_credentials.
+func (s *Service) Login(ctx context.Context, username, password string) (Actor, error) {
+	var u models.User
+	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return Actor{}, Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
+	}
+	if err != nil {
+		return Actor{}, internal("login", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
+		return Actor{}, Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
+	}
+	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority}, nil
+}
+
+// requireRole returns forbidden unless the actor holds one of roles.
+func requireRole(a Actor, roles ...string) error {
+	for _, r := range roles {
+		if a.Role == r {
+			return nil
+		}
+	}
+	return Errorf(KindForbidden, "forbidden", "the %s role may not do this", a.Role)
+}

@@ -1,0 +1,220 @@
+package permits
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/opencites/opencites/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// loadForChange reads a permit row by number for a state change, with no
+// visibility filter: the caller decides what the actor may do to it.
+func loadForChange(tx *gorm.DB, number string) (*models.Permit, error) {
+	var row models.Permit
+	err := tx.Where("number = ?", number).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errPermitNotFound(number)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &row, nil
+}
+
+// Revoke makes every later verification of the permit say "revoked". Only
+// an issuer of the permit's own authority may revoke it.
+// Errors: forbidden (403), permit_not_found (404), reason_required,
+// already_revoked (409).
+func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string) (*Permit, error) {
+	if err := requireRole(actor, RoleIssuer); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, invalid("reason_required", "say why the permit is revoked")
+	}
+	if err := checkLen("reason", reason, 500); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := loadForChange(tx, number)
+		if err != nil {
+			return err
+		}
+		if row.Authority != actor.Authority {
+			return Errorf(KindForbidden, "forbidden", "only an issuer of %s may revoke this permit", row.Authority)
+		}
+		// The status condition makes a concurrent revocation lose cleanly.
+		res := tx.Model(&models.Permit{}).Where("id = ? AND status <> ?", row.ID, StatusRevoked).
+			Updates(map[string]any{"status": StatusRevoked, "revoked_at": now, "revoked_by": actor.UserID, "revocation_reason": reason})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(KindConflict, "already_revoked", "permit %s is already revoked", number)
+		}
+		// Nothing shipped on a permit revoked before export: give its
+		// quantities back to the quotas they were counted against.
+		if row.Status == StatusIssued {
+			var lines []models.PermitLine
+			if err := tx.Where("permit_id = ?", row.ID).Find(&lines).Error; err != nil {
+				return err
+			}
+			for _, l := range lines {
+				if err := adjustQuota(tx, l.QuotaID, -l.Quantity); err != nil {
+					return err
+				}
+			}
+		}
+		return audit(tx, now, actor, "permit.revoke", "permit", number,
+			map[string]any{"status": row.Status}, map[string]any{"status": StatusRevoked, "reason": reason})
+	})
+	if err != nil {
+		return nil, asDomain("revoke", err)
+	}
+	return s.Get(ctx, System, number)
+}
+
+// asDomain passes domain errors through and wraps anything else.
+func asDomain(op string, err error) error {
+	var de *Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return internal(op, err)
+}
+
+// EndorseRequest is box 14: what the officer saw cross the border.
+type EndorseRequest struct {
+	Port      string
+	Direction string // "export" (box 14) or "import" (acceptance; cancels the document)
+	Lines     []EndorsedLine
+}
+
+// Endorse records the quantity actually shipped. Each document serves one
+// shipment: a second endorsement in the same direction is refused, by the
+// database's unique index as well as here, so two concurrent endorsements
+// cannot both succeed. Only officers may endorse.
+//
+// Errors: forbidden (403), permit_not_found (404), invalid_direction,
+// wrong_direction, port_required, no_lines, unknown_line, duplicate_line,
+// invalid_quantity, over_quantity, permit_expired, not_yet_valid (422),
+// permit_revoked, already_used (409).
+func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req EndorseRequest) (*Permit, error) {
+	if err := requireRole(actor, RoleOfficer); err != nil {
+		return nil, err
+	}
+	req.Port = strings.TrimSpace(req.Port)
+	switch {
+	case req.Direction != "export" && req.Direction != "import":
+		return nil, invalid("invalid_direction", `direction must be "export" or "import"`)
+	case req.Port == "":
+		return nil, invalid("port_required", "name the port or checkpoint")
+	case len(req.Lines) == 0:
+		return nil, invalid("no_lines", "give the quantity shipped for at least one line")
+	}
+	if err := checkLen("port", req.Port, 200); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := loadForChange(tx, number)
+		if err != nil {
+			return err
+		}
+		dt, _ := docTypeByName(row.Type)
+		switch {
+		case row.Status == StatusRevoked:
+			return Errorf(KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
+		case row.Status == StatusCancelled:
+			return Errorf(KindConflict, "already_used", "permit %s was already accepted at import and is cancelled", number)
+		case !now.Before(row.ValidUntil.UTC()):
+			return invalid("permit_expired", "permit %s expired: it may not be endorsed", number)
+		case now.Before(row.ValidFrom.UTC()):
+			return invalid("not_yet_valid", "permit %s is not valid yet", number)
+		case dt.ImportSide && req.Direction == "export":
+			return invalid("wrong_direction", "an import permit is presented at import, not at export")
+		}
+		var lines []models.PermitLine
+		if err := tx.Where("permit_id = ?", row.ID).Find(&lines).Error; err != nil {
+			return err
+		}
+		allowed := map[string]float64{}
+		for _, l := range lines {
+			allowed[l.Line] = l.Quantity
+		}
+		seen := map[string]bool{}
+		shipped := false
+		end := models.Endorsement{PermitID: row.ID, Direction: req.Direction, Port: req.Port, EndorsedAt: now, OfficerID: actor.UserID, Officer: actor.Username}
+		for _, el := range req.Lines {
+			el.Line = strings.ToUpper(strings.TrimSpace(el.Line))
+			max, ok := allowed[el.Line]
+			switch {
+			case !ok:
+				return invalid("unknown_line", "permit %s has no line %q", number, el.Line)
+			case seen[el.Line]:
+				return invalid("duplicate_line", "line %s is given twice", el.Line)
+			case el.Quantity < 0 || el.Quantity != el.Quantity:
+				return invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
+			case el.Quantity > max:
+				return invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
+			}
+			seen[el.Line] = true
+			shipped = shipped || el.Quantity > 0
+			end.Lines = append(end.Lines, models.EndorsementLine{Line: el.Line, Quantity: el.Quantity})
+		}
+		if !shipped {
+			return invalid("invalid_quantity", "at least one line must have a quantity above zero")
+		}
+		if err := tx.Omit(clause.Associations).Create(&end).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errAlreadyUsed(number, req.Direction)
+			}
+			return err
+		}
+		for i := range end.Lines {
+			end.Lines[i].EndorsementID = end.ID
+		}
+		if err := tx.Create(&end.Lines).Error; err != nil {
+			return err
+		}
+		newStatus, from := StatusEndorsed, []string{StatusIssued}
+		if req.Direction == "import" {
+			newStatus, from = StatusCancelled, []string{StatusIssued, StatusEndorsed}
+		}
+		res := tx.Model(&models.Permit{}).Where("id = ? AND status IN ?", row.ID, from).Update("status", newStatus)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errAlreadyUsed(number, req.Direction)
+		}
+		// Quotas count what actually left: the shipped quantity replaces
+		// the authorised one.
+		if req.Direction == "export" {
+			shipped := map[string]float64{}
+			for _, el := range end.Lines {
+				shipped[el.Line] = el.Quantity
+			}
+			for _, l := range lines {
+				if err := adjustQuota(tx, l.QuotaID, shipped[l.Line]-l.Quantity); err != nil {
+					return err
+				}
+			}
+		}
+		after := map[string]any{"status": newStatus, "direction": req.Direction, "port": req.Port, "lines": req.Lines}
+		return audit(tx, now, actor, "permit.endorse."+req.Direction, "permit", number, map[string]any{"status": row.Status}, after)
+	})
+	if err != nil {
+		return nil, asDomain("endorse", err)
+	}
+	return s.Get(ctx, System, number)
+}
+
+func errAlreadyUsed(number, direction string) error {
+	return Errorf(KindConflict, "already_used", "permit %s was already endorsed for %s: each document serves one shipment", number, direction)
+}

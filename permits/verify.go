@@ -1,0 +1,215 @@
+package permits
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"gorm.io/gorm"
+)
+
+// VerifyRequest is a code read at a checkpoint.
+type VerifyRequest struct {
+	Code      string
+	Port      string
+	Direction string // "export", "import", or "" for the document's own side
+	Source    string // "code" (text from the phone) or "photo" (read by the server)
+}
+
+// Verification is the answer an officer gets.
+type Verification struct {
+	ID      string
+	Verdict string
+	Reasons []Reason
+	Permit  *Permit // nil unless the signature verified and the registry knows the permit
+	// Guidance is set with Permit: species, listings and the documents the
+	// shipment must also carry.
+	Guidance  *Guidance
+	CheckedAt time.Time
+	Mode      string
+}
+
+// Verify checks a scanned code against its signature and the registry and
+// records the check. The verdict is decided in this fixed order, the first
+// failing check winning: malformed, unknown_key, bad_signature, malformed
+// claims, expired, not_yet_valid, not_found, revoked, used, valid. A code
+// whose signature does not verify never shows permit data.
+//
+// Errors: forbidden (403), invalid_direction, field_too_long (422).
+func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*Verification, error) {
+	if err := requireRole(actor, RoleOfficer, RoleIssuer, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if req.Direction != "" && req.Direction != "export" && req.Direction != "import" {
+		return nil, invalid("invalid_direction", `checkpoint.direction must be "export" or "import"`)
+	}
+	if err := checkLen("checkpoint.port", req.Port, 200); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	v := &Verification{CheckedAt: now, Mode: "online"}
+	tc := CheckToken(req.Code, s.keyLookup(ctx), now)
+	v.Verdict, v.Reasons = tc.Verdict, nonEmpty(tc.Reason)
+	var authority, number string
+	if tc.Claims != nil {
+		authority, number = tc.Claims.Issuer, tc.Claims.ID
+		if err := s.judge(ctx, v, tc, req.Direction, now); err != nil {
+			return nil, err
+		}
+	}
+	if v.Permit != nil {
+		v.Guidance = s.Guide(v.Permit, req.Direction)
+	}
+	if v.Verdict == VerdictValid && len(v.Reasons) == 0 {
+		v.Reasons = []Reason{{"valid", "Signature and registry status check out. Compare the species, quantities and parties with the goods."}}
+	}
+	v.ID = newID()
+	sum := sha256.Sum256([]byte(req.Code))
+	rec := models.Verification{
+		ID: v.ID, CheckedAt: now, UserID: actor.UserID, Username: actor.Username, Verdict: v.Verdict,
+		Reason: firstCode(v.Reasons), Authority: authority, Number: number, KeyID: tc.Kid,
+		CodeSHA256: hex.EncodeToString(sum[:]), Port: req.Port, Direction: req.Direction, Mode: v.Mode, Source: req.Source,
+	}
+	if rec.Source == "" {
+		rec.Source = "code"
+	}
+	if err := s.record(ctx, rec); err != nil {
+		return nil, internal("record verification", err)
+	}
+	return v, nil
+}
+
+func nonEmpty(r Reason) []Reason {
+	if r.Code == "" {
+		return nil
+	}
+	return []Reason{r}
+}
+
+func firstCode(rs []Reason) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return rs[0].Code
+}
+
+func (s *Service) keyLookup(ctx context.Context) KeyLookup {
+	return func(kid string) (*ecdsa.PublicKey, string, bool) {
+		k, ok := s.keys.Lookup(ctx, kid)
+		if !ok {
+			return nil, "", false
+		}
+		return k.Public, k.Status, true
+	}
+}
+
+// statusRow is the mutable part of a permit: all a verification must read
+// from the database on every scan.
+type statusRow struct {
+	ID               int64
+	Status           string
+	RevocationReason string
+}
+
+// judge applies the registry's state to a code whose signature verified.
+func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, direction string, now time.Time) error {
+	// The one query every scan makes: plain SQL on the (authority, number)
+	// unique index, without GORM's reflection on the hot path.
+	var st statusRow
+	err := s.db.WithContext(ctx).Raw(`SELECT id, status, revocation_reason FROM permits WHERE authority = ? AND number = ?`,
+		tc.Claims.Issuer, tc.Claims.ID).Row().Scan(&st.ID, &st.Status, &st.RevocationReason)
+	if errors.Is(err, sql.ErrNoRows) {
+		if tc.Verdict == VerdictValid {
+			v.Verdict = VerdictNotFound
+			v.Reasons = []Reason{{"not_in_registry", "The code is correctly signed but the registry has no such permit: hold the goods and report it."}}
+		}
+		return nil
+	}
+	if err != nil {
+		return internal("verify: read status", err)
+	}
+	p, err := s.content(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	p.Status, p.RevocationReason = st.Status, st.RevocationReason
+	if st.Status == StatusEndorsed || st.Status == StatusCancelled {
+		if p.Endorsements, err = s.endorsements(ctx, st.ID); err != nil {
+			return err
+		}
+	}
+	v.Permit = p
+	if tc.Verdict != VerdictValid { // expired or not yet valid: dates come first
+		return nil
+	}
+	if direction == "" {
+		direction = "export"
+		if dt, _ := docTypeByName(p.Type); dt.ImportSide {
+			direction = "import"
+		}
+	}
+	switch {
+	case st.Status == StatusRevoked:
+		v.Verdict = VerdictRevoked
+		v.Reasons = []Reason{{"revoked", "The issuing authority revoked this permit: " + st.RevocationReason}}
+	case st.Status == StatusCancelled:
+		v.Verdict = VerdictUsed
+		v.Reasons = []Reason{{"accepted_at_import", "This document was already accepted at import and cancelled: it may not be used again."}}
+	case st.Status == StatusEndorsed && direction == "export":
+		v.Verdict = VerdictUsed
+		v.Reasons = []Reason{{"already_exported", "This document was already endorsed for export: each permit serves one shipment."}}
+	case st.Status == StatusEndorsed:
+		v.Reasons = []Reason{{"valid", "Signature and registry status check out. Compare the species, quantities and parties with the goods."},
+			{"endorsed_for_export", "Endorsed on export: compare the quantities actually shipped (box 14) with the goods."}}
+	}
+	return nil
+}
+
+// content returns the immutable part of a permit, from the cache when it
+// can: header, parties and lines never change after issue.
+func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
+	if c, ok := s.cached.Load(id); ok {
+		cp := *c.(*Permit)
+		return &cp, nil
+	}
+	var row models.Permit
+	if err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
+		Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, internal("verify: read permit", err)
+	}
+	p := permitFromRows(&row, row.Lines, nil)
+	if s.cachedN.Add(1) > maxCachedPermits {
+		s.cached.Clear()
+		s.cachedN.Store(0)
+	}
+	s.cached.Store(id, p)
+	cp := *p
+	return &cp, nil
+}
+
+// maxCachedPermits bounds the content cache's memory (a few KB a permit).
+const maxCachedPermits = 20000
+
+func (s *Service) endorsements(ctx context.Context, id int64) ([]Endorsement, error) {
+	var ends []models.Endorsement
+	if err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
+		Where("permit_id = ?", id).Order("id").Find(&ends).Error; err != nil {
+		return nil, internal("verify: read endorsements", err)
+	}
+	return endorsementsFromRows(ends), nil
+}
+
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
