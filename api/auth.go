@@ -1,0 +1,204 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/permits"
+)
+
+// SessionTTL is how long a sign-in lasts. Role changes and disabled
+// accounts take effect when the session ends.
+const SessionTTL = 12 * time.Hour
+
+// sessionType separates session tokens from permit tokens: a session token
+// is HMAC-signed with a server secret and typed, so it can never pass as a
+// permit, nor a permit as a session.
+const sessionType = "session+jwt"
+
+type sessionClaims struct {
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Authority string `json:"auth,omitempty"`
+	jwt.RegisteredClaims
+}
+
+func (s *Server) issueSession(a permits.Actor) (string, time.Time, error) {
+	now := s.now()
+	exp := now.Add(SessionTTL).Truncate(time.Second)
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, sessionClaims{
+		Name: a.Username, Role: a.Role, Authority: a.Authority,
+		RegisteredClaims: jwt.RegisteredClaims{Subject: strconv.FormatInt(a.UserID, 10),
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp)},
+	})
+	t.Header["typ"] = sessionType
+	tok, err := t.SignedString(s.sessionKey)
+	return tok, exp, err
+}
+
+// sessionCache remembers session tokens that verified, so that a busy
+// officer's stream of scans costs one HMAC check and JSON decode per
+// session, not per request. Only verified tokens enter it; expiry is still
+// checked on every use.
+type sessionCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedSession
+}
+
+type cachedSession struct {
+	actor permits.Actor
+	exp   time.Time
+}
+
+const maxCachedSessions = 10000
+
+func (c *sessionCache) get(tok string, now time.Time) (permits.Actor, bool) {
+	c.mu.RLock()
+	cs, ok := c.m[tok]
+	c.mu.RUnlock()
+	if !ok || !now.Before(cs.exp) {
+		return permits.Actor{}, false
+	}
+	return cs.actor, true
+}
+
+func (c *sessionCache) put(tok string, a permits.Actor, exp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedSessions {
+		c.m = make(map[string]cachedSession)
+	}
+	c.m[tok] = cachedSession{actor: a, exp: exp}
+}
+
+func (s *Server) parseSession(tok string) (permits.Actor, bool) {
+	if a, ok := s.sessions.get(tok, s.now()); ok {
+		return a, true
+	}
+	var c sessionClaims
+	t, err := s.sessionParser.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return s.sessionKey, nil })
+	if err != nil || t.Header["typ"] != sessionType {
+		return permits.Actor{}, false
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil || !permits.ValidRole(c.Role) {
+		return permits.Actor{}, false
+	}
+	a := permits.Actor{UserID: id, Username: c.Name, Role: c.Role, Authority: c.Authority}
+	s.sessions.put(tok, a, c.ExpiresAt.Time)
+	return a, true
+}
+
+const actorKey = "actor"
+
+// authenticate requires a valid bearer session on every route it guards.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || len(tok) > 4096 {
+			return apiError(http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token> from POST /api/v1/auth/token")
+		}
+		a, ok := s.parseSession(strings.TrimSpace(tok))
+		if !ok {
+			return apiError(http.StatusUnauthorized, "invalid_token", "the session token is invalid or expired: sign in again")
+		}
+		c.Set(actorKey, a)
+		return next(c)
+	}
+}
+
+func actor(c echo.Context) permits.Actor {
+	a, _ := c.Get(actorKey).(permits.Actor)
+	return a
+}
+
+// loginLimiter slows password guessing: after MaxFailures failed sign-ins
+// within Window for one username, or 4x that from one address, further
+// attempts are refused until the window passes. It lives in memory, per
+// process.
+type loginLimiter struct {
+	mu      sync.Mutex
+	fails   map[string][]time.Time
+	window  time.Duration
+	max     int
+	lastGC  time.Time
+	nowFunc func() time.Time
+}
+
+// MaxLoginFailures is how many failed sign-ins one username may have in
+// LoginWindow.
+const (
+	MaxLoginFailures = 5
+	LoginWindow      = 15 * time.Minute
+)
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{fails: map[string][]time.Time{}, window: LoginWindow, max: MaxLoginFailures, nowFunc: now}
+}
+
+func (l *loginLimiter) keys(user, ip string) [2]string {
+	return [2]string{"u:" + strings.ToLower(user), "a:" + ip}
+}
+
+// blocked reports how long the caller must wait, or 0.
+func (l *loginLimiter) blocked(user, ip string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.nowFunc()
+	var wait time.Duration
+	for i, k := range l.keys(user, ip) {
+		limit := l.max
+		if i == 1 {
+			limit = 4 * l.max
+		}
+		recent := l.recent(k, now)
+		if len(recent) >= limit {
+			if w := recent[len(recent)-limit].Add(l.window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+	}
+	return wait
+}
+
+func (l *loginLimiter) recent(k string, now time.Time) []time.Time {
+	ts := l.fails[k]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= l.window {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, k)
+	} else {
+		l.fails[k] = ts
+	}
+	return ts
+}
+
+func (l *loginLimiter) fail(user, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.nowFunc()
+	for _, k := range l.keys(user, ip) {
+		l.fails[k] = append(l.recent(k, now), now)
+	}
+	if now.Sub(l.lastGC) > l.window {
+		for k := range l.fails {
+			l.recent(k, now)
+		}
+		l.lastGC = now
+	}
+}
+
+func (l *loginLimiter) succeed(user string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, "u:"+strings.ToLower(user))
+}

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/scan"
+)
+
+// ErrorBody is every error response: a stable machine code and a sentence
+// for a person.
+type ErrorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+var kindStatus = map[permits.Kind]int{
+	permits.KindInternal:     http.StatusInternalServerError,
+	permits.KindInvalid:      http.StatusUnprocessableEntity,
+	permits.KindBadRequest:   http.StatusBadRequest,
+	permits.KindUnauthorized: http.StatusUnauthorized,
+	permits.KindForbidden:    http.StatusForbidden,
+	permits.KindNotFound:     http.StatusNotFound,
+	permits.KindConflict:     http.StatusConflict,
+	permits.KindTooMany:      http.StatusTooManyRequests,
+}
+
+var scanStatus = map[string]int{
+	scan.InvalidImage:           http.StatusBadRequest,
+	scan.UnsupportedImageFormat: http.StatusUnsupportedMediaType,
+	scan.ImageTooLarge:          http.StatusRequestEntityTooLarge,
+}
+
+// apiError is an error raised by the api layer itself.
+func apiError(status int, code, msg string) *echo.HTTPError {
+	return echo.NewHTTPError(status, ErrorBody{Error: code, Message: msg})
+}
+
+// handleError writes every error as JSON. Only 5xx are logged, with their
+// cause; the client never sees internals.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := s.errorBody(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, body)
+}
+
+func (s *Server) errorBody(err error) (int, ErrorBody) {
+	var de *permits.Error
+	if errors.As(err, &de) {
+		status := kindStatus[de.Kind]
+		if de.Kind == permits.KindInternal {
+			return status, ErrorBody{Error: "internal", Message: "internal error"}
+		}
+		return status, ErrorBody{Error: de.Code, Message: de.Message}
+	}
+	var se *scan.Error
+	if errors.As(err, &se) {
+		status, ok := scanStatus[se.Code]
+		if !ok {
+			status = http.StatusUnprocessableEntity
+		}
+		return status, ErrorBody{Error: se.Code, Message: se.Hint, Hint: se.Hint}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if b, ok := he.Message.(ErrorBody); ok {
+			return he.Code, b
+		}
+		switch he.Code {
+		case http.StatusNotFound:
+			return he.Code, ErrorBody{Error: "route_not_found", Message: "no such endpoint"}
+		case http.StatusMethodNotAllowed:
+			return he.Code, ErrorBody{Error: "method_not_allowed", Message: "method not allowed on this endpoint"}
+		case http.StatusRequestEntityTooLarge:
+			return he.Code, ErrorBody{Error: "body_too_large", Message: "the request body is too large"}
+		case http.StatusUnauthorized:
+			return he.Code, ErrorBody{Error: "unauthorized", Message: "sign in first"}
+		}
+		if he.Code < 500 {
+			return he.Code, ErrorBody{Error: "bad_request", Message: http.StatusText(he.Code)}
+		}
+	}
+	return http.StatusInternalServerError, ErrorBody{Error: "internal", Message: "internal error"}
+}

@@ -1,0 +1,236 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/scan"
+)
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only while the database answers.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.svc.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, ErrorBody{Error: "database_unavailable", Message: "the database does not answer"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) jwks(c echo.Context) error {
+	keys, err := s.svc.JWKS(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, map[string]any{"keys": keys})
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", openAPI)
+}
+
+func (s *Server) login(c echo.Context) error {
+	var req TokenRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Username) > 100 || len(req.Password) > 200 {
+		return apiError(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
+	}
+	ip := c.RealIP()
+	if wait := s.limiter.blocked(req.Username, ip); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return apiError(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
+	}
+	a, err := s.svc.Login(c.Request().Context(), req.Username, req.Password)
+	if err != nil {
+		if permits.CodeOf(err) == "bad_credentials" {
+			s.limiter.fail(req.Username, ip)
+		}
+		return err
+	}
+	s.limiter.succeed(req.Username)
+	tok, exp, err := s.issueSession(a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, TokenResponse{Token: tok, ExpiresAt: exp, Role: a.Role, Authority: a.Authority})
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	var req UserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.svc.CreateUser(c.Request().Context(), actor(c), permits.NewUser(req))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, UserJSON(u))
+}
+
+func (s *Server) issuePermit(c echo.Context) error {
+	var req IssueRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.svc.Issue(c.Request().Context(), actor(c), req.domain())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/permits/"+p.Number)
+	return c.JSON(http.StatusCreated, permitJSON(p, s.now()))
+}
+
+func (s *Server) listPermits(c echo.Context) error {
+	page := 1
+	if v := c.QueryParam("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return apiError(http.StatusBadRequest, "invalid_page", "page must be a positive whole number")
+		}
+		page = n
+	}
+	size := 50
+	if v := c.QueryParam("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return apiError(http.StatusBadRequest, "invalid_size", "size must be between 1 and 100")
+		}
+		size = n
+	}
+	res, err := s.svc.List(c.Request().Context(), actor(c), permits.Filter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: page, Size: size})
+	if err != nil {
+		return err
+	}
+	out := PermitListJSON{Permits: []*PermitJSON{}, Total: res.Total, Page: res.Page, Size: res.Size}
+	now := s.now()
+	for _, p := range res.Permits {
+		out.Permits = append(out.Permits, permitJSON(p, now))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getPermit(c echo.Context) error {
+	p, err := s.svc.Get(c.Request().Context(), actor(c), c.Param("number"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, permitJSON(p, s.now()))
+}
+
+// QRPixelsPerModule is the module size of the QR image: 8 px keeps a
+// version-20 code under 900 px square, crisp on screen and in print.
+const QRPixelsPerModule = 8
+
+func (s *Server) permitQR(c echo.Context) error {
+	p, err := s.svc.Get(c.Request().Context(), actor(c), c.Param("number"))
+	if err != nil {
+		return err
+	}
+	png, err := scan.EncodePNG(p.Code, QRPixelsPerModule)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+func (s *Server) permitHistory(c echo.Context) error {
+	entries, err := s.svc.History(c.Request().Context(), actor(c), c.Param("number"))
+	if err != nil {
+		return err
+	}
+	out := make([]AuditJSON, len(entries))
+	for i, e := range entries {
+		out[i] = AuditJSON{At: e.At, Actor: e.Actor, Action: e.Action, Before: rawOrNil(e.Before), After: rawOrNil(e.After)}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"history": out})
+}
+
+func rawOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+func (s *Server) permitVerifications(c echo.Context) error {
+	recs, err := s.svc.Verifications(c.Request().Context(), actor(c), c.Param("number"))
+	if err != nil {
+		return err
+	}
+	out := make([]VerificationRecordJSON, len(recs))
+	for i, r := range recs {
+		out[i] = VerificationRecordJSON{ID: r.ID, CheckedAt: r.CheckedAt, Username: r.Username, Verdict: r.Verdict,
+			Reason: r.Reason, Port: r.Port, Direction: r.Direction, Source: r.Source}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"verifications": out})
+}
+
+func (s *Server) revokePermit(c echo.Context) error {
+	var req RevokeRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.svc.Revoke(c.Request().Context(), actor(c), c.Param("number"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, permitJSON(p, s.now()))
+}
+
+func (s *Server) endorsePermit(c echo.Context) error {
+	var req EndorseRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	dr := permits.EndorseRequest{Port: req.Port, Direction: req.Direction}
+	for _, l := range req.Lines {
+		dr.Lines = append(dr.Lines, permits.EndorsedLine(l))
+	}
+	p, err := s.svc.Endorse(c.Request().Context(), actor(c), c.Param("number"), dr)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, permitJSON(p, s.now()))
+}
+
+func (s *Server) verify(c echo.Context) error {
+	var req VerifyRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Code == "" {
+		return apiError(http.StatusUnprocessableEntity, "code_required", "send the text read from the QR code as \"code\"")
+	}
+	return s.verifyCode(c, req.Code, req.Checkpoint, "code")
+}
+
+func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source string) error {
+	vr := permits.VerifyRequest{Code: code, Source: source}
+	if cp != nil {
+		vr.Port, vr.Direction = cp.Port, cp.Direction
+	}
+	v, err := s.svc.Verify(c.Request().Context(), actor(c), vr)
+	if err != nil {
+		return err
+	}
+	pj := permitJSON(v.Permit, v.CheckedAt)
+	if pj != nil {
+		pj.QR = ""
+	}
+	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: v.Reasons,
+		Permit: pj, Guidance: guidanceJSON(v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode})
+}

@@ -1,0 +1,255 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/models/modelstest"
+	"github.com/opencites/opencites/permits"
+)
+
+// clock is a settable clock shared by the service and the test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a registry on a fresh database behind the real router.
+type env struct {
+	t       testing.TB
+	srv     *api.Server
+	svc     *permits.Service
+	keys    *permits.Keyring
+	clock   *clock
+	dataDir string
+	tokens  map[string]string
+}
+
+var testUsers = []permits.NewUser{
+	{Username: "admin", Password: "admin-password-1", Role: permits.RoleAdmin},
+	{Username: "issuer-kg", Password: "issuer-password-1", Role: permits.RoleIssuer, Authority: "KG"},
+	{Username: "issuer-kz", Password: "issuer-password-2", Role: permits.RoleIssuer, Authority: "KZ"},
+	{Username: "officer", Password: "officer-password-1", Role: permits.RoleOfficer},
+	{Username: "officer2", Password: "officer-password-2", Role: permits.RoleOfficer},
+	{Username: "alatoo-trade", Password: "exporter-password-1", Role: permits.RoleExporter},
+	{Username: "other-trade", Password: "exporter-password-2", Role: permits.RoleExporter},
+}
+
+func newEnv(t testing.TB, dsn string) *env {
+	t.Helper()
+	db := modelstest.MustOpen(t, dsn)
+	ck := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	ctx := context.Background()
+	keys, err := permits.NewKeyring(ctx, db, dir, ck.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	// Verification records go through the batching recorder, as in
+	// production; the verifications endpoint flushes it before reading.
+	rec := permits.NewRecorder(db, log)
+	t.Cleanup(rec.Close)
+	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: ck.Now, BcryptCost: 4, Recorder: rec})
+	srv, err := api.New(api.Config{Service: svc, SessionKey: bytes.Repeat([]byte("k"), 32), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: srv, svc: svc, keys: keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
+	for _, u := range testUsers {
+		if _, err := svc.CreateUser(ctx, permits.System, u); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[u.Username] = e.login(u.Username, u.Password)
+	}
+	return e
+}
+
+func (e *env) login(user, pass string) string {
+	e.t.Helper()
+	var tr api.TokenResponse
+	e.do("", "POST", "/api/v1/auth/token", map[string]string{"username": user, "password": pass}, 200, &tr)
+	return tr.Token
+}
+
+// do sends a JSON request as user ("" for none) and checks the status; out,
+// if not nil, receives the decoded body. It returns the raw body.
+func (e *env) do(user, method, path string, body any, want int, out any) []byte {
+	e.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return e.send(user, req, want, out)
+}
+
+func (e *env) send(user string, req *http.Request, want int, out any) []byte {
+	e.t.Helper()
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if rec.Code != want {
+		e.t.Fatalf("%s %s as %q: status %d, want %d; body %s", req.Method, req.URL.Path, user, rec.Code, want, rec.Body.String())
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			e.t.Fatalf("%s %s: decode %T: %v; body %s", req.Method, req.URL.Path, out, err, rec.Body.String())
+		}
+	}
+	return rec.Body.Bytes()
+}
+
+// wantError checks a JSON error body's machine code.
+func (e *env) wantError(user, method, path string, body any, status int, code string) {
+	e.t.Helper()
+	var eb api.ErrorBody
+	e.do(user, method, path, body, status, &eb)
+	if eb.Error != code || eb.Message == "" {
+		e.t.Fatalf("%s %s: error %q (%q), want %q", method, path, eb.Error, eb.Message, code)
+	}
+}
+
+func (e *env) photo(user, path string, img []byte, want int, out any) []byte {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("photo", "permit.jpg")
+	fw.Write(img)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return e.send(user, req, want, out)
+}
+
+// falconPermit is the issue's example request.
+func falconPermit() map[string]any {
+	return map[string]any{
+		"type": "export", "purpose": "T",
+		"exporter":    map[string]string{"name": "Ala-Too Trade LLC", "address": "12 Chui Ave, Bishkek", "country": "KG"},
+		"importer":    map[string]string{"name": "Gulf Falconry Centre", "address": "Dubai", "country": "AE"},
+		"valid_until": "2027-03-01", "conditions": "Valid only with IATA Live Animals Regulations", "exporter_account": "alatoo-trade",
+		"specimens": []map[string]any{{"taxon": "Falco cherrug", "description": "live falcons, closed rings", "term": "LIV",
+			"source": "C", "quantity": 2, "unit": "", "marks": "KG-R-0012, KG-R-0013"}},
+	}
+}
+
+func (e *env) issue(req map[string]any) api.PermitJSON {
+	e.t.Helper()
+	var p api.PermitJSON
+	e.do("issuer-kg", "POST", "/api/v1/permits", req, 201, &p)
+	return p
+}
+
+func (e *env) verify(user, code string, checkpoint map[string]string) api.VerificationJSON {
+	e.t.Helper()
+	body := map[string]any{"code": code}
+	if checkpoint != nil {
+		body["checkpoint"] = checkpoint
+	}
+	var v api.VerificationJSON
+	e.do(user, "POST", "/api/v1/verify", body, 200, &v)
+	return v
+}
+
+func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
+	modelstest.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, newEnv(t, dsn)) })
+}
+
+// try sends a JSON request and returns the status without failing the test.
+func (e *env) try(user, method, path string, body any, out any) int {
+	b, _ := json.Marshal(body)
+	req := httptest.NewRequest(method, path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if out != nil {
+		_ = json.Unmarshal(rec.Body.Bytes(), out)
+	}
+	return rec.Code
+}
+
+// mustPrivateKey reads a signing key from the data directory, as only the
+// test (standing in for a stolen key) can.
+func mustPrivateKey(t *testing.T, dataDir, kid string) *ecdsa.PrivateKey {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "keys", kid+".pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*ecdsa.PrivateKey)
+}
+
+// advance moves the clock and signs everyone in again, since sessions
+// expire after api.SessionTTL.
+func (e *env) advance(d time.Duration) { e.setTime(e.clock.Now().Add(d)) }
+
+func (e *env) setTime(t time.Time) {
+	e.t.Helper()
+	e.clock.mu.Lock()
+	e.clock.t = t
+	e.clock.mu.Unlock()
+	for _, u := range testUsers {
+		e.tokens[u.Username] = e.login(u.Username, u.Password)
+	}
+}
+
+// testWriter sends server logs to the test log, shown when a test fails.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// photoStatus posts a photo and returns the status, whatever it is.
+func (e *env) photoStatus(user, path string, img []byte) int {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("photo", "permit.jpg")
+	fw.Write(img)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec.Code
+}

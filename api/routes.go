@@ -1,0 +1,38 @@
+package api
+
+import "github.com/labstack/echo/v4/middleware"
+
+// routes registers the whole API; read this to see every endpoint.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/.well-known/jwks.json", s.jwks)
+	e.GET("/api/v1/openapi.yaml", s.openapi)
+
+	v1 := e.Group("/api/v1")
+	v1.POST("/auth/token", s.login, jsonLimit)
+
+	auth := v1.Group("", s.authenticate)
+	auth.POST("/users", s.createUser, jsonLimit)
+
+	auth.POST("/permits", s.issuePermit, jsonLimit)
+	auth.GET("/permits", s.listPermits)
+	auth.GET("/permits/:number", s.getPermit)
+	auth.GET("/permits/:number/qr.png", s.permitQR)
+	auth.GET("/permits/:number/history", s.permitHistory)
+	auth.GET("/permits/:number/verifications", s.permitVerifications)
+	auth.POST("/permits/:number/revoke", s.revokePermit, jsonLimit)
+	auth.POST("/permits/:number/endorsements", s.endorsePermit, jsonLimit)
+
+	auth.GET("/species", s.searchSpecies)
+	auth.GET("/species/:id", s.getSpecies)
+	auth.GET("/requirements", s.requirements)
+	auth.POST("/quotas", s.setQuota, jsonLimit)
+	auth.GET("/quotas", s.listQuotas)
+
+	photoLimit := middleware.BodyLimit("21M") // the photo plus multipart framing
+	auth.POST("/verify", s.verify, jsonLimit)
+	auth.POST("/verify/photo", s.verifyPhoto, photoLimit)
+	auth.POST("/scan", s.scanPhoto, photoLimit)
+}

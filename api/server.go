@@ -1,0 +1,155 @@
+package api
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/opencites/opencites/permits"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// OpenAPI returns the API description served at /api/v1/openapi.yaml.
+func OpenAPI() []byte { return openAPI }
+
+// Limits on request bodies.
+const (
+	MaxJSONBody  = 1 << 20  // 1 MiB
+	MaxPhotoSize = 20 << 20 // 20 MiB, the photo itself
+)
+
+// Config wires a Server.
+type Config struct {
+	Service *permits.Service
+	// SessionKey signs session tokens (HMAC-SHA256); at least 32 bytes.
+	SessionKey []byte
+	Logger     *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo          *echo.Echo
+	svc           *permits.Service
+	sessionKey    []byte
+	sessionParser *jwt.Parser
+	log           *slog.Logger
+	limiter       *loginLimiter
+	sessions      sessionCache
+	photoSlots    chan struct{}
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.SessionKey) < 32 {
+		return nil, errors.New("api: session key must be at least 32 bytes")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{
+		echo:       echo.New(),
+		svc:        cfg.Service,
+		sessionKey: cfg.SessionKey,
+		log:        log,
+		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+	}
+	s.sessionParser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now))
+	s.limiter = newLoginLimiter(s.now)
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) now() time.Time { return s.svc.Now() }
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes lists "METHOD path" for every registered route, for the OpenAPI
+// consistency test.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.echo.Routes() {
+		if r.Method == echo.RouteNotFound { // Echo's own catch-all for groups
+			continue
+		}
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+var jsonLimit = middleware.BodyLimit(fmt.Sprint(MaxJSONBody/1024) + "K")
+
+// bindJSON decodes a JSON body strictly: the right content type, no unknown
+// fields (a typo such as "valid_untill" is an error, not a silent default),
+// nothing after the object.
+func bindJSON(c echo.Context, v any) error {
+	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if ct != echo.MIMEApplicationJSON {
+		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxJSONBody+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var he *echo.HTTPError
+		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
+			return apiError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
+		}
+		return apiError(http.StatusBadRequest, "invalid_json", "the request body could not be read")
+	}
+	if len(body) > MaxJSONBody {
+		return apiError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apiError(http.StatusBadRequest, "invalid_json", "the body is not valid JSON for this endpoint: "+jsonProblem(err))
+	}
+	if dec.More() {
+		return apiError(http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonProblem names what was wrong without echoing the input back.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type)
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
+}

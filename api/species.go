@@ -1,0 +1,178 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/species"
+)
+
+// ListingJSON is how a taxon is listed.
+type ListingJSON struct {
+	Appendix   string `json:"appendix"`
+	ListedAs   string `json:"listed_as"`
+	Annotation string `json:"annotation,omitempty"`
+	NotListed  bool   `json:"not_listed"`
+}
+
+func listingJSON(l species.Listing) ListingJSON {
+	return ListingJSON{Appendix: l.Appendix, ListedAs: l.ListedAs, Annotation: l.Annotation, NotListed: l.NotListed}
+}
+
+// SpeciesJSON is a taxon of the species reference.
+type SpeciesJSON struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	Rank        string              `json:"rank"`
+	Parent      string              `json:"parent,omitempty"`
+	Synonyms    []string            `json:"synonyms"`
+	CommonNames map[string][]string `json:"common_names"`
+	Listing     ListingJSON         `json:"listing"`
+	Populations []PopulationJSON    `json:"populations,omitempty"`
+	Terms       []string            `json:"terms"`
+	IDHints     string              `json:"id_hints,omitempty"`
+	RiskNotes   string              `json:"risk_notes,omitempty"`
+	Score       float64             `json:"score,omitempty"`
+	MatchedName string              `json:"matched_name,omitempty"`
+}
+
+// PopulationJSON is a country population listed differently.
+type PopulationJSON struct {
+	Countries []string `json:"countries"`
+	Appendix  string   `json:"appendix"`
+	Note      string   `json:"note,omitempty"`
+}
+
+func speciesJSON(t species.Taxon, l species.Listing) SpeciesJSON {
+	out := SpeciesJSON{ID: t.ID, Name: t.Name, Rank: t.Rank, Parent: t.Parent, Synonyms: t.Synonyms,
+		CommonNames: t.CommonNames, Listing: listingJSON(l), Terms: t.Terms, IDHints: t.IDHints, RiskNotes: t.RiskNotes}
+	if out.Synonyms == nil {
+		out.Synonyms = []string{}
+	}
+	if out.Terms == nil {
+		out.Terms = []string{}
+	}
+	if out.CommonNames == nil {
+		out.CommonNames = map[string][]string{}
+	}
+	for _, p := range t.Populations {
+		out.Populations = append(out.Populations, PopulationJSON(p))
+	}
+	return out
+}
+
+func (s *Server) searchSpecies(c echo.Context) error {
+	limit := 10
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			return apiError(http.StatusBadRequest, "invalid_limit", "limit must be between 1 and 50")
+		}
+		limit = n
+	}
+	ms, err := s.svc.SearchSpecies(c.QueryParam("q"), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]SpeciesJSON, len(ms))
+	for i, m := range ms {
+		out[i] = speciesJSON(m.Taxon, m.Listing)
+		out[i].Score, out[i].MatchedName = m.Score, m.MatchedName
+	}
+	return c.JSON(http.StatusOK, map[string]any{"species": out, "listing_version": s.svc.Species().Version()})
+}
+
+func (s *Server) getSpecies(c echo.Context) error {
+	t, l, err := s.svc.SpeciesByID(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, speciesJSON(t, l))
+}
+
+// RequirementsJSON answers GET /api/v1/requirements.
+type RequirementsJSON struct {
+	Taxon          string           `json:"taxon"`
+	Listing        ListingJSON      `json:"listing"`
+	Listed         bool             `json:"listed"`
+	Documents      []DocumentJSON   `json:"documents"`
+	Prohibited     bool             `json:"prohibited"`
+	ProhibitedCode string           `json:"prohibited_code,omitempty"`
+	Reasons        []permits.Reason `json:"reasons"`
+	ListingVersion string           `json:"listing_version"`
+}
+
+// DocumentJSON is one document a shipment must carry.
+type DocumentJSON struct {
+	Type     string `json:"type"`
+	IssuedBy string `json:"issued_by"`
+	First    bool   `json:"granted_first"`
+}
+
+func (s *Server) requirements(c echo.Context) error {
+	r, err := s.svc.Requirements(permits.RequirementsQuery{Taxon: c.QueryParam("taxon"), Direction: c.QueryParam("direction"),
+		Purpose: c.QueryParam("purpose"), Source: c.QueryParam("source"), Term: c.QueryParam("term"),
+		From: c.QueryParam("from"), To: c.QueryParam("to")})
+	if err != nil {
+		return err
+	}
+	out := RequirementsJSON{Taxon: r.Listing.Taxon.Name, Listing: listingJSON(r.Listing), Listed: r.Requirement.Listed,
+		Documents: []DocumentJSON{}, Prohibited: r.Requirement.Prohibited, ProhibitedCode: r.Requirement.ProhibitedCode,
+		Reasons: []permits.Reason{}, ListingVersion: s.svc.Species().Version()}
+	for _, d := range r.Requirement.Documents {
+		out.Documents = append(out.Documents, DocumentJSON(d))
+	}
+	for _, rs := range r.Requirement.Reasons {
+		out.Reasons = append(out.Reasons, permits.Reason(rs))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// GuidanceJSON is what the officer reads beside the verdict.
+type GuidanceJSON struct {
+	Species   []SpeciesGuidanceJSON `json:"species"`
+	Documents []DocumentJSON        `json:"documents"`
+	Reasons   []permits.Reason      `json:"reasons"`
+}
+
+// SpeciesGuidanceJSON is the guidance for one specimen line.
+type SpeciesGuidanceJSON struct {
+	Line           string              `json:"line"`
+	ID             string              `json:"id,omitempty"`
+	Taxon          string              `json:"taxon"`
+	CommonNames    map[string][]string `json:"common_names"`
+	ListingAtIssue ListingJSON         `json:"listing_at_issue"`
+	ListingNow     ListingJSON         `json:"listing_now"`
+	ListingChanged bool                `json:"listing_changed"`
+	Terms          []string            `json:"terms"`
+	IDHints        string              `json:"id_hints,omitempty"`
+	RiskNotes      string              `json:"risk_notes,omitempty"`
+}
+
+func guidanceJSON(g *permits.Guidance) *GuidanceJSON {
+	if g == nil {
+		return nil
+	}
+	out := &GuidanceJSON{Species: []SpeciesGuidanceJSON{}, Documents: []DocumentJSON{}, Reasons: []permits.Reason{}}
+	for _, sg := range g.Species {
+		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonNames: sg.Taxon.CommonNames,
+			ListingAtIssue: listingJSON(sg.AtIssue), ListingNow: listingJSON(sg.Now), ListingChanged: sg.ListingChanged,
+			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.IDHints, RiskNotes: sg.Taxon.RiskNotes}
+		if sj.CommonNames == nil {
+			sj.CommonNames = map[string][]string{}
+		}
+		if sj.Terms == nil {
+			sj.Terms = []string{}
+		}
+		out.Species = append(out.Species, sj)
+	}
+	for _, d := range g.Documents {
+		out.Documents = append(out.Documents, DocumentJSON(d))
+	}
+	for _, r := range g.Reasons {
+		out.Reasons = append(out.Reasons, permits.Reason(r))
+	}
+	return out
+}

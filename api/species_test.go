@@ -1,0 +1,103 @@
+package api_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/opencites/opencites/api"
+)
+
+func TestSpeciesLookup(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		var res struct {
+			Species []api.SpeciesJSON `json:"species"`
+		}
+		for q, want := range map[string]string{
+			"Falco chrrug":           "Falco cherrug",
+			"балобан":                "Falco cherrug",
+			"Agrionemys horsfieldii": "Testudo horsfieldii",
+			"snow leopard":           "Panthera uncia",
+			"ovis ammon polii":       "Ovis ammon polii",
+		} {
+			e.do("officer", "GET", "/api/v1/species?q="+url.QueryEscape(q), nil, 200, &res)
+			if len(res.Species) == 0 || res.Species[0].Name != want {
+				t.Errorf("q=%q: %+v", q, res.Species)
+			}
+		}
+		var sp api.SpeciesJSON
+		e.do("alatoo-trade", "GET", "/api/v1/species/ovis-ammon-nigrimontana", nil, 200, &sp)
+		if sp.Listing.Appendix != "I" {
+			t.Errorf("nigrimontana = %+v", sp.Listing)
+		}
+		e.wantError("officer", "GET", "/api/v1/species/unicorn", nil, 404, "species_not_found")
+		e.wantError("officer", "GET", "/api/v1/species?q=", nil, 422, "query_required")
+		e.wantError("", "GET", "/api/v1/species?q=falco", nil, 401, "unauthorized")
+	})
+}
+
+func TestRequirements(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		get := func(query string) api.RequirementsJSON {
+			t.Helper()
+			var r api.RequirementsJSON
+			e.do("officer", "GET", "/api/v1/requirements?"+query, nil, 200, &r)
+			return r
+		}
+		r := get("taxon=Falco+peregrinus&direction=export&purpose=S&source=W&from=KG&to=AE")
+		if r.Listing.Appendix != "I" || len(r.Documents) != 2 || r.Documents[0].Type != "import" || !r.Documents[0].First {
+			t.Errorf("peregrine export: %+v", r)
+		}
+		r = get("taxon=Saiga+tatarica&direction=export&purpose=T&source=W&from=KZ")
+		if !r.Prohibited || r.ProhibitedCode != "zero_quota" {
+			t.Errorf("saiga: %+v", r)
+		}
+		r = get("taxon=Ursus+arctos&direction=export&purpose=H&source=W&from=MN")
+		if r.Listing.Appendix != "I" {
+			t.Errorf("Mongolian brown bear: %+v", r.Listing)
+		}
+		r = get("taxon=Tulipa+greigii&direction=export")
+		if r.Listed || len(r.Documents) != 0 {
+			t.Errorf("tulip: %+v", r)
+		}
+		e.wantError("officer", "GET", "/api/v1/requirements?taxon=Falco+cherrug&direction=sideways", nil, 422, "invalid_direction")
+		e.wantError("officer", "GET", "/api/v1/requirements?taxon=Homo+sapiens&direction=export", nil, 422, "unknown_taxon")
+	})
+}
+
+func TestGuidanceInVerdict(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		r := falconPermit()
+		r["purpose"] = "S"
+		spec(r)["taxon"] = "Falco peregrinus"
+		spec(r)["source"] = "W"
+		p := e.issue(r)
+		v := e.verify("officer", p.QR, map[string]string{"direction": "export"})
+		g := v.Guidance
+		if g == nil || len(g.Species) != 1 {
+			t.Fatalf("guidance = %+v", g)
+		}
+		sg := g.Species[0]
+		if sg.Taxon != "Falco peregrinus" || sg.ListingNow.Appendix != "I" || sg.ListingAtIssue.Appendix != "I" || sg.ListingChanged {
+			t.Errorf("species guidance = %+v", sg)
+		}
+		if len(sg.CommonNames["ru"]) == 0 || len(sg.CommonNames["en"]) == 0 {
+			t.Errorf("common names = %v", sg.CommonNames)
+		}
+		// Appendix I: the shipment must also carry the import permit.
+		if len(g.Documents) != 1 || g.Documents[0].Type != "import" || !g.Documents[0].First {
+			t.Errorf("documents = %+v", g.Documents)
+		}
+		// A tortoise permit carries the captive-breeding risk note.
+		r = falconPermit()
+		spec(r)["taxon"] = "Testudo horsfieldii"
+		p = e.issue(r)
+		v = e.verify("officer", p.QR, nil)
+		if v.Guidance == nil || v.Guidance.Species[0].RiskNotes == "" || len(v.Guidance.Documents) != 0 {
+			t.Errorf("tortoise guidance = %+v", v.Guidance)
+		}
+		// No guidance without a verified permit.
+		if v := e.verify("officer", "CP1:1234", nil); v.Guidance != nil {
+			t.Errorf("guidance on a malformed code")
+		}
+	})
+}
