@@ -1,0 +1,103 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Config is everything citesd reads from its environment. Every subcommand
+// reads the same variables; flags override them.
+type Config struct {
+	Addr        string // CITES_ADDR, default ":8080"
+	DataDir     string // CITES_DATA_DIR, default "./data": the SQLite file and signing keys
+	DatabaseURL string // CITES_DATABASE_URL, default the SQLite file in DataDir
+	BcryptCost  int    // CITES_BCRYPT_COST, default 10 (bcrypt's default)
+	LogLevel    string // CITES_LOG_LEVEL: debug, info, warn, error
+}
+
+func configFromEnv(getenv func(string) string) Config {
+	c := Config{Addr: ":8080", DataDir: "./data", LogLevel: "info"}
+	if v := getenv("CITES_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("CITES_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	c.DatabaseURL = getenv("CITES_DATABASE_URL")
+	if v := getenv("CITES_BCRYPT_COST"); v != "" {
+		c.BcryptCost, _ = strconv.Atoi(v)
+	}
+	if v := getenv("CITES_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+	return c
+}
+
+// flags registers the shared flags on fs, defaulting to the environment.
+func (c *Config) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite file and signing keys (CITES_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://... or an SQLite file path (CITES_DATABASE_URL)")
+}
+
+// finish fills defaults that depend on other fields and validates.
+func (c *Config) finish() error {
+	if c.DataDir == "" {
+		return errors.New("CITES_DATA_DIR may not be empty")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "opencites.db")
+	}
+	if c.BcryptCost != 0 && (c.BcryptCost < 4 || c.BcryptCost > 31) {
+		return fmt.Errorf("CITES_BCRYPT_COST must be between 4 and 31")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("CITES_LOG_LEVEL must be debug, info, warn or error")
+	}
+	return os.MkdirAll(c.DataDir, 0o700)
+}
+
+// Redacted returns the database URL with any password hidden, for logs.
+func (c Config) Redacted() string {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil || u.User == nil {
+		return c.DatabaseURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// sessionKey loads the HMAC key for session tokens from the data directory,
+// creating it on first start. Replicas that share sessions share the file.
+func sessionKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, "session.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read session key: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write session key: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencites/opencites/models/modelstest"
+)
+
+var binary string
+
+// TestMain builds the real citesd binary once for the end-to-end tests.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "citesd-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "citesd")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build citesd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// citesd runs the binary with the given environment and stdin.
+func citesd(t *testing.T, env []string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("citesd %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// startServer starts `citesd serve` on a free port and returns its base URL.
+func startServer(t *testing.T, env []string) string {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), env...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "citesd listening" {
+				addr <- line.Addr
+			}
+			if testing.Verbose() {
+				t.Log(sc.Text())
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-time.After(30 * time.Second):
+		t.Fatal("citesd did not start")
+	}
+	return ""
+}
+
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c *client) call(method, path string, body any, want int, out any) {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), method, c.base+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+}
+
+func signIn(t *testing.T, base, user, pass string) *client {
+	t.Helper()
+	c := &client{t: t, base: base}
+	var tok struct{ Token string }
+	c.call("POST", "/api/v1/auth/token", map[string]string{"username": user, "password": pass}, 200, &tok)
+	c.token = tok.Token
+	return c
+}
+
+const permitBody = `{"type":"export","purpose":"T",
+ "exporter":{"name":"Ala-Too Trade LLC","address":"Bishkek","country":"KG"},"importer":{"name":"Gulf Falconry","address":"Dubai","country":"AE"},
+ "valid_until":"%s","conditions":"","exporter_account":"alatoo-trade",
+ "specimens":[{"taxon":"Falco cherrug","description":"live falcons, closed rings","term":"LIV","source":"C","quantity":2,"unit":"","marks":"KG-R-0012, KG-R-0013"}]}`
+
+func validUntil() string { return time.Now().AddDate(0, 3, 0).Format(time.DateOnly) }
+
+// TestBinaryEndToEnd drives the real binary the way the README does, on
+// SQLite and PostgreSQL: create users from the CLI, serve, issue, verify,
+// rotate the key from the CLI, and keep verifying.
+func TestBinaryEndToEnd(t *testing.T) {
+	modelstest.ForEachDB(t, func(t *testing.T, dsn string) {
+		env := []string{"CITES_DATA_DIR=" + t.TempDir(), "CITES_DATABASE_URL=" + dsn, "CITES_BCRYPT_COST=4"}
+		out := citesd(t, env, "issuer-password\n", "user", "add", "--username", "ma-kg", "--role", "issuer", "--authority", "KG")
+		if !strings.Contains(out, "created user ma-kg") {
+			t.Fatalf("user add: %s", out)
+		}
+		citesd(t, env, "officer-password\n", "user", "add", "--username", "officer", "--role", "officer")
+		citesd(t, env, "exporter-password\n", "user", "add", "--username", "alatoo-trade", "--role", "exporter")
+		base := startServer(t, env)
+
+		c := &client{t: t, base: base}
+		c.call("GET", "/readyz", nil, 200, nil)
+		issuer := signIn(t, base, "ma-kg", "issuer-password")
+		officer := signIn(t, base, "officer", "officer-password")
+		var p struct{ Number, QR string }
+		var body any
+		json.Unmarshal([]byte(fmt.Sprintf(permitBody, validUntil())), &body)
+		issuer.call("POST", "/api/v1/permits", body, 201, &p)
+
+		var v struct{ Verdict string }
+		officer.call("POST", "/api/v1/verify", map[string]string{"code": p.QR}, 200, &v)
+		if v.Verdict != "valid" {
+			t.Fatalf("verdict %q", v.Verdict)
+		}
+
+		out = citesd(t, env, "", "keys", "rotate")
+		if !strings.Contains(out, "retired") {
+			t.Fatalf("keys rotate: %s", out)
+		}
+		// The running server picks up the new key for signing and still
+		// verifies the old permit.
+		officer.call("POST", "/api/v1/verify", map[string]string{"code": p.QR}, 200, &v)
+		if v.Verdict != "valid" {
+			t.Fatalf("after rotation: %q", v.Verdict)
+		}
+		time.Sleep(6 * time.Second) // the signer is re-read at most every 5 s
+		var p2 struct {
+			QR    string
+			KeyID string `json:"key_id"`
+		}
+		issuer.call("POST", "/api/v1/permits", body, 201, &p2)
+		if !strings.Contains(out, p2.KeyID+"\tactive") {
+			t.Errorf("new permit signed with %s; keys:\n%s", p2.KeyID, out)
+		}
+		officer.call("POST", "/api/v1/verify", map[string]string{"code": p2.QR}, 200, &v)
+		if v.Verdict != "valid" {
+			t.Fatalf("new key: %q", v.Verdict)
+		}
+	})
+}
+
+// TestReplicasAgreeOnRevocation runs two servers on one PostgreSQL: a permit
+// revoked through one is revoked through the other at once.
+func TestReplicasAgreeOnRevocation(t *testing.T) {
+	dsn := modelstest.NewPostgresSchema(t)
+	env := []string{"CITES_DATA_DIR=" + t.TempDir(), "CITES_DATABASE_URL=" + dsn, "CITES_BCRYPT_COST=4"}
+	citesd(t, env, "issuer-password\n", "user", "add", "--username", "ma-kg", "--role", "issuer", "--authority", "KG")
+	citesd(t, env, "officer-password\n", "user", "add", "--username", "officer", "--role", "officer")
+	citesd(t, env, "exporter-password\n", "user", "add", "--username", "alatoo-trade", "--role", "exporter")
+	a, b := startServer(t, env), startServer(t, env)
+	issuerA := signIn(t, a, "ma-kg", "issuer-password")
+	officerB := signIn(t, b, "officer", "officer-password")
+	var body any
+	json.Unmarshal([]byte(fmt.Sprintf(permitBody, validUntil())), &body)
+	for i := 0; i < 5; i++ {
+		var p struct{ Number, QR string }
+		issuerA.call("POST", "/api/v1/permits", body, 201, &p)
+		var v struct{ Verdict string }
+		officerB.call("POST", "/api/v1/verify", map[string]string{"code": p.QR}, 200, &v)
+		if v.Verdict != "valid" {
+			t.Fatalf("on B before revocation: %q", v.Verdict)
+		}
+		issuerA.call("POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": "test"}, 200, nil)
+		officerB.call("POST", "/api/v1/verify", map[string]string{"code": p.QR}, 200, &v)
+		if v.Verdict != "revoked" {
+			t.Fatalf("on B right after revocation on A: %q", v.Verdict)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	cmd := exec.Command(binary, "frobnicate")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "unknown command") {
+		t.Fatalf("unknown command: %v %s", err, out)
+	}
+	cmd = exec.Command(binary, "user", "add", "--username", "xi", "--role", "emperor")
+	cmd.Env = append(os.Environ(), "CITES_DATA_DIR="+t.TempDir())
+	cmd.Stdin = strings.NewReader("long-enough-password\n")
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "invalid_role") {
+		t.Fatalf("bad role: %v %s", err, out)
+	}
+}

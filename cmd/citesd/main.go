@@ -1,0 +1,205 @@
+// Command citesd is the OpenCITES server and its administration commands.
+//
+//	citesd serve                  run the API (migrates, creates the signing key on first start)
+//	citesd migrate                apply database migrations
+//	citesd user add --username U --role R [--authority KG]   (password on stdin)
+//	citesd keys list | rotate     signing keys
+//	citesd scan-bench DIR         QR reading benchmark on a folder of photos
+//	citesd version
+//
+// Configuration comes from CITES_* environment variables; see README.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/scan"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "citesd:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+const usage = `usage: citesd <command> [flags]
+
+commands:
+  serve        run the API server
+  migrate      apply database migrations
+  user add     create a user (password read from stdin)
+  keys list    list signing keys
+  keys rotate  make a new signing key; permits signed before keep verifying
+  scan-bench   measure QR reading on a folder of photos
+  version      print the version`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError(usage)
+	}
+	cfg := configFromEnv(getenv)
+	log := newLogger(stderr, cfg.LogLevel)
+	switch args[0] {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		cfg.flags(fs)
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (CITES_ADDR)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError(err.Error())
+		}
+		if err := cfg.finish(); err != nil {
+			return err
+		}
+		log = newLogger(stderr, cfg.LogLevel)
+		m := &Main{Config: cfg, Log: log}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		<-ctx.Done()
+		log.Info("shutting down")
+		return m.Close()
+	case "migrate":
+		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		cfg.flags(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError(err.Error())
+		}
+		if err := cfg.finish(); err != nil {
+			return err
+		}
+		db, _, err := openRegistry(ctx, cfg, log, time.Now)
+		if err != nil {
+			return err
+		}
+		defer closeDB(db)
+		fmt.Fprintln(stdout, "database schema is up to date")
+		return nil
+	case "user":
+		return userCmd(ctx, cfg, log, args[1:], stdin, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "scan-bench":
+		if len(args) != 2 {
+			return usageError("usage: citesd scan-bench DIR")
+		}
+		_, err := scan.RunBenchmark(ctx, args[1], stdout)
+		return err
+	case "version":
+		fmt.Fprintln(stdout, "citesd", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError(fmt.Sprintf("unknown command %q\n%s", args[0], usage))
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter [--authority KG] < password")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	var nu permits.NewUser
+	fs.StringVar(&nu.Username, "username", "", "login name")
+	fs.StringVar(&nu.Role, "role", "", "admin, issuer, officer or exporter")
+	fs.StringVar(&nu.Authority, "authority", "", "ISO country code of the Management Authority (issuers)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError(err.Error())
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	nu.Password = strings.TrimRight(line, "\r\n")
+	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: cfg.BcryptCost})
+	u, err := svc.CreateUser(ctx, permits.System, nu)
+	if err != nil {
+		var de *permits.Error
+		if errors.As(err, &de) && de.Kind != permits.KindInternal {
+			return fmt.Errorf("%s: %s", de.Code, de.Message)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (role %s", u.Username, u.Role)
+	if u.Authority != "" {
+		fmt.Fprintf(stdout, ", authority %s", u.Authority)
+	}
+	fmt.Fprintln(stdout, ")")
+	return nil
+}
+
+func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {
+		return usageError("usage: citesd keys list|rotate")
+	}
+	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError(err.Error())
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	if args[0] == "rotate" {
+		k, err := keys.Rotate(ctx, permits.System)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new signing key %s; earlier keys are retired and keep verifying what they signed\n", k.Kid)
+	}
+	for _, k := range keys.Keys() {
+		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\n", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339))
+	}
+	return nil
+}

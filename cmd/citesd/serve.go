@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
+)
+
+// Main is the running service: citesd serve, and what end-to-end tests
+// start on port 0 with a temporary database.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	// Now replaces the clock (tests only).
+	Now func() time.Time
+
+	db   *gorm.DB
+	rec  *permits.Recorder
+	http *http.Server
+	ln   net.Listener
+}
+
+// openRegistry opens the database, migrates it, and loads the keyring.
+func openRegistry(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*gorm.DB, *permits.Keyring, error) {
+	db, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := models.Migrate(ctx, db)
+	if err != nil {
+		closeDB(db)
+		return nil, nil, err
+	}
+	log.Debug("schema ready", "version", v)
+	keys, err := permits.NewKeyring(ctx, db, cfg.DataDir, now)
+	if err != nil {
+		closeDB(db)
+		return nil, nil, err
+	}
+	return db, keys, nil
+}
+
+func closeDB(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
+	}
+}
+
+// Run opens the registry, creates the signing key on first start, and starts
+// serving in the background. Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	db, keys, err := openRegistry(ctx, m.Config, m.Log, m.Now)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if created, err := keys.EnsureActive(ctx, permits.System); err != nil {
+		return err
+	} else if created {
+		k, _ := keys.Signer(ctx)
+		m.Log.Info("created signing key", "kid", k.Kid, "dir", m.Config.DataDir)
+	}
+	skey, err := sessionKey(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.rec = permits.NewRecorder(db, m.Log)
+	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: m.Now, BcryptCost: m.Config.BcryptCost, Recorder: m.rec})
+	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log})
+	if err != nil {
+		return err
+	}
+	m.ln, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	go func() {
+		if err := m.http.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	m.Log.Info("citesd listening", "addr", m.ln.Addr().String(), "database", m.Config.Redacted(), "data_dir", m.Config.DataDir)
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops accepting requests, lets running ones finish, writes the
+// queued verification records and closes the database.
+func (m *Main) Close() error {
+	var err error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = m.http.Shutdown(ctx)
+		cancel()
+	}
+	if m.rec != nil {
+		m.rec.Close()
+	}
+	if m.db != nil {
+		closeDB(m.db)
+	}
+	return err
+}

@@ -1,0 +1,231 @@
+// Command citesload is a load generator for a running citesd, on loopback:
+// it signs in, issues permits to verify, then drives POST /api/v1/verify (or
+// POST /api/v1/permits) for a fixed time, at full speed or at a fixed rate,
+// and reports the rate, latency percentiles and, given the server's pid, its
+// peak resident memory.
+//
+//	citesload -url http://127.0.0.1:8080 -user officer -pass ... -issuer ma -issuer-pass ... \
+//	          -mode verify -duration 20s -concurrency 32 [-rate 3000] [-pid N]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	var (
+		base        = flag.String("url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+		user        = flag.String("user", "", "officer username (verify mode)")
+		pass        = flag.String("pass", "", "officer password")
+		issuer      = flag.String("issuer", "", "issuer username")
+		issuerPass  = flag.String("issuer-pass", "", "issuer password")
+		mode        = flag.String("mode", "verify", "verify or issue")
+		nPermits    = flag.Int("permits", 500, "permits to issue before a verify run")
+		duration    = flag.Duration("duration", 20*time.Second, "how long to run (capped at 5m)")
+		concurrency = flag.Int("concurrency", 32, "parallel connections")
+		rate        = flag.Float64("rate", 0, "requests per second; 0 means as fast as possible")
+		pid         = flag.Int("pid", 0, "server pid, to sample its resident memory")
+	)
+	flag.Parse()
+	if err := run(*base, *user, *pass, *issuer, *issuerPass, *mode, *nPermits, min(*duration, 5*time.Minute), *concurrency, *rate, *pid); err != nil {
+		fmt.Fprintln(os.Stderr, "citesload:", err)
+		os.Exit(1)
+	}
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}, Timeout: 30 * time.Second}
+
+func post(url, token string, body []byte) (int, []byte, error) {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func signIn(base, user, pass string) (string, error) {
+	b, _ := json.Marshal(map[string]string{"username": user, "password": pass})
+	code, body, err := post(base+"/api/v1/auth/token", "", b)
+	if err != nil || code != 200 {
+		return "", fmt.Errorf("sign in %s: %d %s %v", user, code, body, err)
+	}
+	var t struct{ Token string }
+	return t.Token, json.Unmarshal(body, &t)
+}
+
+func permitBody() []byte {
+	return []byte(fmt.Sprintf(`{"type":"export","purpose":"T",
+ "exporter":{"name":"Ala-Too Trade LLC","address":"Bishkek","country":"KG"},"importer":{"name":"Gulf Falconry","address":"Dubai","country":"AE"},
+ "valid_until":"%s","conditions":"",
+ "specimens":[{"taxon":"Falco cherrug","description":"live falcons, closed rings","term":"LIV","source":"C","quantity":2,"unit":"","marks":"KG-R-0012, KG-R-0013"}]}`,
+		time.Now().AddDate(0, 3, 0).Format(time.DateOnly)))
+}
+
+func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time.Duration, conc int, rate float64, pid int) error {
+	if !strings.HasPrefix(base, "http://127.") && !strings.HasPrefix(base, "http://localhost") && !strings.HasPrefix(base, "http://[::1]") {
+		return errors.New("citesload only targets loopback addresses")
+	}
+	itok, err := signIn(base, issuer, issuerPass)
+	if err != nil {
+		return err
+	}
+	var (
+		url   string
+		token string
+		body  func(i int64) []byte
+	)
+	switch mode {
+	case "issue":
+		url, token = base+"/api/v1/permits", itok
+		pb := permitBody()
+		body = func(int64) []byte { return pb }
+	case "verify":
+		otok, err := signIn(base, user, pass)
+		if err != nil {
+			return err
+		}
+		var bodies [][]byte
+		for i := 0; i < nPermits; i++ {
+			code, b, err := post(base+"/api/v1/permits", itok, permitBody())
+			if err != nil || code != 201 {
+				return fmt.Errorf("issue: %d %s %v", code, b, err)
+			}
+			var p struct{ QR string }
+			json.Unmarshal(b, &p)
+			vb, _ := json.Marshal(map[string]any{"code": p.QR, "checkpoint": map[string]string{"port": "Manas airport", "direction": "export"}})
+			bodies = append(bodies, vb)
+		}
+		url, token = base+"/api/v1/verify", otok
+		body = func(i int64) []byte { return bodies[i%int64(len(bodies))] }
+	default:
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+
+	var peakRSS atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if pid > 0 {
+		go sampleRSS(ctx, pid, &peakRSS)
+	}
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		errs      atomic.Int64
+		n         atomic.Int64
+		wg        sync.WaitGroup
+	)
+	paced := rate > 0
+	jobs := make(chan time.Time, conc*4)
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for {
+				var sched time.Time
+				if paced {
+					var ok bool
+					if sched, ok = <-jobs; !ok {
+						break
+					}
+				} else if ctx.Err() != nil {
+					break
+				} else {
+					sched = time.Now()
+				}
+				i := n.Add(1)
+				code, b, err := post(url, token, body(i))
+				if err != nil || (code != 200 && code != 201) || (mode == "verify" && !bytes.Contains(b, []byte(`"verdict":"valid"`))) {
+					if errs.Add(1) <= 3 {
+						fmt.Fprintf(os.Stderr, "request failed: %d %.200s %v\n", code, b, err)
+					}
+				}
+				// Latency from the scheduled time, so a slow server cannot
+				// hide queueing (coordinated omission).
+				local = append(local, time.Since(sched))
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	if paced {
+		// Request i is due at start + i/rate; if the workers fall behind,
+		// requests queue here and their lateness counts in the latency.
+		interval := time.Duration(float64(time.Second) / rate)
+		for i := 0; ctx.Err() == nil; i++ {
+			due := start.Add(time.Duration(i) * interval)
+			if d := time.Until(due); d > 0 {
+				time.Sleep(d)
+			}
+			select {
+			case jobs <- due:
+			case <-ctx.Done():
+			}
+		}
+		close(jobs)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+	}
+	fmt.Printf("mode=%s requests=%d errors=%d duration=%s rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
+		mode, len(latencies), errs.Load(), elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
+		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
+		pct(1).Round(10*time.Microsecond))
+	if pid > 0 {
+		fmt.Printf(" server_peak_rss=%.1fMB", float64(peakRSS.Load())/1024)
+	}
+	fmt.Println()
+	return nil
+}
+
+// sampleRSS records the peak VmRSS (kB) of pid every 100 ms.
+func sampleRSS(ctx context.Context, pid int, peak *atomic.Int64) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+					if kb, _ := strconv.ParseInt(f[1], 10, 64); kb > peak.Load() {
+						peak.Store(kb)
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
