@@ -46,6 +46,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.errorBody(err)
+	l := localizer(c)
+	body.Message = l.Text(body.Error, body.Message, nil)
+	if body.Hint != "" {
+		body.Hint = body.Message
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}

@@ -231,6 +231,7 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	if pj != nil {
 		pj.QR = ""
 	}
-	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: v.Reasons,
-		Permit: pj, Guidance: guidanceJSON(v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode})
+	l := localizer(c)
+	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
+		Permit: pj, Guidance: guidanceJSON(l, v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode})
 }

@@ -5,6 +5,7 @@ import "github.com/labstack/echo/v4/middleware"
 // routes registers the whole API; read this to see every endpoint.
 func (s *Server) routes() {
 	e := s.echo
+	e.Use(s.localize)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/.well-known/jwks.json", s.jwks)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/locale"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/species"
 )
@@ -25,6 +26,7 @@ func listingJSON(l species.Listing) ListingJSON {
 type SpeciesJSON struct {
 	ID          string              `json:"id"`
 	Name        string              `json:"name"`
+	CommonName  string              `json:"common_name"` // in the caller's language
 	Rank        string              `json:"rank"`
 	Parent      string              `json:"parent,omitempty"`
 	Synonyms    []string            `json:"synonyms"`
@@ -45,8 +47,8 @@ type PopulationJSON struct {
 	Note      string   `json:"note,omitempty"`
 }
 
-func speciesJSON(t species.Taxon, l species.Listing) SpeciesJSON {
-	out := SpeciesJSON{ID: t.ID, Name: t.Name, Rank: t.Rank, Parent: t.Parent, Synonyms: t.Synonyms,
+func speciesJSON(lc *locale.Localizer, t species.Taxon, l species.Listing) SpeciesJSON {
+	out := SpeciesJSON{ID: t.ID, Name: t.Name, CommonName: commonName(lc, t.CommonNames), Rank: t.Rank, Parent: t.Parent, Synonyms: t.Synonyms,
 		CommonNames: t.CommonNames, Listing: listingJSON(l), Terms: t.Terms, IDHints: t.IDHints, RiskNotes: t.RiskNotes}
 	if out.Synonyms == nil {
 		out.Synonyms = []string{}
@@ -78,7 +80,7 @@ func (s *Server) searchSpecies(c echo.Context) error {
 	}
 	out := make([]SpeciesJSON, len(ms))
 	for i, m := range ms {
-		out[i] = speciesJSON(m.Taxon, m.Listing)
+		out[i] = speciesJSON(localizer(c), m.Taxon, m.Listing)
 		out[i].Score, out[i].MatchedName = m.Score, m.MatchedName
 	}
 	return c.JSON(http.StatusOK, map[string]any{"species": out, "listing_version": s.svc.Species().Version()})
@@ -89,19 +91,19 @@ func (s *Server) getSpecies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, speciesJSON(t, l))
+	return c.JSON(http.StatusOK, speciesJSON(localizer(c), t, l))
 }
 
 // RequirementsJSON answers GET /api/v1/requirements.
 type RequirementsJSON struct {
-	Taxon          string           `json:"taxon"`
-	Listing        ListingJSON      `json:"listing"`
-	Listed         bool             `json:"listed"`
-	Documents      []DocumentJSON   `json:"documents"`
-	Prohibited     bool             `json:"prohibited"`
-	ProhibitedCode string           `json:"prohibited_code,omitempty"`
-	Reasons        []permits.Reason `json:"reasons"`
-	ListingVersion string           `json:"listing_version"`
+	Taxon          string         `json:"taxon"`
+	Listing        ListingJSON    `json:"listing"`
+	Listed         bool           `json:"listed"`
+	Documents      []DocumentJSON `json:"documents"`
+	Prohibited     bool           `json:"prohibited"`
+	ProhibitedCode string         `json:"prohibited_code,omitempty"`
+	Reasons        []ReasonJSON   `json:"reasons"`
+	ListingVersion string         `json:"listing_version"`
 }
 
 // DocumentJSON is one document a shipment must carry.
@@ -120,12 +122,9 @@ func (s *Server) requirements(c echo.Context) error {
 	}
 	out := RequirementsJSON{Taxon: r.Listing.Taxon.Name, Listing: listingJSON(r.Listing), Listed: r.Requirement.Listed,
 		Documents: []DocumentJSON{}, Prohibited: r.Requirement.Prohibited, ProhibitedCode: r.Requirement.ProhibitedCode,
-		Reasons: []permits.Reason{}, ListingVersion: s.svc.Species().Version()}
+		Reasons: ruleReasonsJSON(localizer(c), r.Requirement.Reasons), ListingVersion: s.svc.Species().Version()}
 	for _, d := range r.Requirement.Documents {
 		out.Documents = append(out.Documents, DocumentJSON(d))
-	}
-	for _, rs := range r.Requirement.Reasons {
-		out.Reasons = append(out.Reasons, permits.Reason(rs))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -134,7 +133,7 @@ func (s *Server) requirements(c echo.Context) error {
 type GuidanceJSON struct {
 	Species   []SpeciesGuidanceJSON `json:"species"`
 	Documents []DocumentJSON        `json:"documents"`
-	Reasons   []permits.Reason      `json:"reasons"`
+	Reasons   []ReasonJSON          `json:"reasons"`
 }
 
 // SpeciesGuidanceJSON is the guidance for one specimen line.
@@ -142,6 +141,7 @@ type SpeciesGuidanceJSON struct {
 	Line           string              `json:"line"`
 	ID             string              `json:"id,omitempty"`
 	Taxon          string              `json:"taxon"`
+	CommonName     string              `json:"common_name"` // in the caller's language
 	CommonNames    map[string][]string `json:"common_names"`
 	ListingAtIssue ListingJSON         `json:"listing_at_issue"`
 	ListingNow     ListingJSON         `json:"listing_now"`
@@ -151,13 +151,13 @@ type SpeciesGuidanceJSON struct {
 	RiskNotes      string              `json:"risk_notes,omitempty"`
 }
 
-func guidanceJSON(g *permits.Guidance) *GuidanceJSON {
+func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 	if g == nil {
 		return nil
 	}
-	out := &GuidanceJSON{Species: []SpeciesGuidanceJSON{}, Documents: []DocumentJSON{}, Reasons: []permits.Reason{}}
+	out := &GuidanceJSON{Species: []SpeciesGuidanceJSON{}, Documents: []DocumentJSON{}, Reasons: ruleReasonsJSON(l, g.Reasons)}
 	for _, sg := range g.Species {
-		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonNames: sg.Taxon.CommonNames,
+		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonName: commonName(l, sg.Taxon.CommonNames), CommonNames: sg.Taxon.CommonNames,
 			ListingAtIssue: listingJSON(sg.AtIssue), ListingNow: listingJSON(sg.Now), ListingChanged: sg.ListingChanged,
 			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.IDHints, RiskNotes: sg.Taxon.RiskNotes}
 		if sj.CommonNames == nil {
@@ -170,9 +170,6 @@ func guidanceJSON(g *permits.Guidance) *GuidanceJSON {
 	}
 	for _, d := range g.Documents {
 		out.Documents = append(out.Documents, DocumentJSON(d))
-	}
-	for _, r := range g.Reasons {
-		out.Reasons = append(out.Reasons, permits.Reason(r))
 	}
 	return out
 }

@@ -213,13 +213,13 @@ type VerifyRequest struct {
 
 // VerificationJSON is the verdict an officer reads.
 type VerificationJSON struct {
-	ID        string           `json:"verification_id"`
-	Verdict   string           `json:"verdict"`
-	Reasons   []permits.Reason `json:"reasons"`
-	Permit    *PermitJSON      `json:"permit"`
-	Guidance  *GuidanceJSON    `json:"guidance,omitempty"`
-	CheckedAt time.Time        `json:"checked_at"`
-	Mode      string           `json:"mode"`
+	ID        string        `json:"verification_id"`
+	Verdict   string        `json:"verdict"`
+	Reasons   []ReasonJSON  `json:"reasons"`
+	Permit    *PermitJSON   `json:"permit"`
+	Guidance  *GuidanceJSON `json:"guidance,omitempty"`
+	CheckedAt time.Time     `json:"checked_at"`
+	Mode      string        `json:"mode"`
 }
 
 // AuditJSON is one history entry.

@@ -142,6 +142,8 @@ const (
 type Reason struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Args fill the fields of the translated message (locale catalogues).
+	Args map[string]string `json:"-"`
 }
 
 // TokenCheck is the result of checking a code's structure, key, signature
@@ -169,33 +171,33 @@ type KeyLookup func(kid string) (pub *ecdsa.PublicKey, status string, ok bool)
 func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
 	jws, err := DecodeCode(text)
 	if err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{"not_a_permit_code", "This is not a CITES permit code."}}
+		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "not_a_permit_code", Message: "This is not a CITES permit code."}}
 	}
 	parts := strings.Split(jws, ".")
 	if len(parts) != 3 {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{"bad_structure", "The code is damaged or incomplete."}}
+		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_structure", Message: "The code is damaged or incomplete."}}
 	}
 	hdr, err := parseHeader(parts[0])
 	if err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{"bad_header", "The code is damaged or is not a permit code."}}
+		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_header", Message: "The code is damaged or is not a permit code."}}
 	}
 	pub, status, ok := keys(hdr.Kid)
 	if !ok {
-		return TokenCheck{Verdict: VerdictUnknownKey, Kid: hdr.Kid, Reason: Reason{"unknown_key", "The code was signed with a key this registry does not know: it may come from another authority, or be forged."}}
+		return TokenCheck{Verdict: VerdictUnknownKey, Kid: hdr.Kid, Reason: Reason{Code: "unknown_key", Message: "The code was signed with a key this registry does not know: it may come from another authority, or be forged."}}
 	}
 	if status == KeyCompromised {
-		return TokenCheck{Verdict: VerdictRevoked, Kid: hdr.Kid, Reason: Reason{"key_compromised", "The key that signed this permit has been withdrawn; the permit must be re-issued."}}
+		return TokenCheck{Verdict: VerdictRevoked, Kid: hdr.Kid, Reason: Reason{Code: "key_compromised", Message: "The key that signed this permit has been withdrawn; the permit must be re-issued."}}
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
 	if err != nil || jwt.SigningMethodES256.Verify(parts[0]+"."+parts[1], sig, pub) != nil {
-		return TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{"bad_signature", "The signature does not match: the code is forged or has been altered."}}
+		return TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{Code: "bad_signature", Message: "The signature does not match: the code is forged or has been altered."}}
 	}
 	// The signature is verified above, once; the library then decodes and
 	// validates the claims (exp required, iat and nbf checked) so that the
 	// rules are golang-jwt's, not a copy of them.
 	var c Claims
 	if err := decodeClaims(parts[1], &c); err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{"bad_claims", "The code is signed but its content is not a valid permit."}}
+		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	err = jwt.NewValidator(
 		jwt.WithExpirationRequired(),
@@ -205,14 +207,14 @@ func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return TokenCheck{Verdict: VerdictExpired, Kid: hdr.Kid, Claims: &c, Reason: Reason{"expired", "The permit's validity has ended."}}
+		return TokenCheck{Verdict: VerdictExpired, Kid: hdr.Kid, Claims: &c, Reason: Reason{Code: "expired", Message: "The permit's validity has ended."}}
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return TokenCheck{Verdict: VerdictNotYetValid, Kid: hdr.Kid, Claims: &c, Reason: Reason{"not_yet_valid", "The permit is not valid yet (or the clock of this device is wrong)."}}
+		return TokenCheck{Verdict: VerdictNotYetValid, Kid: hdr.Kid, Claims: &c, Reason: Reason{Code: "not_yet_valid", Message: "The permit is not valid yet (or the clock of this device is wrong)."}}
 	default:
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{"bad_claims", "The code is signed but its content is not a valid permit."}}
+		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	if c.Version != claimsVersion || c.Issuer == "" || c.ID == "" || len(c.Lines) == 0 || len(c.Countries) != 2 {
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{"bad_claims", "The code is signed but its content is not a valid permit."}}
+		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	return TokenCheck{Verdict: VerdictValid, Kid: hdr.Kid, Claims: &c}
 }

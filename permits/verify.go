@@ -68,7 +68,7 @@ func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*
 		v.Guidance = s.Guide(v.Permit, req.Direction)
 	}
 	if v.Verdict == VerdictValid && len(v.Reasons) == 0 {
-		v.Reasons = []Reason{{"valid", "Signature and registry status check out. Compare the species, quantities and parties with the goods."}}
+		v.Reasons = []Reason{{Code: "valid", Message: "Signature and registry status check out. Compare the species, quantities and parties with the goods."}}
 	}
 	v.ID = newID()
 	sum := sha256.Sum256([]byte(req.Code))
@@ -128,7 +128,7 @@ func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, dir
 	if errors.Is(err, sql.ErrNoRows) {
 		if tc.Verdict == VerdictValid {
 			v.Verdict = VerdictNotFound
-			v.Reasons = []Reason{{"not_in_registry", "The code is correctly signed but the registry has no such permit: hold the goods and report it."}}
+			v.Reasons = []Reason{{Code: "not_in_registry", Message: "The code is correctly signed but the registry has no such permit: hold the goods and report it."}}
 		}
 		return nil
 	}
@@ -158,16 +158,17 @@ func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, dir
 	switch {
 	case st.Status == StatusRevoked:
 		v.Verdict = VerdictRevoked
-		v.Reasons = []Reason{{"revoked", "The issuing authority revoked this permit: " + st.RevocationReason}}
+		v.Reasons = []Reason{{Code: "revoked", Message: "The issuing authority revoked this permit: " + st.RevocationReason,
+			Args: map[string]string{"Reason": st.RevocationReason}}}
 	case st.Status == StatusCancelled:
 		v.Verdict = VerdictUsed
-		v.Reasons = []Reason{{"accepted_at_import", "This document was already accepted at import and cancelled: it may not be used again."}}
+		v.Reasons = []Reason{{Code: "accepted_at_import", Message: "This document was already accepted at import and cancelled: it may not be used again."}}
 	case st.Status == StatusEndorsed && direction == "export":
 		v.Verdict = VerdictUsed
-		v.Reasons = []Reason{{"already_exported", "This document was already endorsed for export: each permit serves one shipment."}}
+		v.Reasons = []Reason{{Code: "already_exported", Message: "This document was already endorsed for export: each permit serves one shipment."}}
 	case st.Status == StatusEndorsed:
-		v.Reasons = []Reason{{"valid", "Signature and registry status check out. Compare the species, quantities and parties with the goods."},
-			{"endorsed_for_export", "Endorsed on export: compare the quantities actually shipped (box 14) with the goods."}}
+		v.Reasons = []Reason{{Code: "valid", Message: "Signature and registry status check out. Compare the species, quantities and parties with the goods."},
+			{Code: "endorsed_for_export", Message: "Endorsed on export: compare the quantities actually shipped (box 14) with the goods."}}
 	}
 	return nil
 }
