@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/species"
 )
 
 func TestSpeciesLookup(t *testing.T) {
@@ -98,6 +102,46 @@ func TestGuidanceInVerdict(t *testing.T) {
 		// No guidance without a verified permit.
 		if v := e.verify("officer", "CP1:1234", nil); v.Guidance != nil {
 			t.Errorf("guidance on a malformed code")
+		}
+	})
+}
+
+// TestListingChangeKeepsHistory imports a newer listing in which Ovis
+// ammon polii moves to Appendix I: a permit issued before keeps its
+// Appendix II line, and its verdict flags the change.
+func TestListingChangeKeepsHistory(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		r := falconPermit()
+		r["purpose"] = "H"
+		spec(r)["taxon"] = "Ovis ammon polii"
+		spec(r)["term"] = "TRO"
+		spec(r)["source"] = "W"
+		spec(r)["quantity"] = 1
+		before := e.issue(r)
+		if before.Specimens[0].Appendix != "II" {
+			t.Fatalf("before: %+v", before.Specimens[0])
+		}
+		csv := strings.Join(species.CSVColumns, ",") + "\n" +
+			"Bovidae,FAMILY,,,,,,,,,,,,\nOvis,GENUS,Bovidae,,,,,,,,,,,\nOvis ammon,SPECIES,,II,,,,,argali,архар,,TRO,,\n" +
+			"Ovis ammon polii,SUBSPECIES,,I,,,,,Marco Polo sheep,,,TRO,,\n"
+		l, err := e.svc.ImportListing(context.Background(), permits.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), "test")
+		if err != nil || !l.InForce {
+			t.Fatalf("import: %+v %v", l, err)
+		}
+		v := e.verify("officer", before.QR, nil)
+		sg := v.Guidance.Species[0]
+		if v.Permit.Specimens[0].Appendix != "II" || sg.ListingAtIssue.Appendix != "II" || sg.ListingNow.Appendix != "I" || !sg.ListingChanged {
+			t.Errorf("after uplisting: line %+v guidance %+v", v.Permit.Specimens[0], sg)
+		}
+		after := e.issue(r)
+		if after.Specimens[0].Appendix != "I" || after.ListingVersion != "2026-test-uplisting" || before.ListingVersion == after.ListingVersion {
+			t.Errorf("new permit: %+v (%s)", after.Specimens[0], after.ListingVersion)
+		}
+		if _, err := e.svc.ImportListing(context.Background(), permits.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), ""); permits.CodeOf(err) != "listing_exists" {
+			t.Errorf("second import: %v", err)
+		}
+		if _, err := e.svc.ImportListing(context.Background(), permits.System, strings.NewReader("garbage"), "x", e.clock.Now(), ""); permits.CodeOf(err) != "invalid_listing" {
+			t.Errorf("bad CSV: %v", err)
 		}
 	})
 }

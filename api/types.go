@@ -114,7 +114,8 @@ type PermitJSON struct {
 	Conditions       string            `json:"conditions"`
 	SecurityStamp    string            `json:"security_stamp,omitempty"`
 	KeyID            string            `json:"key_id"`
-	QR               string            `json:"qr,omitempty"` // omitted in verdicts: the officer holds the code
+	ListingVersion   string            `json:"listing_version"` // species listing in force at issue
+	QR               string            `json:"qr,omitempty"`    // omitted in verdicts: the officer holds the code
 	RevokedAt        *time.Time        `json:"revoked_at,omitempty"`
 	RevocationReason string            `json:"revocation_reason,omitempty"`
 	Specimens        []SpecimenJSON    `json:"specimens"`
@@ -130,7 +131,7 @@ func permitJSON(p *permits.Permit, now time.Time) *PermitJSON {
 		Exporter: PartyJSON(p.Exporter), Importer: PartyJSON(p.Importer), ExporterAccount: p.ExporterAccount,
 		ValidFrom: p.ValidFrom.Format(time.DateOnly), ValidUntil: p.LastValidDay(), IssuedAt: p.IssuedAt,
 		IssuedPlace: p.IssuedPlace, Conditions: p.Conditions, SecurityStamp: p.SecurityStamp, KeyID: p.KeyID,
-		QR: p.Code, RevokedAt: p.RevokedAt, RevocationReason: p.RevocationReason,
+		QR: p.Code, ListingVersion: p.ListingVersion, RevokedAt: p.RevokedAt, RevocationReason: p.RevocationReason,
 		Specimens: []SpecimenJSON{}, Endorsements: []EndorsementJSON{},
 	}
 	for _, l := range p.Lines {

@@ -42,6 +42,7 @@ type Permit struct {
 	RevokedAt        *time.Time
 	RevokedBy        *int64
 	RevocationReason string
+	ListingVersion   string        // the species listing in force at issue
 	Lines            []PermitLine  `gorm:"foreignKey:PermitID"`
 	Endorsements     []Endorsement `gorm:"foreignKey:PermitID"`
 }
@@ -159,10 +160,22 @@ type AuditEntry struct {
 	After      string
 }
 
+// SpeciesListing is one imported version of the CITES listing (the species
+// reference's JSON format), kept for history.
+type SpeciesListing struct {
+	ID         int64 `gorm:"primaryKey"`
+	Version    string
+	Effective  time.Time
+	Source     string
+	Data       string
+	ImportedAt time.Time
+	ImportedBy string
+}
+
 // All lists every row type, for the schema check.
 func All() []any {
 	return []any{&User{}, &Permit{}, &PermitLine{}, &Endorsement{}, &EndorsementLine{},
-		&PermitSerial{}, &SigningKey{}, &Quota{}, &Verification{}, &AuditEntry{}}
+		&PermitSerial{}, &SigningKey{}, &Quota{}, &SpeciesListing{}, &Verification{}, &AuditEntry{}}
 }
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.

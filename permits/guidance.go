@@ -9,7 +9,7 @@ import (
 )
 
 // Species returns the species reference in force.
-func (s *Service) Species() *species.Reference { return s.species }
+func (s *Service) Species() *species.Reference { return s.speciesRef.Load() }
 
 // SpeciesMatch is a search result with the listing that applies today.
 type SpeciesMatch struct {
@@ -34,8 +34,8 @@ func (s *Service) SearchSpecies(q string, limit int) ([]SpeciesMatch, error) {
 		limit = 10
 	}
 	out := []SpeciesMatch{}
-	for _, m := range s.species.Search(q, limit) {
-		l, err := s.species.ListingFor(m.Taxon.Name, "")
+	for _, m := range s.Species().Search(q, limit) {
+		l, err := s.Species().ListingFor(m.Taxon.Name, "")
 		if err != nil && !errors.Is(err, species.ErrNotFound) {
 			return nil, internal("species listing", err)
 		}
@@ -46,11 +46,11 @@ func (s *Service) SearchSpecies(q string, limit int) ([]SpeciesMatch, error) {
 
 // SpeciesByID returns one taxon and its listing. Errors: species_not_found.
 func (s *Service) SpeciesByID(id string) (species.Taxon, species.Listing, error) {
-	t, err := s.species.Get(id)
+	t, err := s.Species().Get(id)
 	if err != nil {
 		return species.Taxon{}, species.Listing{}, Errorf(KindNotFound, "species_not_found", "no taxon %q in the species reference", id)
 	}
-	l, err := s.species.ListingFor(t.Name, "")
+	l, err := s.Species().ListingFor(t.Name, "")
 	if err != nil && !errors.Is(err, species.ErrNotFound) {
 		return species.Taxon{}, species.Listing{}, internal("species listing", err)
 	}
@@ -100,7 +100,7 @@ func (s *Service) Requirements(q RequirementsQuery) (*Requirements, error) {
 	if err := checkLen("taxon", q.Taxon, 120); err != nil {
 		return nil, err
 	}
-	l, err := s.species.ListingFor(q.Taxon, q.From)
+	l, err := s.Species().ListingFor(q.Taxon, q.From)
 	if errors.Is(err, species.ErrNotFound) {
 		return nil, invalid("unknown_taxon", "taxon %q is not in the species reference", q.Taxon)
 	}
@@ -156,7 +156,7 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 			origin = p.Exporter.Country
 		}
 		sg := SpeciesGuidance{Line: l.Line, AtIssue: species.Listing{Appendix: l.Appendix, ListedAs: l.ListedAs}}
-		now, err := s.species.ListingFor(l.Taxon, origin)
+		now, err := s.Species().ListingFor(l.Taxon, origin)
 		if err == nil {
 			sg.Taxon, sg.Now = now.Taxon, now
 			sg.ListingChanged = now.Appendix != l.Appendix

@@ -82,6 +82,7 @@ type Permit struct {
 	IssuedAt         time.Time
 	KeyID            string
 	Code             string
+	ListingVersion   string // the species listing in force at issue
 	RevokedAt        *time.Time
 	RevocationReason string
 	Lines            []Line
@@ -314,6 +315,7 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 		Conditions: strings.TrimSpace(req.Conditions), SecurityStamp: strings.TrimSpace(req.SecurityStamp),
 		IssuedPlace: strings.TrimSpace(req.IssuedPlace),
 		ValidFrom:   from, ValidUntil: last.AddDate(0, 0, 1), IssuedAt: now,
+		ListingVersion: s.Species().Version(),
 	}
 	for i, sr := range req.Specimens {
 		l, err := s.validateLine(dt, req, sr, i)
@@ -359,7 +361,7 @@ func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest,
 	if origin == "" {
 		origin = req.Exporter.Country
 	}
-	listing, err := s.species.ListingFor(sr.Taxon, origin)
+	listing, err := s.Species().ListingFor(sr.Taxon, origin)
 	if errors.Is(err, species.ErrNotFound) {
 		return Line{}, lineErr(at, "unknown_taxon", "taxon %q is not in the species reference", sr.Taxon)
 	}
@@ -417,7 +419,7 @@ func permitRow(p *Permit, issuedBy int64) models.Permit {
 		ImporterName: p.Importer.Name, ImporterAddress: p.Importer.Address, ImporterCountry: p.Importer.Country,
 		ExporterAccount: p.ExporterAccount, Conditions: p.Conditions, SecurityStamp: p.SecurityStamp,
 		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil, IssuedAt: p.IssuedAt, IssuedBy: issuedBy,
-		IssuedPlace: p.IssuedPlace, KeyID: p.KeyID, Code: p.Code,
+		IssuedPlace: p.IssuedPlace, KeyID: p.KeyID, Code: p.Code, ListingVersion: p.ListingVersion,
 	}
 }
 
@@ -440,6 +442,7 @@ func permitFromRows(r *models.Permit, lines []models.PermitLine, ends []models.E
 		ExporterAccount: r.ExporterAccount, Conditions: r.Conditions, SecurityStamp: r.SecurityStamp,
 		IssuedPlace: r.IssuedPlace, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), IssuedAt: r.IssuedAt.UTC(),
 		KeyID: r.KeyID, Code: r.Code, RevokedAt: r.RevokedAt, RevocationReason: r.RevocationReason,
+		ListingVersion: r.ListingVersion,
 	}
 	for _, l := range lines {
 		line := Line{Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,

@@ -70,7 +70,7 @@ func (s *Service) quotaYearOf(taxon string, t time.Time) (year int, start, end t
 
 // isSturgeon reports whether taxon belongs to the Acipenseriformes.
 func (s *Service) isSturgeon(taxon string) bool {
-	t, err := s.species.Lookup(taxon)
+	t, err := s.Species().Lookup(taxon)
 	if err != nil {
 		return false
 	}
@@ -81,7 +81,7 @@ func (s *Service) isSturgeon(taxon string) bool {
 		if t.Parent == "" {
 			return false
 		}
-		if t, err = s.species.Get(t.Parent); err != nil {
+		if t, err = s.Species().Get(t.Parent); err != nil {
 			return false
 		}
 	}
@@ -131,7 +131,7 @@ func (s *Service) SetQuota(ctx context.Context, actor Actor, req QuotaRequest) (
 	if err := checkLen("notes", req.Notes, 1000); err != nil {
 		return Quota{}, err
 	}
-	t, err := s.species.Lookup(req.Taxon)
+	t, err := s.Species().Lookup(req.Taxon)
 	if err != nil {
 		return Quota{}, invalid("unknown_taxon", "taxon %q is not in the species reference", req.Taxon)
 	}

@@ -46,12 +46,12 @@ var System = Actor{Username: "system", Role: RoleAdmin}
 
 // Service is the permit registry.
 type Service struct {
-	db      *gorm.DB
-	keys    *Keyring
-	species *species.Reference
-	now     func() time.Time
-	cost    int
-	rec     *Recorder
+	db         *gorm.DB
+	keys       *Keyring
+	speciesRef atomic.Pointer[species.Reference]
+	now        func() time.Time
+	cost       int
+	rec        *Recorder
 
 	// content caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the
@@ -87,7 +87,9 @@ func New(cfg Config) *Service {
 	if sp == nil {
 		sp = species.Default()
 	}
-	return &Service{db: cfg.DB, keys: cfg.Keys, species: sp, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, cost: cost, rec: cfg.Recorder}
+	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, cost: cost, rec: cfg.Recorder}
+	s.speciesRef.Store(sp)
+	return s
 }
 
 // Now returns the service's clock reading.

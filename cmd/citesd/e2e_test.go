@@ -245,3 +245,18 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("bad role: %v %s", err, out)
 	}
 }
+
+func TestSpeciesImportCLI(t *testing.T) {
+	env := []string{"CITES_DATA_DIR=" + t.TempDir()}
+	out := citesd(t, env, "", "species", "list")
+	if !strings.Contains(out, "* 2025-CoP20-starter") {
+		t.Fatalf("species list: %s", out)
+	}
+	csv := filepath.Join(t.TempDir(), "listing.csv")
+	os.WriteFile(csv, []byte("FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes\n"+
+		"Falconiformes,ORDER,,II,,,,,birds of prey,,,LIV,,\nFalco,GENUS,Falconiformes,,,,,,,,,,,\nFalco cherrug,SPECIES,,I,,,,,saker falcon,балобан,,LIV,,\n"), 0o600)
+	out = citesd(t, env, "", "species", "import", csv, "--version", "2027-test", "--effective", "2026-01-01")
+	if !strings.Contains(out, "imported listing 2027-test (3 taxa)") || !strings.Contains(out, "* 2027-test") {
+		t.Fatalf("species import: %s", out)
+	}
+}

@@ -56,6 +56,8 @@ commands:
   user add     create a user (password read from stdin)
   keys list    list signing keys
   keys rotate  make a new signing key; permits signed before keep verifying
+  species import FILE --version V [--effective YYYY-MM-DD]   load a newer CITES listing (CSV)
+  species list list stored listings
   scan-bench   measure QR reading on a folder of photos
   version      print the version`
 
@@ -107,6 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, cfg, log, args[1:], stdin, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "species":
+		return speciesCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "scan-bench":
 		if len(args) != 2 {
 			return usageError("usage: citesd scan-bench DIR")
@@ -200,6 +204,74 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	}
 	for _, k := range keys.Keys() {
 		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\n", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	const use = "usage: citesd species list | species import FILE --version V [--effective YYYY-MM-DD] [--source TEXT]"
+	if len(args) == 0 || (args[0] != "list" && args[0] != "import") {
+		return usageError(use)
+	}
+	fs := flag.NewFlagSet("species", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	version := fs.String("version", "", "name of the listing, e.g. 2027-CoP21")
+	effective := fs.String("effective", time.Now().UTC().Format(time.DateOnly), "date the listing enters into force")
+	source := fs.String("source", "", "where the listing comes from")
+	rest := args[1:]
+	var file string
+	if args[0] == "import" {
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return usageError(use)
+		}
+		file, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return usageError(err.Error())
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	svc := permits.New(permits.Config{DB: db, Keys: keys})
+	if args[0] == "import" {
+		eff, err := time.Parse(time.DateOnly, *effective)
+		if err != nil {
+			return usageError("--effective must be a date YYYY-MM-DD")
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		l, err := svc.ImportListing(ctx, permits.System, f, *version, eff, *source)
+		if err != nil {
+			var de *permits.Error
+			if errors.As(err, &de) && de.Kind != permits.KindInternal {
+				return fmt.Errorf("%s: %s", de.Code, de.Message)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "imported listing %s (%d taxa), effective %s\n", l.Version, l.Taxa, l.Effective.Format(time.DateOnly))
+	}
+	if _, err := svc.RefreshSpecies(ctx); err != nil {
+		return err
+	}
+	ls, err := svc.Listings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		mark := " "
+		if l.InForce {
+			mark = "*"
+		}
+		fmt.Fprintf(stdout, "%s %s\teffective %s\t%s\n", mark, l.Version, l.Effective.Format(time.DateOnly), l.Source)
 	}
 	return nil
 }

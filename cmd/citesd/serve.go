@@ -27,6 +27,27 @@ type Main struct {
 	rec  *permits.Recorder
 	http *http.Server
 	ln   net.Listener
+	stop context.CancelFunc
+}
+
+// SpeciesRefresh is how often a server looks for a newer species listing.
+const SpeciesRefresh = time.Minute
+
+func (m *Main) refreshSpecies(ctx context.Context, svc *permits.Service) {
+	t := time.NewTicker(SpeciesRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if changed, err := svc.RefreshSpecies(ctx); err != nil {
+				m.Log.Error("refresh species listing", "err", err)
+			} else if changed {
+				m.Log.Info("species listing changed", "version", svc.Species().Version())
+			}
+		}
+	}
 }
 
 // openRegistry opens the database, migrates it, and loads the keyring.
@@ -78,6 +99,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.rec = permits.NewRecorder(db, m.Log)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: m.Now, BcryptCost: m.Config.BcryptCost, Recorder: m.rec})
+	if _, err := svc.RefreshSpecies(ctx); err != nil {
+		return err
+	}
+	m.Log.Info("species listing", "version", svc.Species().Version())
+	// A listing imported with `citesd species import` (or reaching its
+	// effective date) comes into force without a restart.
+	bg, cancel := context.WithCancel(context.Background())
+	m.stop = cancel
+	go m.refreshSpecies(bg, svc)
 	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log})
 	if err != nil {
 		return err
@@ -104,6 +134,9 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // queued verification records and closes the database.
 func (m *Main) Close() error {
 	var err error
+	if m.stop != nil {
+		m.stop()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = m.http.Shutdown(ctx)

@@ -1,0 +1,101 @@
+package permits
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/species"
+	"gorm.io/gorm"
+)
+
+// Listing is one stored version of the species listing.
+type Listing struct {
+	Version    string
+	Effective  time.Time
+	Source     string
+	ImportedAt time.Time
+	ImportedBy string
+	Taxa       int
+	InForce    bool
+}
+
+// ImportListing stores a newer CITES listing (the CSV of species.FromCSV)
+// without a rebuild, keeping every earlier one. It takes effect on its
+// effective date; permits keep the appendix recorded at issue.
+// Errors: forbidden, invalid_listing, listing_exists.
+func (s *Service) ImportListing(ctx context.Context, actor Actor, r io.Reader, version string, effective time.Time, source string) (Listing, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return Listing{}, err
+	}
+	ref, data, err := species.FromCSV(r, strings.TrimSpace(version), effective.UTC(), source)
+	if err != nil {
+		return Listing{}, &Error{Kind: KindInvalid, Code: "invalid_listing", Message: err.Error()}
+	}
+	now := s.now()
+	row := models.SpeciesListing{Version: ref.Version(), Effective: ref.Effective(), Source: source, Data: string(data),
+		ImportedAt: now, ImportedBy: actor.Username}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit(tx, now, actor, "species.import", "species_listing", row.Version, nil,
+			map[string]any{"version": row.Version, "effective": row.Effective.Format(time.DateOnly), "taxa": len(ref.Taxa())})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return Listing{}, Errorf(KindConflict, "listing_exists", "a listing %q is already stored", row.Version)
+	}
+	if err != nil {
+		return Listing{}, internal("import listing", err)
+	}
+	if _, err := s.RefreshSpecies(ctx); err != nil {
+		return Listing{}, err
+	}
+	return Listing{Version: row.Version, Effective: row.Effective, Source: source, ImportedAt: now,
+		ImportedBy: actor.Username, Taxa: len(ref.Taxa()), InForce: s.Species().Version() == row.Version}, nil
+}
+
+// RefreshSpecies puts in force the newest stored listing whose effective
+// date has come, if it is newer than the one in use (the embedded listing
+// counts as stored). It reports whether the listing changed.
+func (s *Service) RefreshSpecies(ctx context.Context) (bool, error) {
+	var row models.SpeciesListing
+	err := s.db.WithContext(ctx).Where("effective <= ?", s.now()).Order("effective DESC, id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal("read listing", err)
+	}
+	cur := s.Species()
+	if row.Version == cur.Version() || !row.Effective.After(species.Default().Effective()) && cur == species.Default() {
+		return false, nil
+	}
+	ref, err := species.Load(bytes.NewReader([]byte(row.Data)))
+	if err != nil {
+		return false, internal("load stored listing "+row.Version, err)
+	}
+	s.speciesRef.Store(ref)
+	return true, nil
+}
+
+// Listings lists the stored listings, newest first, with the embedded one.
+func (s *Service) Listings(ctx context.Context) ([]Listing, error) {
+	var rows []models.SpeciesListing
+	if err := s.db.WithContext(ctx).Order("effective DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, internal("list listings", err)
+	}
+	cur := s.Species().Version()
+	var out []Listing
+	for _, r := range rows {
+		out = append(out, Listing{Version: r.Version, Effective: r.Effective.UTC(), Source: r.Source, ImportedAt: r.ImportedAt.UTC(),
+			ImportedBy: r.ImportedBy, InForce: r.Version == cur})
+	}
+	d := species.Default()
+	out = append(out, Listing{Version: d.Version(), Effective: d.Effective(), Source: "embedded", Taxa: len(d.Taxa()), InForce: d.Version() == cur})
+	return out, nil
+}

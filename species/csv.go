@@ -1,0 +1,170 @@
+package species
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// CSVColumns are the columns of a listing import, close to the CITES
+// Checklist / Species+ export (FullName, RankName, CurrentListing,
+// Annotation) with the fields the registry adds. Lists inside a cell are
+// separated by ";".
+//
+//	FullName        scientific name, e.g. "Ovis ammon nigrimontana"
+//	RankName        ORDER, FAMILY, GENUS, SPECIES or SUBSPECIES
+//	Parent          scientific name of the next higher taxon in the file;
+//	                empty for a species or subspecies means its genus or species
+//	CurrentListing  I, II, III; NC for "not in CITES"; empty: inherits the parent's
+//	Annotation      e.g. "#4: All parts and derivatives, except ..."
+//	Populations     "BT,CN,MX,MN=I; ..." country populations listed differently
+//	ZeroQuotas      "W/T; ..." source/purpose ("" for any), e.g. "W/T"
+//	Synonyms        "Agrionemys horsfieldii; ..."
+//	English, Russian, Kyrgyz   common names, ";"-separated
+//	Terms           "LIV; TRO"
+//	IdHints, RiskNotes         free text
+var CSVColumns = []string{"FullName", "RankName", "Parent", "CurrentListing", "Annotation", "Populations",
+	"ZeroQuotas", "Synonyms", "English", "Russian", "Kyrgyz", "Terms", "IdHints", "RiskNotes"}
+
+// FromCSV converts a listing in the CSV import format into the JSON format
+// of data/listing.json, validates it with Load, and returns both.
+func FromCSV(r io.Reader, version string, effective time.Time, source string) (*Reference, []byte, error) {
+	if strings.TrimSpace(version) == "" {
+		return nil, nil, errors.New("species: a listing needs a version")
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = len(CSVColumns)
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("species: read CSV header: %w", err)
+	}
+	for i, want := range CSVColumns {
+		if strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")) != want {
+			return nil, nil, fmt.Errorf("species: CSV column %d is %q, want %q (columns: %s)", i+1, header[i], want, strings.Join(CSVColumns, ","))
+		}
+	}
+	f := fileListing{Version: version, Effective: effective.Format(time.DateOnly), Source: source}
+	byName := map[string]string{} // normalised name -> id
+	line := 1
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line++
+		if err != nil {
+			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
+		}
+		t, err := csvTaxon(rec, byName)
+		if err != nil {
+			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
+		}
+		byName[normalize(t.Name)] = t.ID
+		f.Taxa = append(f.Taxa, t)
+	}
+	b, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		return nil, nil, err
+	}
+	ref, err := Load(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	return ref, b, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ";") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func csvTaxon(rec []string, byName map[string]string) (fileTaxon, error) {
+	get := func(col string) string {
+		for i, c := range CSVColumns {
+			if c == col {
+				return strings.TrimSpace(rec[i])
+			}
+		}
+		return ""
+	}
+	name := strings.Join(strings.Fields(get("FullName")), " ")
+	if name == "" {
+		return fileTaxon{}, errors.New("FullName is empty")
+	}
+	t := fileTaxon{ID: slug(normalize(name)), Name: name, Rank: strings.ToLower(get("RankName")),
+		Annotation: get("Annotation"), Synonyms: splitList(get("Synonyms")), Terms: splitList(get("Terms")),
+		IDHints: get("IdHints"), RiskNotes: get("RiskNotes")}
+	parent := get("Parent")
+	if parent == "" {
+		words := strings.Fields(name)
+		switch t.Rank {
+		case "species":
+			parent = words[0]
+		case "subspecies":
+			if len(words) >= 2 {
+				parent = words[0] + " " + words[1]
+			}
+		}
+	}
+	if parent != "" {
+		id, ok := byName[normalize(parent)]
+		if !ok {
+			return fileTaxon{}, fmt.Errorf("parent %q of %q must come earlier in the file", parent, name)
+		}
+		t.Parent = id
+	}
+	switch l := strings.ToUpper(get("CurrentListing")); l {
+	case "NC":
+		t.NotListed = true
+	case "", "I", "II", "III":
+		t.Appendix = l
+	default:
+		return fileTaxon{}, fmt.Errorf("CurrentListing %q: want I, II, III, NC or empty", l)
+	}
+	names := map[string][]string{}
+	for lang, col := range map[string]string{"en": "English", "ru": "Russian", "ky": "Kyrgyz"} {
+		if ns := splitList(get(col)); len(ns) > 0 {
+			names[lang] = ns
+		}
+	}
+	if len(names) > 0 {
+		t.CommonNames = names
+	}
+	for _, p := range splitList(get("Populations")) {
+		countries, app, ok := strings.Cut(p, "=")
+		if !ok {
+			return fileTaxon{}, fmt.Errorf("population %q: want COUNTRIES=APPENDIX", p)
+		}
+		var cs []string
+		for _, c := range strings.Split(countries, ",") {
+			if c = strings.ToUpper(strings.TrimSpace(c)); c != "" {
+				cs = append(cs, c)
+			}
+		}
+		t.Populations = append(t.Populations, struct {
+			Countries []string `json:"countries"`
+			Appendix  string   `json:"appendix"`
+			Note      string   `json:"note"`
+		}{Countries: cs, Appendix: strings.ToUpper(strings.TrimSpace(app))})
+	}
+	for _, z := range splitList(get("ZeroQuotas")) {
+		src, pur, _ := strings.Cut(z, "/")
+		t.ZeroQuotas = append(t.ZeroQuotas, struct {
+			Source  string `json:"source"`
+			Purpose string `json:"purpose"`
+			Note    string `json:"note"`
+		}{Source: strings.ToUpper(strings.TrimSpace(src)), Purpose: strings.ToUpper(strings.TrimSpace(pur))})
+	}
+	return t, nil
+}
