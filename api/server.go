@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -37,6 +38,9 @@ type Config struct {
 	// SessionKey signs session tokens (HMAC-SHA256); at least 32 bytes.
 	SessionKey []byte
 	Logger     *slog.Logger
+	// PublicURL is where readers of a printed permit verify it, e.g.
+	// https://cites.gov.kg; it is printed under the QR code.
+	PublicURL string
 }
 
 // Server is the HTTP API.
@@ -49,6 +53,7 @@ type Server struct {
 	limiter       *loginLimiter
 	sessions      sessionCache
 	photoSlots    chan struct{}
+	publicURL     string
 }
 
 // New builds the server and its routes.
@@ -66,6 +71,10 @@ func New(cfg Config) (*Server, error) {
 		sessionKey: cfg.SessionKey,
 		log:        log,
 		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
+	}
+	if s.publicURL == "" {
+		s.publicURL = "http://localhost:8080"
 	}
 	s.sessionParser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now))

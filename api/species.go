@@ -49,7 +49,7 @@ type PopulationJSON struct {
 
 func speciesJSON(lc *locale.Localizer, t species.Taxon, l species.Listing) SpeciesJSON {
 	out := SpeciesJSON{ID: t.ID, Name: t.Name, CommonName: commonName(lc, t.CommonNames), Rank: t.Rank, Parent: t.Parent, Synonyms: t.Synonyms,
-		CommonNames: t.CommonNames, Listing: listingJSON(l), Terms: t.Terms, IDHints: t.IDHints, RiskNotes: t.RiskNotes}
+		CommonNames: t.CommonNames, Listing: listingJSON(l), Terms: t.Terms, IDHints: t.Hint(lc.Lang()), RiskNotes: t.Risk(lc.Lang())}
 	if out.Synonyms == nil {
 		out.Synonyms = []string{}
 	}
@@ -159,7 +159,7 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 	for _, sg := range g.Species {
 		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonName: commonName(l, sg.Taxon.CommonNames), CommonNames: sg.Taxon.CommonNames,
 			ListingAtIssue: listingJSON(sg.AtIssue), ListingNow: listingJSON(sg.Now), ListingChanged: sg.ListingChanged,
-			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.IDHints, RiskNotes: sg.Taxon.RiskNotes}
+			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.Hint(l.Lang()), RiskNotes: sg.Taxon.Risk(l.Lang())}
 		if sj.CommonNames == nil {
 			sj.CommonNames = map[string][]string{}
 		}

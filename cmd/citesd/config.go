@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ type Config struct {
 	DatabaseURL string // CITES_DATABASE_URL, default the SQLite file in DataDir
 	BcryptCost  int    // CITES_BCRYPT_COST, default 10 (bcrypt's default)
 	LogLevel    string // CITES_LOG_LEVEL: debug, info, warn, error
+	PprofAddr   string // CITES_PPROF_ADDR: loopback address for Go's profiler; off when empty
+	PublicURL   string // CITES_PUBLIC_URL: the address printed on permits for verification
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -34,6 +37,8 @@ func configFromEnv(getenv func(string) string) Config {
 	if v := getenv("CITES_BCRYPT_COST"); v != "" {
 		c.BcryptCost, _ = strconv.Atoi(v)
 	}
+	c.PprofAddr = getenv("CITES_PPROF_ADDR")
+	c.PublicURL = getenv("CITES_PUBLIC_URL")
 	if v := getenv("CITES_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
@@ -56,6 +61,12 @@ func (c *Config) finish() error {
 	}
 	if c.BcryptCost != 0 && (c.BcryptCost < 4 || c.BcryptCost > 31) {
 		return fmt.Errorf("CITES_BCRYPT_COST must be between 4 and 31")
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("CITES_PPROF_ADDR must be a loopback address such as 127.0.0.1:6060")
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

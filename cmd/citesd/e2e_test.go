@@ -253,8 +253,8 @@ func TestSpeciesImportCLI(t *testing.T) {
 		t.Fatalf("species list: %s", out)
 	}
 	csv := filepath.Join(t.TempDir(), "listing.csv")
-	os.WriteFile(csv, []byte("FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes\n"+
-		"Falconiformes,ORDER,,II,,,,,birds of prey,,,LIV,,\nFalco,GENUS,Falconiformes,,,,,,,,,,,\nFalco cherrug,SPECIES,,I,,,,,saker falcon,балобан,,LIV,,\n"), 0o600)
+	os.WriteFile(csv, []byte("FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes,IdHintsRu,IdHintsKy,RiskNotesRu,RiskNotesKy\n"+
+		"Falconiformes,ORDER,,II,,,,,birds of prey,,,LIV,,,,,,\nFalco,GENUS,Falconiformes,,,,,,,,,,,,,,,\nFalco cherrug,SPECIES,,I,,,,,saker falcon,балобан,,LIV,,,,,,\n"), 0o600)
 	out = citesd(t, env, "", "species", "import", csv, "--version", "2027-test", "--effective", "2026-01-01")
 	if !strings.Contains(out, "imported listing 2027-test (3 taxa)") || !strings.Contains(out, "* 2027-test") {
 		t.Fatalf("species import: %s", out)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/opencites/opencites/api"
@@ -108,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
 	go m.refreshSpecies(bg, svc)
-	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log})
+	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL})
 	if err != nil {
 		return err
 	}
@@ -118,6 +119,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	if m.Config.PprofAddr != "" {
+		go m.servePprof()
+	}
 	go func() {
 		if err := m.http.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
@@ -149,4 +153,18 @@ func (m *Main) Close() error {
 		closeDB(m.db)
 	}
 	return err
+}
+
+// servePprof exposes Go's profiler for diagnosing a slow server. It is off
+// unless CITES_PPROF_ADDR is set, and must stay on a loopback address.
+func (m *Main) servePprof() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	srv := &http.Server{Addr: m.Config.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	m.Log.Info("pprof listening", "addr", m.Config.PprofAddr)
+	if err := srv.ListenAndServe(); err != nil {
+		m.Log.Error("pprof", "err", err)
+	}
 }
