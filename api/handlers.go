@@ -73,11 +73,17 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.svc.CreateUser(c.Request().Context(), actor(c), permits.NewUser(req))
+	u, err := s.svc.CreateUser(c.Request().Context(), actor(c), permits.NewUser{Username: req.Username, Password: req.Password,
+		Role: req.Role, Authority: req.Authority, Organisation: permits.Organisation(req.Organisation)})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, UserJSON(u))
+	out := UserJSON{ID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority, CreatedAt: u.CreatedAt}
+	if u.Organisation != (permits.Organisation{}) {
+		org := OrganisationJSON(u.Organisation)
+		out.Organisation = &org
+	}
+	return c.JSON(http.StatusCreated, out)
 }
 
 func (s *Server) issuePermit(c echo.Context) error {

@@ -33,6 +33,18 @@ func (s *Server) routes() {
 	auth.POST("/quotas", s.setQuota, jsonLimit)
 	auth.GET("/quotas", s.listQuotas)
 
+	auth.POST("/applications", s.saveApplication, jsonLimit)
+	auth.GET("/applications", s.listApplications)
+	auth.GET("/applications/:id", s.getApplication)
+	auth.PUT("/applications/:id", s.saveApplication, jsonLimit)
+	auth.POST("/applications/:id/submit", s.submitApplication)
+	auth.POST("/applications/:id/decision", s.decideApplication, jsonLimit)
+	auth.POST("/applications/:id/attachments", s.addAttachment, middleware.BodyLimit("21M"))
+	auth.GET("/applications/:id/attachments/:aid", s.getAttachment)
+	auth.GET("/notifications", s.listNotifications)
+	auth.POST("/notifications/:id/read", s.readNotification)
+	auth.GET("/reports/annual", s.annualReport)
+
 	photoLimit := middleware.BodyLimit("21M") // the photo plus multipart framing
 	auth.POST("/verify", s.verify, jsonLimit)
 	auth.POST("/verify/photo", s.verifyPhoto, photoLimit)

@@ -173,19 +173,29 @@ type TokenResponse struct {
 
 // UserRequest is the body of POST /api/v1/users.
 type UserRequest struct {
-	Username  string `json:"username"`
-	Password  string `json:"password"`
-	Role      string `json:"role"`
-	Authority string `json:"authority"`
+	Username     string           `json:"username"`
+	Password     string           `json:"password"`
+	Role         string           `json:"role"`
+	Authority    string           `json:"authority"`
+	Organisation OrganisationJSON `json:"organisation"`
+}
+
+// OrganisationJSON is an exporter's company (box 4 of its applications).
+type OrganisationJSON struct {
+	Name         string `json:"name"`
+	Address      string `json:"address"`
+	Country      string `json:"country"`
+	Registration string `json:"registration_number"`
 }
 
 // UserJSON is an account, never with its password hash.
 type UserJSON struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"`
-	Role      string    `json:"role"`
-	Authority string    `json:"authority"`
-	CreatedAt time.Time `json:"created_at"`
+	ID           int64             `json:"id"`
+	Username     string            `json:"username"`
+	Role         string            `json:"role"`
+	Authority    string            `json:"authority"`
+	CreatedAt    time.Time         `json:"created_at"`
+	Organisation *OrganisationJSON `json:"organisation,omitempty"`
 }
 
 // RevokeRequest is the body of POST /api/v1/permits/{number}/revoke.

@@ -12,6 +12,11 @@ type User struct {
 	Authority    string // ISO 3166 alpha-2 of the Management Authority, for issuers
 	CreatedAt    time.Time
 	Disabled     bool
+	// An exporter's organisation, printed in box 4 of its permits.
+	OrgName         string
+	OrgAddress      string
+	OrgCountry      string
+	OrgRegistration string
 }
 
 // Permit is one CITES permit or certificate: the header of the standard
@@ -172,10 +177,63 @@ type SpeciesListing struct {
 	ImportedBy string
 }
 
+// Application is an exporter's request for a permit: the permit's fields
+// (Request, JSON) while it is drafted, reviewed and decided.
+type Application struct {
+	ID               int64 `gorm:"primaryKey"`
+	ExporterID       int64
+	Authority        string
+	Status           string
+	Request          string
+	PaymentReference string
+	Missing          string // JSON list of documents still missing at submission
+	PermitID         *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SubmittedAt      *time.Time
+}
+
+// ApplicationMessage is a note between issuer and exporter on an application.
+type ApplicationMessage struct {
+	ID            int64 `gorm:"primaryKey"`
+	ApplicationID int64
+	At            time.Time
+	Author        string
+	Kind          string
+	Text          string
+}
+
+// Attachment is a supporting document of an application, stored in the
+// database with its hash.
+type Attachment struct {
+	ID            int64 `gorm:"primaryKey"`
+	ApplicationID int64
+	Kind          string
+	Filename      string
+	ContentType   string
+	Size          int64
+	SHA256        string `gorm:"column:sha256"`
+	Data          []byte
+	CreatedAt     time.Time
+}
+
+// Notification is an in-app message to one user.
+type Notification struct {
+	ID         int64 `gorm:"primaryKey"`
+	UserID     int64
+	Kind       string
+	EntityType string
+	EntityID   string
+	Text       string
+	CreatedAt  time.Time
+	ReadAt     *time.Time
+}
+
 // All lists every row type, for the schema check.
 func All() []any {
 	return []any{&User{}, &Permit{}, &PermitLine{}, &Endorsement{}, &EndorsementLine{},
-		&PermitSerial{}, &SigningKey{}, &Quota{}, &SpeciesListing{}, &Verification{}, &AuditEntry{}}
+		&PermitSerial{}, &SigningKey{}, &Quota{}, &SpeciesListing{},
+		&Application{}, &ApplicationMessage{}, &Attachment{}, &Notification{}, &Verification{}, &AuditEntry{}}
 }
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.

@@ -159,38 +159,49 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 	if err != nil {
 		return nil, err
 	}
-	p.KeyID = key.Kid
-	row := permitRow(p, actor.UserID)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		serial, err := nextSerial(tx, p.Authority, now.Year())
-		if err != nil {
-			return err
-		}
-		p.Number = fmt.Sprintf("%02d%s%06d", now.Year()%100, p.Authority, serial)
-		if p.Code, err = signToken(claimsOf(p), key); err != nil {
-			return err
-		}
-		row.Number, row.Code = p.Number, p.Code
-		if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
-			return err
-		}
-		if err := s.chargeQuotas(tx, p); err != nil {
-			return err
-		}
-		lines := make([]models.PermitLine, len(p.Lines))
-		for i, l := range p.Lines {
-			lines[i] = lineRow(row.ID, l)
-		}
-		if err := tx.Create(&lines).Error; err != nil {
-			return err
-		}
-		p.ID = row.ID
-		return audit(tx, now, actor, "permit.issue", "permit", p.Number, nil, auditView(p))
+		return s.issueIn(tx, actor, p, key)
 	})
 	if err != nil {
 		return nil, asDomain("issue permit", err)
 	}
 	return p, nil
+}
+
+// issueIn numbers, signs and stores a validated permit, with its quota
+// charges, audit entry and notifications, inside the caller's transaction
+// (an issue of its own, or the approval of an application).
+func (s *Service) issueIn(tx *gorm.DB, actor Actor, p *Permit, key *Key) error {
+	p.KeyID = key.Kid
+	row := permitRow(p, actor.UserID)
+	serial, err := nextSerial(tx, p.Authority, p.IssuedAt.Year())
+	if err != nil {
+		return err
+	}
+	p.Number = fmt.Sprintf("%02d%s%06d", p.IssuedAt.Year()%100, p.Authority, serial)
+	if p.Code, err = signToken(claimsOf(p), key); err != nil {
+		return err
+	}
+	row.Number, row.Code = p.Number, p.Code
+	if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
+		return err
+	}
+	if err := s.chargeQuotas(tx, p); err != nil {
+		return err
+	}
+	lines := make([]models.PermitLine, len(p.Lines))
+	for i, l := range p.Lines {
+		lines[i] = lineRow(row.ID, l)
+	}
+	if err := tx.Create(&lines).Error; err != nil {
+		return err
+	}
+	p.ID = row.ID
+	if err := audit(tx, p.IssuedAt, actor, "permit.issue", "permit", p.Number, nil, auditView(p)); err != nil {
+		return err
+	}
+	return s.notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
+		"Permit "+p.Number+" was issued.", false)
 }
 
 // nextSerial takes the next permit serial for an authority and year. The

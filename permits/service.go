@@ -130,19 +130,29 @@ func audit(tx *gorm.DB, at time.Time, actor Actor, action, entityType, entityID 
 
 // User is an account as the domain shows it (never with its hash).
 type User struct {
-	ID        int64
-	Username  string
-	Role      string
-	Authority string
-	CreatedAt time.Time
+	ID           int64
+	Username     string
+	Role         string
+	Authority    string
+	CreatedAt    time.Time
+	Organisation Organisation
+}
+
+// Organisation is an exporter's company: it fills box 4 of its applications.
+type Organisation struct {
+	Name         string
+	Address      string
+	Country      string
+	Registration string // national registration number
 }
 
 // NewUser describes an account to create.
 type NewUser struct {
-	Username  string
-	Password  string
-	Role      string
-	Authority string
+	Username     string
+	Password     string
+	Role         string
+	Authority    string
+	Organisation Organisation // exporters
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
@@ -168,6 +178,8 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User,
 		return User{}, Errorf(KindInvalid, "invalid_authority", "an issuer must be bound to an authority: an ISO 3166 country code such as KG")
 	case u.Role != RoleIssuer && u.Authority != "" && !ValidCountry(u.Authority):
 		return User{}, Errorf(KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
+	case u.Organisation.Country != "" && !ValidCountry(strings.ToUpper(u.Organisation.Country)):
+		return User{}, Errorf(KindInvalid, "invalid_country", "organisation.country must be an ISO 3166 code such as KG")
 	case len(u.Password) < MinPasswordLen || len(u.Password) > 72:
 		return User{}, Errorf(KindInvalid, "weak_password", "a password is %d to 72 characters long", MinPasswordLen)
 	}
@@ -175,7 +187,18 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User,
 	if err != nil {
 		return User{}, internal("hash password", err)
 	}
-	row := models.User{Username: u.Username, PasswordHash: string(hash), Role: u.Role, Authority: u.Authority, CreatedAt: s.now()}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"organisation.name", u.Organisation.Name, 200}, {"organisation.address", u.Organisation.Address, 500}, {"organisation.registration", u.Organisation.Registration, 100}} {
+		if err := checkLen(f.name, f.v, f.max); err != nil {
+			return User{}, err
+		}
+	}
+	org := u.Organisation
+	row := models.User{Username: u.Username, PasswordHash: string(hash), Role: u.Role, Authority: u.Authority, CreatedAt: s.now(),
+		OrgName: strings.TrimSpace(org.Name), OrgAddress: strings.TrimSpace(org.Address), OrgCountry: strings.ToUpper(strings.TrimSpace(org.Country)),
+		OrgRegistration: strings.TrimSpace(org.Registration)}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -189,7 +212,12 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User,
 	if err != nil {
 		return User{}, internal("create user", err)
 	}
-	return User{ID: row.ID, Username: row.Username, Role: row.Role, Authority: row.Authority, CreatedAt: row.CreatedAt}, nil
+	return userOf(row), nil
+}
+
+func userOf(row models.User) User {
+	return User{ID: row.ID, Username: row.Username, Role: row.Role, Authority: row.Authority, CreatedAt: row.CreatedAt,
+		Organisation: Organisation{Name: row.OrgName, Address: row.OrgAddress, Country: row.OrgCountry, Registration: row.OrgRegistration}}
 }
 
 // dummyHash makes a login for an unknown user cost as much as a real one,

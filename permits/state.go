@@ -70,8 +70,12 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string
 				}
 			}
 		}
-		return audit(tx, now, actor, "permit.revoke", "permit", number,
-			map[string]any{"status": row.Status}, map[string]any{"status": StatusRevoked, "reason": reason})
+		if err := audit(tx, now, actor, "permit.revoke", "permit", number,
+			map[string]any{"status": row.Status}, map[string]any{"status": StatusRevoked, "reason": reason}); err != nil {
+			return err
+		}
+		return s.notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
+			"Permit "+number+" was revoked: "+reason, false)
 	})
 	if err != nil {
 		return nil, asDomain("revoke", err)
@@ -207,7 +211,14 @@ func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req E
 			}
 		}
 		after := map[string]any{"status": newStatus, "direction": req.Direction, "port": req.Port, "lines": req.Lines}
-		return audit(tx, now, actor, "permit.endorse."+req.Direction, "permit", number, map[string]any{"status": row.Status}, after)
+		if err := audit(tx, now, actor, "permit.endorse."+req.Direction, "permit", number, map[string]any{"status": row.Status}, after); err != nil {
+			return err
+		}
+		kind, text := "permit.endorsed", "Permit "+number+" was endorsed for export at "+req.Port+"."
+		if req.Direction == "import" {
+			kind, text = "permit.accepted", "Permit "+number+" was accepted at import at "+req.Port+"."
+		}
+		return s.notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
 	})
 	if err != nil {
 		return nil, asDomain("endorse", err)

@@ -1,0 +1,308 @@
+package api
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/permits"
+)
+
+// ApplicationRequest is the body of POST and PUT /api/v1/applications: the
+// fields of a permit, and a payment reference (fees are out of scope).
+type ApplicationRequest struct {
+	IssueRequest
+	PaymentReference string `json:"payment_reference"`
+}
+
+// ApplicationJSON is an application as the exporter and the issuers see it.
+type ApplicationJSON struct {
+	ID               int64            `json:"id"`
+	Exporter         string           `json:"exporter"`
+	Authority        string           `json:"authority"`
+	Status           string           `json:"status"`
+	Request          IssueRequest     `json:"request"`
+	PaymentReference string           `json:"payment_reference"`
+	Missing          []string         `json:"missing"`
+	PermitNumber     string           `json:"permit_number,omitempty"`
+	CreatedAt        time.Time        `json:"created_at"`
+	UpdatedAt        time.Time        `json:"updated_at"`
+	SubmittedAt      *time.Time       `json:"submitted_at,omitempty"`
+	Messages         []AppMessageJSON `json:"messages"`
+	Attachments      []AttachmentJSON `json:"attachments"`
+}
+
+// AppMessageJSON is one step or note of an application.
+type AppMessageJSON struct {
+	At     time.Time `json:"at"`
+	Author string    `json:"author"`
+	Kind   string    `json:"kind"`
+	Text   string    `json:"text"`
+}
+
+// AttachmentJSON describes a supporting document.
+type AttachmentJSON struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func issueRequestJSON(r permits.IssueRequest) IssueRequest {
+	out := IssueRequest{Type: r.Type, Purpose: r.Purpose, Exporter: PartyJSON(r.Exporter), Importer: PartyJSON(r.Importer),
+		ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, Conditions: r.Conditions, ExporterAccount: r.ExporterAccount,
+		SecurityStamp: r.SecurityStamp, IssuedPlace: r.IssuedPlace, Specimens: []SpecimenRequest{}}
+	for _, s := range r.Specimens {
+		out.Specimens = append(out.Specimens, SpecimenRequest(s))
+	}
+	return out
+}
+
+func applicationJSON(a *permits.Application) ApplicationJSON {
+	out := ApplicationJSON{ID: a.ID, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
+		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing,
+		PermitNumber: a.PermitNumber, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
+		Messages: []AppMessageJSON{}, Attachments: []AttachmentJSON{}}
+	if out.Missing == nil {
+		out.Missing = []string{}
+	}
+	for _, m := range a.Messages {
+		out.Messages = append(out.Messages, AppMessageJSON(m))
+	}
+	for _, at := range a.Attachments {
+		out.Attachments = append(out.Attachments, AttachmentJSON(at))
+	}
+	return out
+}
+
+func idParam(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apiError(http.StatusNotFound, "application_not_found", "no such application")
+	}
+	return id, nil
+}
+
+func (s *Server) saveApplication(c echo.Context) error {
+	var id int64
+	if c.Param("id") != "" {
+		var err error
+		if id, err = idParam(c, "id"); err != nil {
+			return err
+		}
+	}
+	var req ApplicationRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.svc.SaveApplication(c.Request().Context(), actor(c), id, req.IssueRequest.domain(), req.PaymentReference)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if id == 0 {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, applicationJSON(a))
+}
+
+func (s *Server) listApplications(c echo.Context) error {
+	as, err := s.svc.Applications(c.Request().Context(), actor(c), c.QueryParam("status"))
+	if err != nil {
+		return err
+	}
+	out := make([]ApplicationJSON, len(as))
+	for i, a := range as {
+		out[i] = applicationJSON(a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"applications": out})
+}
+
+func (s *Server) getApplication(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.GetApplication(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(a))
+}
+
+func (s *Server) submitApplication(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.SubmitApplication(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(a))
+}
+
+// DecisionRequest is the body of POST /api/v1/applications/{id}/decision.
+type DecisionRequest struct {
+	Decision string `json:"decision"`
+	Message  string `json:"message"`
+}
+
+func (s *Server) decideApplication(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req DecisionRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.svc.DecideApplication(c.Request().Context(), actor(c), id, permits.DecideRequest(req))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(a))
+}
+
+// addAttachment reads the multipart fields "kind" and "file".
+func (s *Server) addAttachment(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if ct != echo.MIMEMultipartForm {
+		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", `send multipart/form-data with the fields "kind" and "file"`)
+	}
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read")
+	}
+	var kind, filename string
+	var data []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read"))
+		}
+		switch part.FormName() {
+		case "kind":
+			b, _ := io.ReadAll(io.LimitReader(part, 64))
+			kind = strings.TrimSpace(string(b))
+		case "file":
+			filename = part.FileName()
+			data, err = io.ReadAll(io.LimitReader(part, permits.MaxAttachmentSize+1))
+			if err != nil {
+				return tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the file could not be read"))
+			}
+			if len(data) > permits.MaxAttachmentSize {
+				return apiError(http.StatusRequestEntityTooLarge, "document_too_large", "a document is at most 20 MB")
+			}
+		}
+		part.Close()
+	}
+	if data == nil {
+		return apiError(http.StatusUnprocessableEntity, "file_required", `send the document in the multipart field "file"`)
+	}
+	at, err := s.svc.AddAttachment(c.Request().Context(), actor(c), id, kind, filename, data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, AttachmentJSON(at))
+}
+
+func (s *Server) getAttachment(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := strconv.ParseInt(c.Param("aid"), 10, 64)
+	if err != nil {
+		return apiError(http.StatusNotFound, "attachment_not_found", "no such attachment")
+	}
+	info, data, err := s.svc.Attachment(c.Request().Context(), actor(c), id, aid)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", info.Filename))
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, info.ContentType, data)
+}
+
+// NotificationJSON is an in-app notification.
+type NotificationJSON struct {
+	ID         int64     `json:"id"`
+	Kind       string    `json:"kind"`
+	EntityType string    `json:"entity_type"`
+	EntityID   string    `json:"entity_id"`
+	Text       string    `json:"text"`
+	CreatedAt  time.Time `json:"created_at"`
+	Read       bool      `json:"read"`
+}
+
+func (s *Server) listNotifications(c echo.Context) error {
+	ns, err := s.svc.Notifications(c.Request().Context(), actor(c), c.QueryParam("unread") == "1")
+	if err != nil {
+		return err
+	}
+	out := make([]NotificationJSON, len(ns))
+	for i, n := range ns {
+		out[i] = NotificationJSON(n)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"notifications": out})
+}
+
+func (s *Server) readNotification(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return apiError(http.StatusNotFound, "notification_not_found", "no such notification")
+	}
+	if err := s.svc.MarkRead(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// annualReport answers CSV (format=csv) or JSON.
+func (s *Server) annualReport(c echo.Context) error {
+	year, err := strconv.Atoi(c.QueryParam("year"))
+	if err != nil {
+		return apiError(http.StatusBadRequest, "invalid_year", "year must be a year such as 2026")
+	}
+	rows, err := s.svc.AnnualReport(c.Request().Context(), actor(c), strings.ToUpper(c.QueryParam("authority")), year)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("format") != "csv" {
+		return c.JSON(http.StatusOK, map[string]any{"rows": rows})
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="cites-annual-report-%d.csv"`, year))
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	w.Write([]string{"year", "permit_number", "appendix", "taxon", "term", "quantity", "unit", "direction",
+		"partner_country", "origin", "purpose", "source", "quantity_basis"})
+	for _, r := range rows {
+		basis := "authorised"
+		if r.Shipped {
+			basis = "shipped"
+		}
+		w.Write([]string{strconv.Itoa(r.Year), r.Number, r.Appendix, r.Taxon, r.Term, strconv.FormatFloat(r.Quantity, 'f', -1, 64),
+			r.Unit, r.Direction, r.Partner, r.Origin, r.Purpose, r.Source, basis})
+	}
+	w.Flush()
+	return w.Error()
+}

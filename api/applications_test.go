@@ -1,0 +1,197 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"mime/multipart"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/scan"
+)
+
+func (e *env) attach(user string, appID int64, kind, filename string, data []byte, want int, out any) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("kind", kind)
+	fw, _ := mw.CreateFormFile("file", filename)
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/applications/%d/attachments", appID), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	e.send(user, req, want, out)
+}
+
+// TestApplicationToPrintedPermit: an exporter applies with an attachment,
+// the issuer asks for a change, the exporter fixes and resubmits, the issuer
+// approves, the exporter downloads the PDF, and the QR read from the
+// rasterised page verifies as valid.
+func TestApplicationToPrintedPermit(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		req := falconPermit()
+		delete(req, "exporter_account")
+		req["payment_reference"] = "PAY-2026-0042"
+		req["valid_until"] = "2027-06-30" // too long for an export permit: the issuer will catch it
+		var a api.ApplicationJSON
+		e.do("alatoo-trade", "POST", "/api/v1/applications", req, 201, &a)
+		if a.Status != "draft" || a.Authority != "KG" || a.Exporter != "alatoo-trade" {
+			t.Fatalf("draft = %+v", a)
+		}
+		base := fmt.Sprintf("/api/v1/applications/%d", a.ID)
+		e.attach("alatoo-trade", a.ID, "legal_acquisition", "bill-of-sale.pdf", []byte("%PDF-1.4 bill of sale"), 201, nil)
+		e.attach("alatoo-trade", a.ID, "other", "notes.txt", []byte("plain text"), 422, nil)
+		// Submission runs the permit's rules.
+		e.wantError("alatoo-trade", "POST", base+"/submit", nil, 422, "validity_too_long")
+		req["valid_until"] = "2027-03-01"
+		e.do("alatoo-trade", "PUT", base, req, 200, nil)
+		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
+		if a.Status != "submitted" || strings.Join(a.Missing, ",") != "captive_breeding,veterinary" {
+			t.Errorf("submitted = %s missing %v", a.Status, a.Missing)
+		}
+		// Others see nothing of it.
+		e.wantError("other-trade", "GET", base, nil, 404, "application_not_found")
+		e.wantError("issuer-kz", "GET", base, nil, 404, "application_not_found")
+		e.wantError("officer", "GET", "/api/v1/applications", nil, 403, "forbidden")
+		var list struct{ Applications []api.ApplicationJSON }
+		e.do("issuer-kg", "GET", "/api/v1/applications?status=submitted", nil, 200, &list)
+		if len(list.Applications) != 1 {
+			t.Fatalf("queue = %+v", list.Applications)
+		}
+		e.do("other-trade", "GET", "/api/v1/applications", nil, 200, &list)
+		if len(list.Applications) != 0 {
+			t.Errorf("other exporter sees %d applications", len(list.Applications))
+		}
+		// Editing a submitted application is refused.
+		e.wantError("alatoo-trade", "PUT", base, req, 409, "invalid_state")
+		// The issuer asks for a change.
+		e.wantError("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "request_changes"}, 422, "message_required")
+		e.do("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "request_changes", "message": "Attach the captive-breeding registration."}, 200, &a)
+		if a.Status != "changes_requested" {
+			t.Fatalf("status %s", a.Status)
+		}
+		var ns struct{ Notifications []api.NotificationJSON }
+		e.do("alatoo-trade", "GET", "/api/v1/notifications?unread=1", nil, 200, &ns)
+		if len(ns.Notifications) == 0 || ns.Notifications[0].Kind != "application.changes_requested" {
+			t.Errorf("exporter notifications = %+v", ns.Notifications)
+		}
+		e.attach("alatoo-trade", a.ID, "captive_breeding", "registry.png", []byte("\x89PNG\r\n\x1a\nfake"), 201, nil)
+		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
+		if a.Status != "submitted" || strings.Join(a.Missing, ",") != "veterinary" {
+			t.Errorf("resubmitted = %s missing %v", a.Status, a.Missing)
+		}
+		e.wantError("issuer-kz", "POST", base+"/decision", map[string]string{"decision": "approve"}, 404, "application_not_found")
+		e.do("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "approve"}, 200, &a)
+		if a.Status != "approved" || a.PermitNumber == "" {
+			t.Fatalf("approved = %+v", a)
+		}
+		e.wantError("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "reject", "message": "late"}, 409, "invalid_state")
+		var kinds []string
+		for _, m := range a.Messages {
+			kinds = append(kinds, m.Kind)
+		}
+		if got := strings.Join(kinds, ","); got != "submitted,changes_requested,resubmitted,approved" {
+			t.Errorf("messages = %s", got)
+		}
+		// The permit belongs to the exporter, who downloads the PDF.
+		var p api.PermitJSON
+		e.do("alatoo-trade", "GET", "/api/v1/permits/"+a.PermitNumber, nil, 200, &p)
+		if p.ExporterAccount != "alatoo-trade" || p.Exporter.Name != "Ala-Too Trade LLC" {
+			t.Errorf("permit = %+v", p)
+		}
+		pdf := e.do("alatoo-trade", "GET", "/api/v1/permits/"+a.PermitNumber+"/pdf", nil, 200, nil)
+		e.wantError("other-trade", "GET", "/api/v1/permits/"+a.PermitNumber+"/pdf", nil, 404, "permit_not_found")
+		if _, err := exec.LookPath("pdftoppm"); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("pdftoppm (poppler-utils) is required in CI")
+			}
+			t.Skip("pdftoppm not installed")
+		}
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "p.pdf"), pdf, 0o600)
+		if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "p.pdf"), filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v %s", err, out)
+		}
+		pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
+		img, _ := os.ReadFile(pages[0])
+		codes, err := scan.Decode(context.Background(), bytes.NewReader(img), scan.Options{})
+		if err != nil || len(codes) == 0 {
+			t.Fatalf("QR on the page: %v", err)
+		}
+		if v := e.verify("officer", codes[0].Text, nil); v.Verdict != "valid" || v.Permit.Number != a.PermitNumber {
+			t.Errorf("printed code verifies as %q", v.Verdict)
+		}
+		// The attachment is the exporter's and the issuers' to read.
+		e.do("issuer-kg", "GET", fmt.Sprintf("%s/attachments/%d", base, a.Attachments[0].ID), nil, 200, nil)
+		e.wantError("other-trade", "GET", fmt.Sprintf("%s/attachments/%d", base, a.Attachments[0].ID), nil, 404, "application_not_found")
+	})
+}
+
+// TestAnnualReport compares the report for a year of issued and endorsed
+// permits with a table computed by hand.
+func TestAnnualReport(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		// 1: two falcons authorised, one shipped.
+		p1 := e.issue(falconPermit())
+		e.do("officer", "POST", "/api/v1/permits/"+p1.Number+"/endorsements",
+			map[string]any{"port": "Manas", "direction": "export", "lines": []map[string]any{{"line": "A", "quantity": 1}}}, 201, nil)
+		// 2: an argali trophy and 12.5 kg of sturgeon caviar, not yet shipped.
+		r := falconPermit()
+		r["purpose"] = "H"
+		r["specimens"] = []map[string]any{
+			{"taxon": "Ovis ammon polii", "description": "trophy", "term": "TRO", "source": "W", "quantity": 1, "unit": ""},
+			{"taxon": "Acipenser baerii", "description": "caviar", "term": "CAV", "source": "C", "quantity": 12.5, "unit": "kg", "origin_country": "RU"},
+		}
+		p2 := e.issue(r)
+		// 3: revoked, so not reported.
+		p3 := e.issue(falconPermit())
+		e.do("issuer-kg", "POST", "/api/v1/permits/"+p3.Number+"/revoke", map[string]string{"reason": "error"}, 200, nil)
+		// 4: an import permit.
+		imp := falconPermit()
+		imp["type"] = "import"
+		imp["purpose"] = "Z"
+		imp["exporter"], imp["importer"] = imp["importer"], imp["exporter"]
+		p4 := e.issue(imp)
+
+		body := e.do("issuer-kg", "GET", "/api/v1/reports/annual?year=2026&format=csv", nil, 200, nil)
+		got, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]string{
+			{"year", "permit_number", "appendix", "taxon", "term", "quantity", "unit", "direction", "partner_country", "origin", "purpose", "source", "quantity_basis"},
+			{"2026", p1.Number, "II", "Falco cherrug", "LIV", "1", "", "E", "AE", "", "T", "C", "shipped"},
+			{"2026", p2.Number, "II", "Ovis ammon polii", "TRO", "1", "", "E", "AE", "", "H", "W", "authorised"},
+			{"2026", p2.Number, "II", "Acipenser baerii", "CAV", "12.5", "kg", "E", "AE", "RU", "H", "C", "authorised"},
+			{"2026", p4.Number, "II", "Falco cherrug", "LIV", "2", "", "I", "AE", "", "Z", "C", "authorised"},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("report:\n got %v\nwant %v", got, want)
+		}
+		e.wantError("officer", "GET", "/api/v1/reports/annual?year=2026&format=csv", nil, 403, "forbidden")
+		e.do("issuer-kz", "GET", "/api/v1/reports/annual?year=2026", nil, 200, nil)
+		// Permit events reached the exporter's notifications.
+		var ns struct{ Notifications []api.NotificationJSON }
+		e.do("alatoo-trade", "GET", "/api/v1/notifications", nil, 200, &ns)
+		kinds := map[string]int{}
+		for _, n := range ns.Notifications {
+			kinds[n.Kind]++
+		}
+		if kinds["permit.issued"] != 4 || kinds["permit.revoked"] != 1 || kinds["permit.endorsed"] != 1 {
+			t.Errorf("exporter notifications = %v", kinds)
+		}
+		e.do("issuer-kg", "GET", "/api/v1/notifications", nil, 200, &ns)
+		if len(ns.Notifications) != 1 || ns.Notifications[0].Kind != "permit.endorsed" {
+			t.Errorf("issuer notifications = %+v", ns.Notifications)
+		}
+		e.do("issuer-kg", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", ns.Notifications[0].ID), nil, 204, nil)
+		e.wantError("alatoo-trade", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", ns.Notifications[0].ID), nil, 404, "notification_not_found")
+	})
+}

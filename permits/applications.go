@@ -1,0 +1,556 @@
+package permits
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/rules"
+	"gorm.io/gorm"
+)
+
+// Application states. An exporter drafts and submits; an issuer of the
+// authority asks for changes, rejects, or approves, which issues the permit
+// in the same transaction.
+const (
+	AppDraft            = "draft"
+	AppSubmitted        = "submitted"
+	AppChangesRequested = "changes_requested"
+	AppRejected         = "rejected"
+	AppApproved         = "approved"
+)
+
+// Attachment kinds: the supporting documents an application may carry.
+var AttachmentKinds = map[string]string{
+	"legal_acquisition": "proof of legal acquisition",
+	"captive_breeding":  "captive-breeding or artificial-propagation registration",
+	"import_permit":     "the importing country's import permit",
+	"veterinary":        "veterinary certificate",
+	"other":             "other document",
+}
+
+// MaxAttachmentSize is the largest supporting document accepted.
+const MaxAttachmentSize = 20 << 20
+
+// Application is an exporter's request for a permit or certificate.
+type Application struct {
+	ID               int64
+	Exporter         string // the applicant's username
+	Authority        string
+	Status           string
+	Request          IssueRequest
+	PaymentReference string
+	Missing          []string // attachment kinds still missing at submission
+	PermitNumber     string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SubmittedAt      *time.Time
+	Messages         []AppMessage
+	Attachments      []AttachmentInfo
+}
+
+// AppMessage is a step or a note in an application's conversation.
+type AppMessage struct {
+	At     time.Time
+	Author string
+	Kind   string // submitted, changes_requested, rejected, approved, resubmitted
+	Text   string
+}
+
+// AttachmentInfo describes a stored supporting document.
+type AttachmentInfo struct {
+	ID          int64
+	Kind        string
+	Filename    string
+	ContentType string
+	Size        int64
+	SHA256      string
+	CreatedAt   time.Time
+}
+
+func errAppNotFound(id int64) error {
+	return Errorf(KindNotFound, "application_not_found", "no application %d", id)
+}
+
+// loadApp reads an application the actor may see: its exporter, the
+// authority's issuers, admins. Others get not found.
+func (s *Service) loadApp(tx *gorm.DB, actor Actor, id int64) (*models.Application, error) {
+	var row models.Application
+	err := tx.Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errAppNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case actor.Role == RoleAdmin:
+	case actor.Role == RoleExporter && row.ExporterID == actor.UserID:
+	case actor.Role == RoleIssuer && row.Authority == actor.Authority:
+	default:
+		return nil, errAppNotFound(id)
+	}
+	return &row, nil
+}
+
+// applicationAuthority is the Management Authority that decides: the
+// exporting country's, or for an import permit the importing country's.
+func applicationAuthority(req IssueRequest) string {
+	if dt, ok := docTypeByName(req.Type); ok && dt.ImportSide {
+		return strings.ToUpper(strings.TrimSpace(req.Importer.Country))
+	}
+	return strings.ToUpper(strings.TrimSpace(req.Exporter.Country))
+}
+
+// fillFromProfile puts the exporter's organisation into box 4 where the
+// application leaves it empty.
+func (s *Service) fillFromProfile(tx *gorm.DB, actor Actor, req *IssueRequest) error {
+	var u models.User
+	if err := tx.Take(&u, actor.UserID).Error; err != nil {
+		return err
+	}
+	if req.Exporter.Name == "" {
+		req.Exporter.Name = u.OrgName
+	}
+	if req.Exporter.Address == "" {
+		req.Exporter.Address = u.OrgAddress
+	}
+	if req.Exporter.Country == "" {
+		req.Exporter.Country = u.OrgCountry
+	}
+	req.ExporterAccount = actor.Username
+	return nil
+}
+
+// SaveApplication creates a draft (id 0) or edits one that is a draft or
+// awaiting changes. Only its exporter may. Fields are checked in full at
+// submission, so a draft may be incomplete.
+// Errors: forbidden, application_not_found, invalid_state, invalid_country,
+// field_too_long.
+func (s *Service) SaveApplication(ctx context.Context, actor Actor, id int64, req IssueRequest, payment string) (*Application, error) {
+	if err := requireRole(actor, RoleExporter); err != nil {
+		return nil, err
+	}
+	if err := checkLen("payment_reference", payment, 100); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.fillFromProfile(tx, actor, &req); err != nil {
+			return err
+		}
+		authority := applicationAuthority(req)
+		if !ValidCountry(authority) {
+			return invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
+		}
+		body, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		if len(body) > 256<<10 {
+			return invalid("field_too_long", "the application is too large")
+		}
+		if id == 0 {
+			row := models.Application{ExporterID: actor.UserID, Authority: authority, Status: AppDraft, Request: string(body),
+				PaymentReference: payment, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			id = row.ID
+			return audit(tx, now, actor, "application.create", "application", strconv.FormatInt(id, 10), nil, map[string]any{"status": AppDraft})
+		}
+		row, err := s.loadApp(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&models.Application{}).Where("id = ? AND status IN ?", id, []string{AppDraft, AppChangesRequested}).
+			Updates(map[string]any{"request": string(body), "payment_reference": payment, "authority": authority, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errState(row.Status, "edited")
+		}
+		return audit(tx, now, actor, "application.edit", "application", strconv.FormatInt(id, 10), nil, map[string]any{"status": row.Status})
+	})
+	if err != nil {
+		return nil, asDomain("save application", err)
+	}
+	return s.GetApplication(ctx, actor, id)
+}
+
+func errState(status, action string) error {
+	return Errorf(KindConflict, "invalid_state", "an application that is %s cannot be %s", strings.ReplaceAll(status, "_", " "), action)
+}
+
+// GetApplication returns an application with its messages and attachments.
+// Errors: application_not_found.
+func (s *Service) GetApplication(ctx context.Context, actor Actor, id int64) (*Application, error) {
+	db := s.db.WithContext(ctx)
+	row, err := s.loadApp(db, actor, id)
+	if err != nil {
+		return nil, asDomain("get application", err)
+	}
+	a, err := s.applicationOf(db, row)
+	if err != nil {
+		return nil, internal("get application", err)
+	}
+	var msgs []models.ApplicationMessage
+	if err := db.Where("application_id = ?", id).Order("id").Find(&msgs).Error; err != nil {
+		return nil, internal("application messages", err)
+	}
+	for _, m := range msgs {
+		a.Messages = append(a.Messages, AppMessage{At: m.At.UTC(), Author: m.Author, Kind: m.Kind, Text: m.Text})
+	}
+	var atts []models.Attachment
+	if err := db.Omit("data").Where("application_id = ?", id).Order("id").Find(&atts).Error; err != nil {
+		return nil, internal("application attachments", err)
+	}
+	for _, at := range atts {
+		a.Attachments = append(a.Attachments, AttachmentInfo{ID: at.ID, Kind: at.Kind, Filename: at.Filename,
+			ContentType: at.ContentType, Size: at.Size, SHA256: at.SHA256, CreatedAt: at.CreatedAt.UTC()})
+	}
+	return a, nil
+}
+
+func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Application, error) {
+	a := &Application{ID: row.ID, Authority: row.Authority, Status: row.Status, PaymentReference: row.PaymentReference,
+		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(), SubmittedAt: row.SubmittedAt}
+	if err := json.Unmarshal([]byte(row.Request), &a.Request); err != nil {
+		return nil, err
+	}
+	a.Exporter = a.Request.ExporterAccount
+	if row.Missing != "" {
+		if err := json.Unmarshal([]byte(row.Missing), &a.Missing); err != nil {
+			return nil, err
+		}
+	}
+	if row.PermitID != nil {
+		if err := db.Model(&models.Permit{}).Where("id = ?", *row.PermitID).Pluck("number", &a.PermitNumber).Error; err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Applications lists what the actor may see: exporters their own, issuers
+// their authority's (status=submitted is the review queue), admins all.
+// Errors: invalid_status.
+func (s *Service) Applications(ctx context.Context, actor Actor, status string) ([]*Application, error) {
+	q := s.db.WithContext(ctx).Model(&models.Application{})
+	switch actor.Role {
+	case RoleExporter:
+		q = q.Where("exporter_id = ?", actor.UserID)
+	case RoleIssuer:
+		q = q.Where("authority = ?", actor.Authority)
+	case RoleAdmin:
+	default:
+		return nil, Errorf(KindForbidden, "forbidden", "the %s role has no applications", actor.Role)
+	}
+	switch status {
+	case "":
+	case AppDraft, AppSubmitted, AppChangesRequested, AppRejected, AppApproved:
+		q = q.Where("status = ?", status)
+	default:
+		return nil, invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
+	}
+	var rows []models.Application
+	if err := q.Order("updated_at DESC, id DESC").Limit(500).Find(&rows).Error; err != nil {
+		return nil, internal("list applications", err)
+	}
+	out := make([]*Application, 0, len(rows))
+	for i := range rows {
+		a, err := s.applicationOf(s.db.WithContext(ctx), &rows[i])
+		if err != nil {
+			return nil, internal("list applications", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// sniffDocument accepts PDF, JPEG and PNG by their first bytes, whatever
+// the client claims.
+func sniffDocument(b []byte) (string, bool) {
+	switch {
+	case bytes.HasPrefix(b, []byte("%PDF-")):
+		return "application/pdf", true
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg", true
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png", true
+	}
+	return "", false
+}
+
+// AddAttachment stores a supporting document (PDF, JPEG or PNG, up to
+// 20 MB) on an application its exporter may still edit.
+// Errors: forbidden, application_not_found, invalid_state,
+// invalid_attachment_kind, unsupported_document, document_too_large.
+func (s *Service) AddAttachment(ctx context.Context, actor Actor, id int64, kind, filename string, data []byte) (AttachmentInfo, error) {
+	if err := requireRole(actor, RoleExporter); err != nil {
+		return AttachmentInfo{}, err
+	}
+	if _, ok := AttachmentKinds[kind]; !ok {
+		return AttachmentInfo{}, invalid("invalid_attachment_kind", "kind must be legal_acquisition, captive_breeding, import_permit, veterinary or other")
+	}
+	if len(data) > MaxAttachmentSize {
+		return AttachmentInfo{}, invalid("document_too_large", "a document is at most 20 MB")
+	}
+	ct, ok := sniffDocument(data)
+	if !ok {
+		return AttachmentInfo{}, invalid("unsupported_document", "send a PDF, JPEG or PNG file")
+	}
+	filename = strings.TrimSpace(filename)
+	if r := []rune(filename); len(r) > 200 {
+		filename = string(r[:200])
+	}
+	sum := sha256.Sum256(data)
+	now := s.now()
+	row := models.Attachment{ApplicationID: id, Kind: kind, Filename: filename, ContentType: ct, Size: int64(len(data)),
+		SHA256: hex.EncodeToString(sum[:]), Data: data, CreatedAt: now}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		app, err := s.loadApp(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if app.Status != AppDraft && app.Status != AppChangesRequested {
+			return errState(app.Status, "changed")
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit(tx, now, actor, "application.attach", "application", strconv.FormatInt(id, 10), nil,
+			map[string]any{"kind": kind, "filename": filename, "sha256": row.SHA256, "size": row.Size})
+	})
+	if err != nil {
+		return AttachmentInfo{}, asDomain("add attachment", err)
+	}
+	return AttachmentInfo{ID: row.ID, Kind: kind, Filename: filename, ContentType: ct, Size: row.Size, SHA256: row.SHA256, CreatedAt: now}, nil
+}
+
+// Attachment returns a stored document to those who may see its application.
+// Errors: application_not_found, attachment_not_found.
+func (s *Service) Attachment(ctx context.Context, actor Actor, appID, id int64) (AttachmentInfo, []byte, error) {
+	db := s.db.WithContext(ctx)
+	if _, err := s.loadApp(db, actor, appID); err != nil {
+		return AttachmentInfo{}, nil, asDomain("attachment", err)
+	}
+	var row models.Attachment
+	err := db.Where("id = ? AND application_id = ?", id, appID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return AttachmentInfo{}, nil, Errorf(KindNotFound, "attachment_not_found", "no attachment %d", id)
+	}
+	if err != nil {
+		return AttachmentInfo{}, nil, internal("attachment", err)
+	}
+	return AttachmentInfo{ID: row.ID, Kind: row.Kind, Filename: row.Filename, ContentType: row.ContentType, Size: row.Size,
+		SHA256: row.SHA256, CreatedAt: row.CreatedAt.UTC()}, row.Data, nil
+}
+
+// missingDocuments runs the requirements rules on a validated application
+// and lists the supporting documents it still lacks.
+func (s *Service) missingDocuments(p *Permit, have map[string]bool) []string {
+	need := map[string]bool{"legal_acquisition": true}
+	for _, l := range p.Lines {
+		switch strings.TrimPrefix(l.Source, "O") {
+		case "C", "D", "F", "A", "R":
+			need["captive_breeding"] = true
+		}
+		if l.Term == "LIV" {
+			need["veterinary"] = true
+		}
+		if dir, ok := tradeDirection[p.Type]; ok && dir == rules.Export {
+			r := rules.Required(rules.Shipment{Appendix: l.Appendix, Direction: dir, Purpose: p.Purpose, Source: l.Source, Term: l.Term})
+			for _, d := range r.Documents {
+				if d.Type == "import" && d.First {
+					need["import_permit"] = true
+				}
+			}
+		}
+	}
+	var missing []string
+	for _, k := range []string{"legal_acquisition", "import_permit", "captive_breeding", "veterinary"} {
+		if need[k] && !have[k] {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+// SubmitApplication sends a draft (or a changed application) to the
+// authority's issuers. The permit's rules run in full; what the
+// requirements rules say is still missing is listed, not refused.
+// Errors: the issuing rules' codes (422), invalid_state (409).
+func (s *Service) SubmitApplication(ctx context.Context, actor Actor, id int64) (*Application, error) {
+	if err := requireRole(actor, RoleExporter); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.loadApp(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		a, err := s.applicationOf(tx, row)
+		if err != nil {
+			return err
+		}
+		p, err := s.validate(ctx, row.Authority, a.Request, now)
+		if err != nil {
+			return err
+		}
+		var kinds []string
+		if err := tx.Model(&models.Attachment{}).Where("application_id = ?", id).Pluck("kind", &kinds).Error; err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, k := range kinds {
+			have[k] = true
+		}
+		missing, _ := json.Marshal(s.missingDocuments(p, have))
+		res := tx.Model(&models.Application{}).Where("id = ? AND status IN ?", id, []string{AppDraft, AppChangesRequested}).
+			Updates(map[string]any{"status": AppSubmitted, "missing": string(missing), "submitted_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errState(row.Status, "submitted")
+		}
+		kind := "submitted"
+		if row.Status == AppChangesRequested {
+			kind = "resubmitted"
+		}
+		if err := s.appStep(tx, now, actor, row, kind, "", AppSubmitted); err != nil {
+			return err
+		}
+		return s.notifyApp(tx, now, row, "application."+kind, "Application "+strconv.FormatInt(id, 10)+" was "+kind+" by "+actor.Username+".", true)
+	})
+	if err != nil {
+		return nil, asDomain("submit application", err)
+	}
+	return s.GetApplication(ctx, actor, id)
+}
+
+// appStep writes the message and audit entry of a state change.
+func (s *Service) appStep(tx *gorm.DB, now time.Time, actor Actor, row *models.Application, kind, text, status string) error {
+	if err := tx.Create(&models.ApplicationMessage{ApplicationID: row.ID, At: now, Author: actor.Username, Kind: kind, Text: text}).Error; err != nil {
+		return err
+	}
+	return audit(tx, now, actor, "application."+kind, "application", strconv.FormatInt(row.ID, 10),
+		map[string]any{"status": row.Status}, map[string]any{"status": status, "message": text})
+}
+
+// notifyApp tells the applicant, or with issuers true the authority's
+// issuers, about an application.
+func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application, kind, text string, issuers bool) error {
+	id := strconv.FormatInt(row.ID, 10)
+	if !issuers {
+		return notify(tx, now, row.ExporterID, kind, "application", id, text)
+	}
+	var ids []int64
+	if err := tx.Model(&models.User{}).Where("role = ? AND authority = ? AND disabled = ?", RoleIssuer, row.Authority, false).
+		Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	for _, uid := range ids {
+		if err := notify(tx, now, uid, kind, "application", id, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DecideRequest is an issuer's answer to an application.
+type DecideRequest struct {
+	Decision string // "request_changes", "reject" or "approve"
+	Message  string
+}
+
+// DecideApplication lets an issuer of the authority ask for changes (with a
+// message), reject (with a reason) or approve a submitted application.
+// Approval issues the permit in the same transaction (numbering, quota,
+// signing, audit), linked to the application.
+// Errors: forbidden, application_not_found, invalid_decision,
+// message_required, invalid_state, and the issuing rules' codes.
+func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, d DecideRequest) (*Application, error) {
+	if err := requireRole(actor, RoleIssuer); err != nil {
+		return nil, err
+	}
+	d.Message = strings.TrimSpace(d.Message)
+	if err := checkLen("message", d.Message, 2000); err != nil {
+		return nil, err
+	}
+	var status string
+	switch d.Decision {
+	case "request_changes":
+		status = AppChangesRequested
+	case "reject":
+		status = AppRejected
+	case "approve":
+		status = AppApproved
+	default:
+		return nil, invalid("invalid_decision", "decision must be request_changes, reject or approve")
+	}
+	if status != AppApproved && d.Message == "" {
+		return nil, invalid("message_required", "tell the exporter what to change, or why the application is rejected")
+	}
+	now := s.now()
+	var key *Key
+	if status == AppApproved {
+		var err error
+		if key, err = s.keys.Signer(ctx); err != nil {
+			return nil, err
+		}
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.loadApp(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		updates := map[string]any{"status": status, "updated_at": now}
+		var permitNumber string
+		if status == AppApproved {
+			a, err := s.applicationOf(tx, row)
+			if err != nil {
+				return err
+			}
+			p, err := s.validate(ctx, row.Authority, a.Request, now)
+			if err != nil {
+				return err
+			}
+			if err := s.issueIn(tx, actor, p, key); err != nil {
+				return err
+			}
+			updates["permit_id"] = p.ID
+			permitNumber = p.Number
+		}
+		res := tx.Model(&models.Application{}).Where("id = ? AND status = ?", id, AppSubmitted).Updates(updates)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errState(row.Status, "decided")
+		}
+		text := d.Message
+		if permitNumber != "" {
+			text = strings.TrimSpace("Permit " + permitNumber + " issued. " + d.Message)
+		}
+		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
+			return err
+		}
+		return s.notifyApp(tx, now, row, "application."+status, "Application "+strconv.FormatInt(id, 10)+": "+
+			strings.ReplaceAll(status, "_", " ")+". "+text, false)
+	})
+	if err != nil {
+		return nil, asDomain("decide application", err)
+	}
+	return s.GetApplication(ctx, actor, id)
+}
