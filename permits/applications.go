@@ -510,13 +510,13 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 			return nil, err
 		}
 	}
+	var issued *Permit
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := s.loadApp(tx, actor, id)
 		if err != nil {
 			return err
 		}
 		updates := map[string]any{"status": status, "updated_at": now}
-		var permitNumber string
 		if status == AppApproved {
 			a, err := s.applicationOf(tx, row)
 			if err != nil {
@@ -530,7 +530,7 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 				return err
 			}
 			updates["permit_id"] = p.ID
-			permitNumber = p.Number
+			issued = p
 		}
 		res := tx.Model(&models.Application{}).Where("id = ? AND status = ?", id, AppSubmitted).Updates(updates)
 		if res.Error != nil {
@@ -540,8 +540,8 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 			return errState(row.Status, "decided")
 		}
 		text := d.Message
-		if permitNumber != "" {
-			text = strings.TrimSpace("Permit " + permitNumber + " issued. " + d.Message)
+		if issued != nil {
+			text = strings.TrimSpace("Permit " + issued.Number + " issued. " + d.Message)
 		}
 		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
 			return err
@@ -551,6 +551,9 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 	})
 	if err != nil {
 		return nil, asDomain("decide application", err)
+	}
+	if issued != nil {
+		s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: issued.Authority, Number: issued.Number, Permit: issued})
 	}
 	return s.GetApplication(ctx, actor, id)
 }

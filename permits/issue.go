@@ -165,6 +165,7 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 	if err != nil {
 		return nil, asDomain("issue permit", err)
 	}
+	s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
 	return p, nil
 }
 

@@ -17,7 +17,7 @@ func visible(q *gorm.DB, a Actor) (*gorm.DB, error) {
 	switch a.Role {
 	case RoleAdmin, RoleOfficer:
 		return q, nil
-	case RoleIssuer:
+	case RoleIssuer, RoleAnalyst:
 		return q.Where("permits.authority = ?", a.Authority), nil
 	case RoleExporter:
 		return q.Where("permits.exporter_account = ?", a.Username), nil

@@ -22,12 +22,13 @@ const (
 	RoleIssuer   = "issuer"   // Management Authority staff, bound to one authority
 	RoleOfficer  = "officer"  // customs and border officers
 	RoleExporter = "exporter" // a trader; sees only the permits issued to its account
+	RoleAnalyst  = "analyst"  // enforcement analysts: cases, alerts and summaries of their authority
 )
 
 // ValidRole reports whether r is a known role.
 func ValidRole(r string) bool {
 	switch r {
-	case RoleAdmin, RoleIssuer, RoleOfficer, RoleExporter:
+	case RoleAdmin, RoleIssuer, RoleOfficer, RoleExporter, RoleAnalyst:
 		return true
 	}
 	return false
@@ -52,6 +53,7 @@ type Service struct {
 	now        func() time.Time
 	cost       int
 	rec        *Recorder
+	observers  []Observer
 
 	// content caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the
@@ -173,9 +175,9 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User,
 	case !usernameRE.MatchString(u.Username):
 		return User{}, Errorf(KindInvalid, "invalid_username", "a username is 2-63 characters: lower-case letters, digits, '.', '_' or '-'")
 	case !ValidRole(u.Role):
-		return User{}, Errorf(KindInvalid, "invalid_role", "role must be one of admin, issuer, officer, exporter")
-	case u.Role == RoleIssuer && !ValidCountry(u.Authority):
-		return User{}, Errorf(KindInvalid, "invalid_authority", "an issuer must be bound to an authority: an ISO 3166 country code such as KG")
+		return User{}, Errorf(KindInvalid, "invalid_role", "role must be one of admin, issuer, officer, exporter, analyst")
+	case (u.Role == RoleIssuer || u.Role == RoleAnalyst) && !ValidCountry(u.Authority):
+		return User{}, Errorf(KindInvalid, "invalid_authority", "an issuer or analyst must be bound to an authority: an ISO 3166 country code such as KG")
 	case u.Role != RoleIssuer && u.Authority != "" && !ValidCountry(u.Authority):
 		return User{}, Errorf(KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
 	case u.Organisation.Country != "" && !ValidCountry(strings.ToUpper(u.Organisation.Country)):

@@ -80,7 +80,12 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string
 	if err != nil {
 		return nil, asDomain("revoke", err)
 	}
-	return s.Get(ctx, System, number)
+	p, err := s.Get(ctx, System, number)
+	if err != nil {
+		return nil, err
+	}
+	s.emit(ctx, Event{Kind: EventRevocation, At: now, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
+	return p, nil
 }
 
 // asDomain passes domain errors through and wraps anything else.
@@ -223,7 +228,17 @@ func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req E
 	if err != nil {
 		return nil, asDomain("endorse", err)
 	}
-	return s.Get(ctx, System, number)
+	p, err := s.Get(ctx, System, number)
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Endorsements {
+		if p.Endorsements[i].Direction == req.Direction {
+			s.emit(ctx, Event{Kind: EventEndorsement, At: now, Actor: actor, Authority: p.Authority, Number: p.Number,
+				Permit: p, Endorsement: &p.Endorsements[i]})
+		}
+	}
+	return p, nil
 }
 
 func errAlreadyUsed(number, direction string) error {

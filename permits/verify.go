@@ -83,6 +83,11 @@ func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*
 	if err := s.record(ctx, rec); err != nil {
 		return nil, internal("record verification", err)
 	}
+	if len(s.observers) > 0 {
+		s.emit(ctx, Event{Kind: EventVerification, At: now, Actor: actor, Authority: authority, Number: number, Permit: v.Permit,
+			Verification: &VerificationEvent{ID: v.ID, Verdict: v.Verdict, Reason: rec.Reason, Port: req.Port, Direction: req.Direction,
+				Source: rec.Source, KeyID: tc.Kid, CodeSHA256: rec.CodeSHA256}})
+	}
 	return v, nil
 }
 

@@ -1,0 +1,61 @@
+package permits
+
+import (
+	"context"
+	"time"
+)
+
+// Event is something that happened in the registry, told to observers
+// (the suspicious-conduct rules, the regional exchange) after it is stored.
+type Event struct {
+	Kind  string // EventVerification, EventIssue, EventRevocation, EventEndorsement
+	At    time.Time
+	Actor Actor
+	// Authority and Number name the permit, when the event has one (a
+	// forged or unknown-key code has none).
+	Authority string
+	Number    string
+	// Verification is set for EventVerification.
+	Verification *VerificationEvent
+	// Permit is the permit after the change (issue, revocation,
+	// endorsement) or as shown in the verdict.
+	Permit *Permit
+	// Endorsement is set for EventEndorsement.
+	Endorsement *Endorsement
+}
+
+// Event kinds.
+const (
+	EventVerification = "verification"
+	EventIssue        = "issue"
+	EventRevocation   = "revocation"
+	EventEndorsement  = "endorsement"
+)
+
+// VerificationEvent is a check of a code, whatever its verdict.
+type VerificationEvent struct {
+	ID         string
+	Verdict    string
+	Reason     string
+	Port       string
+	Direction  string
+	Source     string // "code" or "photo"
+	KeyID      string
+	CodeSHA256 string
+}
+
+// Observer is told of every event after it is stored. Observe must not
+// block for long: it runs on the request's goroutine, so an observer that
+// does real work queues the event and returns.
+type Observer interface {
+	Observe(ctx context.Context, e Event)
+}
+
+// AddObserver registers an observer. Call it before serving.
+func (s *Service) AddObserver(o Observer) { s.observers = append(s.observers, o) }
+
+func (s *Service) emit(ctx context.Context, e Event) {
+	for _, o := range s.observers {
+		o.Observe(ctx, e)
+	}
+}
