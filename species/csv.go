@@ -27,9 +27,17 @@ import (
 //	Synonyms        "Agrionemys horsfieldii; ..."
 //	English, Russian, Kyrgyz   common names, ";"-separated
 //	Terms           "LIV; TRO"
-//	IdHints, RiskNotes         free text
+//	IdHints, RiskNotes         free text in English
+//	IdHintsRu, IdHintsKy       the identification hints in Russian and Kyrgyz
+//	RiskNotesRu, RiskNotesKy   the risk notes in Russian and Kyrgyz
 var CSVColumns = []string{"FullName", "RankName", "Parent", "CurrentListing", "Annotation", "Populations",
-	"ZeroQuotas", "Synonyms", "English", "Russian", "Kyrgyz", "Terms", "IdHints", "RiskNotes"}
+	"ZeroQuotas", "Synonyms", "English", "Russian", "Kyrgyz", "Terms", "IdHints", "RiskNotes",
+	"IdHintsRu", "IdHintsKy", "RiskNotesRu", "RiskNotesKy"}
+
+// untranslatedColumns is the number of columns before the translations of the notes
+// (through RiskNotes). Files written for that older layout still import: the header
+// or any row may stop there, and the missing translations are empty.
+const untranslatedColumns = 14
 
 // FromCSV converts a listing in the CSV import format into the JSON format
 // of data/listing.json, validates it with Load, and returns both.
@@ -38,15 +46,18 @@ func FromCSV(r io.Reader, version string, effective time.Time, source string) (*
 		return nil, nil, errors.New("species: a listing needs a version")
 	}
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(CSVColumns)
+	cr.FieldsPerRecord = -1 // checked below: a row may stop before the translations
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, nil, fmt.Errorf("species: read CSV header: %w", err)
 	}
-	for i, want := range CSVColumns {
-		if strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")) != want {
-			return nil, nil, fmt.Errorf("species: CSV column %d is %q, want %q (columns: %s)", i+1, header[i], want, strings.Join(CSVColumns, ","))
+	if len(header) != len(CSVColumns) && len(header) != untranslatedColumns {
+		return nil, nil, fmt.Errorf("species: CSV has %d columns, want %d (columns: %s)", len(header), len(CSVColumns), strings.Join(CSVColumns, ","))
+	}
+	for i, got := range header {
+		if strings.TrimSpace(strings.TrimPrefix(got, "\ufeff")) != CSVColumns[i] {
+			return nil, nil, fmt.Errorf("species: CSV column %d is %q, want %q (columns: %s)", i+1, got, CSVColumns[i], strings.Join(CSVColumns, ","))
 		}
 	}
 	f := fileListing{Version: version, Effective: effective.Format(time.DateOnly), Source: source}
@@ -61,6 +72,10 @@ func FromCSV(r io.Reader, version string, effective time.Time, source string) (*
 		if err != nil {
 			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
 		}
+		if len(rec) != len(header) && len(rec) != untranslatedColumns {
+			return nil, nil, fmt.Errorf("species: CSV line %d has %d fields, want %d", line, len(rec), len(header))
+		}
+		rec = append(rec, make([]string, len(CSVColumns)-len(rec))...)
 		t, err := csvTaxon(rec, byName)
 		if err != nil {
 			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
@@ -89,6 +104,18 @@ func splitList(s string) []string {
 	return out
 }
 
+// csvText gathers the English, Russian and Kyrgyz cells of one text; empty cells are
+// left out, and a text with none is omitted from the JSON.
+func csvText(en, ru, ky string) localText {
+	lt := localText{}
+	for lang, s := range map[string]string{"en": en, "ru": ru, "ky": ky} {
+		if s != "" {
+			lt[lang] = s
+		}
+	}
+	return lt
+}
+
 func csvTaxon(rec []string, byName map[string]string) (fileTaxon, error) {
 	get := func(col string) string {
 		for i, c := range CSVColumns {
@@ -104,7 +131,8 @@ func csvTaxon(rec []string, byName map[string]string) (fileTaxon, error) {
 	}
 	t := fileTaxon{ID: slug(normalize(name)), Name: name, Rank: strings.ToLower(get("RankName")),
 		Annotation: get("Annotation"), Synonyms: splitList(get("Synonyms")), Terms: splitList(get("Terms")),
-		IDHints: get("IdHints"), RiskNotes: get("RiskNotes")}
+		IDHints:   csvText(get("IdHints"), get("IdHintsRu"), get("IdHintsKy")),
+		RiskNotes: csvText(get("RiskNotes"), get("RiskNotesRu"), get("RiskNotesKy"))}
 	parent := get("Parent")
 	if parent == "" {
 		words := strings.Fields(name)

@@ -5,18 +5,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
-const sampleCSV = `FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes
-Bovidae,FAMILY,,,,,,,,,,,,
-Ovis,GENUS,Bovidae,,,,,,,,,,,
-Ovis ammon,SPECIES,,II,,,,,argali,архар,аркар,TRO,,
-Ovis ammon polii,SUBSPECIES,,I,,,,,Marco Polo sheep,,,TRO,,Uplisted in this test listing
-Saiga,GENUS,Bovidae,II,,,W/T,,saiga,сайгак,,HOR,,
-Saiga tatarica,SPECIES,,,,,,Saiga borealis,,,,,,
-Ursus,GENUS,,,,,,,,,,,,
-Ursus arctos,SPECIES,,II,,"BT,CN,MX,MN=I",,,brown bear,,,TRO,,
-Tulipa,GENUS,,NC,,,,,tulips,,,,,
+const sampleCSV = `FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes,IdHintsRu,IdHintsKy,RiskNotesRu,RiskNotesKy
+Bovidae,FAMILY,,,,,,,,,,,,,,,,
+Ovis,GENUS,Bovidae,,,,,,,,,,,,,,,
+Ovis ammon,SPECIES,,II,,,,,argali,архар,аркар,TRO,,,,,,
+Ovis ammon polii,SUBSPECIES,,I,,,,,Marco Polo sheep,,,TRO,Record the subspecies,Uplisted in this test listing,Укажите подвид,Түрчөнү жазыңыз,,
+Saiga,GENUS,Bovidae,II,,,W/T,,saiga,сайгак,,HOR,,,,,,
+Saiga tatarica,SPECIES,,,,,,Saiga borealis,,,,,,,,,,
+Ursus,GENUS,,,,,,,,,,,,,,,,
+Ursus arctos,SPECIES,,II,,"BT,CN,MX,MN=I",,,brown bear,,,TRO,,,,,,
+Tulipa,GENUS,,NC,,,,,tulips,,,,,,,,,
 `
 
 func TestFromCSV(t *testing.T) {
@@ -47,15 +49,33 @@ func TestFromCSV(t *testing.T) {
 	if tx, err := ref.Lookup("архар"); err != nil || tx.Name != "Ovis ammon" {
 		t.Errorf("Russian name: %v %v", tx, err)
 	}
+	polii, err := ref.Get("ovis-ammon-polii")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHints := map[string]string{"en": "Record the subspecies", "ru": "Укажите подвид", "ky": "Түрчөнү жазыңыз"}
+	wantRisk := map[string]string{"en": "Uplisted in this test listing"}
+	if !cmp.Equal(polii.IDHints, wantHints) || !cmp.Equal(polii.RiskNotes, wantRisk) {
+		t.Errorf("polii notes: %v %v", polii.IDHints, polii.RiskNotes)
+	}
+	if got := polii.Risk("ky"); got != "Uplisted in this test listing" {
+		t.Errorf("Risk(ky) = %q, want the English fallback", got)
+	}
+	if argali, _ := ref.Get("ovis-ammon"); argali.IDHints != nil || argali.RiskNotes != nil {
+		t.Errorf("empty cells gave notes: %v %v", argali.IDHints, argali.RiskNotes)
+	}
 }
 
 func TestFromCSVErrors(t *testing.T) {
 	for name, csv := range map[string]string{
-		"BadHeader":     "Name,Rank\nx,y\n",
-		"OrphanParent":  strings.Join(CSVColumns, ",") + "\nFalco cherrug,SPECIES,,II,,,,,,,,,,\n",
-		"BadListing":    strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,IV,,,,,,,,,,\n",
-		"BadPopulation": strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,II,,MN,,,,,,,,\n",
-		"ShortRow":      strings.Join(CSVColumns, ",") + "\nFalco,GENUS\n",
+		"BadHeader":      "Name,Rank\nx,y\n",
+		"OrphanParent":   strings.Join(CSVColumns, ",") + "\nFalco cherrug,SPECIES,,II,,,,,,,,,,,,,,\n",
+		"BadListing":     strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,IV,,,,,,,,,,,,,,\n",
+		"BadPopulation":  strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,II,,MN,,,,,,,,,,,,\n",
+		"ShortRow":       strings.Join(CSVColumns, ",") + "\nFalco,GENUS\n",
+		"HalfTranslated": strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,II,,,,,,,,,,,,\n",
+		"LongRow":        strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,II,,,,,,,,,,,,,,,\n",
+		"LongHeader":     strings.Join(CSVColumns, ",") + ",Extra\nFalco,GENUS,,II,,,,,,,,,,,,,,,\n",
 	} {
 		if _, _, err := FromCSV(strings.NewReader(csv), "v", time.Now(), ""); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -63,5 +83,25 @@ func TestFromCSVErrors(t *testing.T) {
 	}
 	if _, _, err := FromCSV(strings.NewReader(sampleCSV), "", time.Now(), ""); err == nil || errors.Is(err, ErrNotFound) {
 		t.Errorf("no version: %v", err)
+	}
+}
+
+// TestFromCSVUntranslated imports the layout from before the translated notes: the
+// header and rows stop at RiskNotes.
+func TestFromCSVUntranslated(t *testing.T) {
+	const old = `FullName,RankName,Parent,CurrentListing,Annotation,Populations,ZeroQuotas,Synonyms,English,Russian,Kyrgyz,Terms,IdHints,RiskNotes
+Falconiformes,ORDER,,II,,,,,birds of prey,,,LIV,Check the guide,
+Falco,GENUS,Falconiformes,,,,,,,,,,,
+`
+	ref, _, err := FromCSV(strings.NewReader(old), "v", time.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := ref.Get("falconiformes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"en": "Check the guide"}; !cmp.Equal(tx.IDHints, want) || tx.RiskNotes != nil {
+		t.Errorf("notes: %v %v", tx.IDHints, tx.RiskNotes)
 	}
 }

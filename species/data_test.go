@@ -82,6 +82,34 @@ func hasScript(s string, script *unicode.RangeTable) bool {
 	return false
 }
 
+// TestDataNotesTranslated checks that every identification hint and risk note of the
+// embedded data is in English, Russian and Kyrgyz, the translations in Cyrillic.
+func TestDataNotesTranslated(t *testing.T) {
+	for _, tx := range Default().Taxa() {
+		for field, texts := range map[string]map[string]string{"id_hints": tx.IDHints, "risk_notes": tx.RiskNotes} {
+			if len(texts) == 0 {
+				continue
+			}
+			if texts["en"] == "" {
+				t.Errorf("%s: %s has no English text", tx.ID, field)
+			}
+			for lang, text := range texts {
+				if !slices.Contains([]string{"en", "ru", "ky"}, lang) {
+					t.Errorf("%s: %s in %q", tx.ID, field, lang)
+				}
+				if cyrillic := hasScript(text, unicode.Cyrillic); (lang == "en") == cyrillic {
+					t.Errorf("%s: %s in %s is in the wrong script: %q", tx.ID, field, lang, text)
+				}
+			}
+			for _, lang := range []string{"ru", "ky"} {
+				if texts[lang] == "" {
+					t.Errorf("%s: %s has no %s translation", tx.ID, field, lang)
+				}
+			}
+		}
+	}
+}
+
 // TestDataNamesUnique keeps Lookup unambiguous on the embedded data: no two taxa share a
 // name of any kind once normalised.
 func TestDataNamesUnique(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package species owns the CITES species reference: which taxa are listed, in which
 // Appendix, with which country populations, annotations and zero quotas, together with
 // their synonyms, common names (English, Russian, Kyrgyz), typical term codes and the
-// identification and risk notes officers need at the border.
+// identification and risk notes officers need at the border (also in the three languages).
 //
 // The permit registry takes the Appendix of every specimen line from ListingFor, never
 // from the caller, and refuses trade that a zero quota forbids (Listing.ZeroQuota). The

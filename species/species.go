@@ -35,8 +35,23 @@ type Taxon struct {
 	Populations []Population        // country populations listed differently
 	ZeroQuotas  []ZeroQuota         // zero quotas attached to this taxon's listing
 	Terms       []string            // typical traded term codes (LIV, TRO, HOR...)
-	IDHints     string              // identification hints, in English
-	RiskNotes   string              // known risk patterns and open questions, in English
+	IDHints     map[string]string   // identification hints by language: "en", "ru", "ky"
+	RiskNotes   map[string]string   // known risk patterns and open questions, by language
+}
+
+// Hint returns the identification hints in lang ("en", "ru", "ky"), or in English
+// when there are none in lang.
+func (t Taxon) Hint(lang string) string { return inLang(t.IDHints, lang) }
+
+// Risk returns the risk notes in lang ("en", "ru", "ky"), or in English when there
+// are none in lang.
+func (t Taxon) Risk(lang string) string { return inLang(t.RiskNotes, lang) }
+
+func inLang(texts map[string]string, lang string) string {
+	if s := texts[lang]; s != "" {
+		return s
+	}
+	return texts["en"]
 }
 
 // Population is a set of country populations of a taxon listed in another Appendix than
@@ -331,6 +346,8 @@ func (t Taxon) clone() Taxon {
 		}
 		t.CommonNames = cn
 	}
+	t.IDHints = maps.Clone(t.IDHints)
+	t.RiskNotes = maps.Clone(t.RiskNotes)
 	if t.Populations != nil {
 		ps := make([]Population, len(t.Populations))
 		for i, p := range t.Populations {
@@ -371,9 +388,35 @@ type fileTaxon struct {
 		Purpose string `json:"purpose"`
 		Note    string `json:"note"`
 	} `json:"zero_quotas"`
-	Terms     []string `json:"terms"`
-	IDHints   string   `json:"id_hints"`
-	RiskNotes string   `json:"risk_notes"`
+	Terms     []string  `json:"terms"`
+	IDHints   localText `json:"id_hints,omitempty"`
+	RiskNotes localText `json:"risk_notes,omitempty"`
+}
+
+// localText is free text by language, {"en": "...", "ru": "...", "ky": "..."}. It also
+// reads a plain string as English, the form of listings written before the notes were
+// translated and still stored in databases.
+type localText map[string]string
+
+func (lt *localText) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*lt = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*lt = nil
+		if s != "" {
+			*lt = localText{"en": s}
+		}
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return errors.New("id_hints and risk_notes must be a string or an object of strings by language")
+	}
+	*lt = m
+	return nil
 }
 
 var (
@@ -392,7 +435,9 @@ var (
 // (version, effective date as YYYY-MM-DD, source) and a list of taxa. Unknown fields,
 // dangling parents, a parent of lower or equal rank, invalid Appendix, source, purpose,
 // term or country codes, and scientific names or synonyms shared by two taxa are errors.
-// Common names may be shared; Lookup then refuses them as ambiguous.
+// Common names may be shared; Lookup then refuses them as ambiguous. The id_hints and
+// risk_notes of a taxon are objects by language; a plain string, as in listings stored
+// before they were translated, is read as English.
 func Load(rd io.Reader) (*Reference, error) {
 	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
@@ -515,12 +560,19 @@ func (ft fileTaxon) taxon() (Taxon, error) {
 		ID: ft.ID, Name: ft.Name, Rank: ft.Rank, Parent: ft.Parent,
 		Synonyms: ft.Synonyms, CommonNames: ft.CommonNames,
 		Appendix: ft.Appendix, NotListed: ft.NotListed, Annotation: ft.Annotation,
-		Terms: ft.Terms, IDHints: ft.IDHints, RiskNotes: ft.RiskNotes,
+		Terms: ft.Terms,
 	}
 	for lang := range ft.CommonNames {
 		if !langPattern.MatchString(lang) {
 			return bad("common-name language %q is not an ISO 639 code", lang)
 		}
+	}
+	var err error
+	if t.IDHints, err = ft.IDHints.texts(); err != nil {
+		return bad("id_hints: %v", err)
+	}
+	if t.RiskNotes, err = ft.RiskNotes.texts(); err != nil {
+		return bad("risk_notes: %v", err)
 	}
 	for _, p := range ft.Populations {
 		if !slices.Contains(appendices, p.Appendix) {
@@ -551,4 +603,23 @@ func (ft fileTaxon) taxon() (Taxon, error) {
 		}
 	}
 	return t, nil
+}
+
+// texts validates the language keys and drops blank texts, so that Hint and Risk fall
+// back to English; it returns nil when no text is left.
+func (lt localText) texts() (map[string]string, error) {
+	var out map[string]string
+	for lang, s := range lt {
+		if !langPattern.MatchString(lang) {
+			return nil, fmt.Errorf("language %q is not an ISO 639 code", lang)
+		}
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(lt))
+		}
+		out[lang] = s
+	}
+	return out, nil
 }

@@ -309,8 +309,10 @@ func TestReturnedTaxaAreCopies(t *testing.T) {
 	a.Populations[0].Countries[0] = "KG"
 	a.CommonNames["en"][0] = "changed"
 	a.Terms[0] = "XXX"
+	a.RiskNotes["ru"] = "changed"
 	b, _ := r.Get("ursus-arctos")
-	if b.Populations[0].Countries[0] == "KG" || b.CommonNames["en"][0] == "changed" || b.Terms[0] == "XXX" {
+	if b.Populations[0].Countries[0] == "KG" || b.CommonNames["en"][0] == "changed" || b.Terms[0] == "XXX" ||
+		b.RiskNotes["ru"] == "changed" {
 		t.Error("changing a returned Taxon changed the reference")
 	}
 }
@@ -335,6 +337,10 @@ func TestLoadErrors(t *testing.T) {
 		{"BadZeroQuotaPurpose", `{"id":"a","name":"A","rank":"genus","zero_quotas":[{"source":"W","purpose":"TT"}]}`},
 		{"BadTerm", `{"id":"a","name":"A","rank":"genus","terms":["live"]}`},
 		{"BadLanguage", `{"id":"a","name":"A","rank":"genus","common_names":{"Russian":["x"]}}`},
+		{"BadHintLanguage", `{"id":"a","name":"A","rank":"genus","id_hints":{"EN":"x"}}`},
+		{"BadRiskLanguage", `{"id":"a","name":"A","rank":"genus","risk_notes":{"russian":"x"}}`},
+		{"BadRiskNotes", `{"id":"a","name":"A","rank":"genus","risk_notes":["x"]}`},
+		{"BadHintValue", `{"id":"a","name":"A","rank":"genus","id_hints":{"en":1}}`},
 		{"UnknownField", `{"id":"a","name":"A","rank":"genus","apendix":"I"}`},
 		{"SynonymClash", `{"id":"a","name":"A","rank":"genus"},{"id":"b","name":"B","rank":"genus","synonyms":["a"]}`},
 		{"NameClash", `{"id":"a","name":"A","rank":"genus"},{"id":"a2","name":"A","rank":"genus"}`},
@@ -378,5 +384,62 @@ func TestLoadSharedCommonName(t *testing.T) {
 	}
 	if got := r.Search("eagle", 5); len(got) != 2 {
 		t.Errorf("Search(eagle) found %d taxa, want 2", len(got))
+	}
+}
+
+// TestLoadNotes reads both forms of id_hints and risk_notes: an object by language, and
+// the plain English string of listings stored before the notes were translated.
+func TestLoadNotes(t *testing.T) {
+	r, err := Load(strings.NewReader(`{"version":"v","effective":"2025-06-01","taxa":[
+		{"id":"a","name":"A","rank":"genus","id_hints":"Old hint","risk_notes":"Old risk"},
+		{"id":"b","name":"B","rank":"genus","id_hints":{"en":"Hint","ru":"Подсказка","ky":"Кеңеш"},"risk_notes":{"en":"Risk","ru":" "}},
+		{"id":"c","name":"C","rank":"genus","id_hints":"","risk_notes":null}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id        string
+		hints     map[string]string
+		riskNotes map[string]string
+	}{
+		{"a", map[string]string{"en": "Old hint"}, map[string]string{"en": "Old risk"}},
+		{"b", map[string]string{"en": "Hint", "ru": "Подсказка", "ky": "Кеңеш"}, map[string]string{"en": "Risk"}},
+		{"c", nil, nil},
+	}
+	for _, tt := range tests {
+		tx, err := r.Get(tt.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Equal(tx.IDHints, tt.hints) || !cmp.Equal(tx.RiskNotes, tt.riskNotes) {
+			t.Errorf("%s: IDHints %v, RiskNotes %v; want %v, %v", tt.id, tx.IDHints, tx.RiskNotes, tt.hints, tt.riskNotes)
+		}
+	}
+}
+
+func TestHintAndRisk(t *testing.T) {
+	tx := Taxon{
+		IDHints:   map[string]string{"en": "Hint", "ru": "Подсказка", "ky": "Кеңеш"},
+		RiskNotes: map[string]string{"en": "Risk", "ru": "Риск"},
+	}
+	tests := []struct {
+		lang, hint, risk string
+	}{
+		{"en", "Hint", "Risk"},
+		{"ru", "Подсказка", "Риск"},
+		{"ky", "Кеңеш", "Risk"}, // no Kyrgyz risk note: English
+		{"de", "Hint", "Risk"},
+		{"", "Hint", "Risk"},
+	}
+	for _, tt := range tests {
+		if got := tx.Hint(tt.lang); got != tt.hint {
+			t.Errorf("Hint(%q) = %q, want %q", tt.lang, got, tt.hint)
+		}
+		if got := tx.Risk(tt.lang); got != tt.risk {
+			t.Errorf("Risk(%q) = %q, want %q", tt.lang, got, tt.risk)
+		}
+	}
+	if got := (Taxon{}).Hint("ru"); got != "" {
+		t.Errorf("Hint of a taxon without hints = %q, want empty", got)
 	}
 }
