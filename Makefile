@@ -27,7 +27,7 @@ bench:
 	CITES_TEST_POSTGRES_DSN='$(PG_DSN)' go test -run '^$$' -bench . -benchmem ./permits/
 
 fuzz:
-	go test -run '^$$' -fuzz FuzzCheckToken -fuzztime 60s ./permits/
+	go test -run '^$$' -fuzz FuzzCheckToken -fuzztime 60s ./verifier/
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./scan/
 
 # Load run against the real server on PostgreSQL; see README "Benchmarks".

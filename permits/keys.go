@@ -21,14 +21,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Key statuses. A retired key no longer signs but still verifies what it
-// signed; a compromised key verifies nothing (issue 6 adds the commands).
-const (
-	KeyActive      = "active"
-	KeyRetired     = "retired"
-	KeyCompromised = "compromised"
-)
-
 // Key is one ES256 signing key. The private half is loaded from the data
 // directory only on the node that signs; it is never stored in the database
 // nor sent anywhere.

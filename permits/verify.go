@@ -2,7 +2,6 @@ package permits
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -106,12 +106,12 @@ func firstCode(rs []Reason) string {
 }
 
 func (s *Service) keyLookup(ctx context.Context) KeyLookup {
-	return func(kid string) (*ecdsa.PublicKey, string, bool) {
+	return func(kid string) (verifier.Key, bool) {
 		k, ok := s.keys.Lookup(ctx, kid)
 		if !ok {
-			return nil, "", false
+			return verifier.Key{}, false
 		}
-		return k.Public, k.Status, true
+		return verifier.Key{Public: k.Public, Status: k.Status, RetiredAt: k.RetiredAt}, true
 	}
 }
 

@@ -1,4 +1,4 @@
-package permits
+package verifier
 
 import (
 	"crypto/ecdsa"
@@ -13,19 +13,42 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func testKey(tb testing.TB) *Key {
+// testKey is a signing key with its kid, as the registry holds one.
+type testKey struct {
+	Kid     string
+	Status  string
+	Public  *ecdsa.PublicKey
+	private *ecdsa.PrivateKey
+}
+
+func newTestKey(tb testing.TB) *testKey {
 	tb.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Key{Kid: KeyID(&priv.PublicKey), Status: KeyActive, Public: &priv.PublicKey, private: priv}
+	b := make([]byte, 6)
+	rand.Read(b)
+	return &testKey{Kid: base64.RawURLEncoding.EncodeToString(b), Status: KeyActive, Public: &priv.PublicKey, private: priv}
+}
+
+func jwtTime(t time.Time) *jwt.NumericDate { return jwt.NewNumericDate(t.Truncate(time.Second)) }
+
+func signToken(c *Claims, key *testKey) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+	t.Header["kid"] = key.Kid
+	t.Header["typ"] = TokenType
+	s, err := t.SignedString(key.private)
+	if err != nil {
+		return "", err
+	}
+	return EncodeCode(s), nil
 }
 
 var testNow = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 
 func testClaims() *Claims {
-	c := &Claims{Version: claimsVersion, Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+	c := &Claims{Version: ClaimsVersion, Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
 		Lines: []ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
 	c.Issuer, c.ID = "KG", "26KG000001"
 	c.IssuedAt = jwtTime(testNow)
@@ -33,14 +56,14 @@ func testClaims() *Claims {
 	return c
 }
 
-func lookupFor(keys ...*Key) KeyLookup {
-	return func(kid string) (*ecdsa.PublicKey, string, bool) {
+func lookupFor(keys ...*testKey) KeyLookup {
+	return func(kid string) (Key, bool) {
 		for _, k := range keys {
 			if k.Kid == kid {
-				return k.Public, k.Status, true
+				return Key{Public: k.Public, Status: k.Status}, true
 			}
 		}
-		return nil, "", false
+		return Key{}, false
 	}
 }
 
@@ -62,7 +85,7 @@ func TestCodeRoundTrip(t *testing.T) {
 }
 
 func TestCheckTokenVerdicts(t *testing.T) {
-	key, other := testKey(t), testKey(t)
+	key, other := newTestKey(t), newTestKey(t)
 	code, err := signToken(testClaims(), key)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +130,7 @@ func TestCheckTokenVerdicts(t *testing.T) {
 // malleated token verifies, and maps to the same permit, which is why the
 // registry keys use and revocation by authority + number, never token bytes.
 func TestMalleatedSignature(t *testing.T) {
-	key := testKey(t)
+	key := newTestKey(t)
 	code, _ := signToken(testClaims(), key)
 	jws, _ := DecodeCode(code)
 	parts := strings.Split(jws, ".")
@@ -129,7 +152,7 @@ func TestMalleatedSignature(t *testing.T) {
 // FuzzCheckToken: whatever the text, CheckToken returns one of the verdicts,
 // never panics, and never yields claims without a verified signature.
 func FuzzCheckToken(f *testing.F) {
-	key := testKey(f)
+	key := newTestKey(f)
 	code, _ := signToken(testClaims(), key)
 	jws, _ := DecodeCode(code)
 	f.Add(code)

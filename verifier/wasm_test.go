@@ -1,0 +1,96 @@
+package verifier
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nodeRunner loads the WebAssembly verifier in Node.js, feeds it the
+// fixture's lists, and prints one JSON verdict per line for the cases on
+// stdin.
+const nodeRunner = `
+const fs = require("fs");
+require(process.argv[2]);
+const dir = process.argv[3];
+const go = new Go();
+WebAssembly.instantiate(fs.readFileSync(dir + "/verifier.wasm"), go.importObject).then((r) => {
+  go.run(r.instance);
+  const v = globalThis.citesVerifier;
+  for (const [fn, file] of [["pinAnchor", "anchor.pem"], ["loadTrustList", "trust.jwt"], ["loadStatusList", "status-KG.jwt"]]) {
+    const err = v[fn](fs.readFileSync(dir + "/" + file, "utf8"));
+    if (err) { console.error(fn, err); process.exit(1); }
+  }
+  const cases = JSON.parse(fs.readFileSync(dir + "/cases.json", "utf8"));
+  for (const c of cases) {
+    console.log(v.verify(c.code, c.direction, c.now));
+  }
+  process.exit(0);
+});
+`
+
+// TestWebAssembly builds the verifier for GOOS=js GOARCH=wasm and runs it
+// under Node.js on the fixture's codes: it must give the verdicts the Go
+// verifier gives (valid, revoked, used, forged, expired, unknown key,
+// stale lists).
+func TestWebAssembly(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is required in CI for the WebAssembly test")
+		}
+		t.Skip("node not installed")
+	}
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "verifier.wasm"), "./wasm")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build wasm: %v\n%s", err, out)
+	}
+	f := newFixture(t)
+	os.WriteFile(filepath.Join(dir, "anchor.pem"), f.anchorPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "trust.jwt"), []byte(f.trustList), 0o600)
+	os.WriteFile(filepath.Join(dir, "status-KG.jwt"), []byte(f.statusList), 0o600)
+	type jsCase struct {
+		Code      string `json:"code"`
+		Direction string `json:"direction"`
+		Now       int64  `json:"now"`
+	}
+	var cases []jsCase
+	for _, c := range offlineCases {
+		cases = append(cases, jsCase{f.codes[c.code], c.direction, f.now.Add(time.Duration(c.hoursLater * float64(time.Hour))).UnixMilli()})
+	}
+	b, _ := json.Marshal(cases)
+	os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o600)
+	os.WriteFile(filepath.Join(dir, "run.js"), []byte(nodeRunner), 0o600)
+	wasmExec := filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js")
+	out, err := exec.Command(node, filepath.Join(dir, "run.js"), wasmExec, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(offlineCases) {
+		t.Fatalf("node printed %d lines for %d cases:\n%s", len(lines), len(offlineCases), out)
+	}
+	for i, c := range offlineCases {
+		var r struct {
+			Verdict string `json:"verdict"`
+			Stale   bool   `json:"stale"`
+			Mode    string `json:"mode"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, lines[i])
+		}
+		if r.Verdict != c.want || r.Stale != c.stale || r.Mode != "offline" {
+			t.Errorf("wasm %s at %s +%gh: %s stale=%v, want %s stale=%v", c.code, c.direction, c.hoursLater, r.Verdict, r.Stale, c.want, c.stale)
+		}
+	}
+}
