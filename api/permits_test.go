@@ -163,7 +163,7 @@ func TestVerifyForeignAndBrokenCodes(t *testing.T) {
 		p := e.issue(falconPermit())
 		// A well-formed token signed by a key the registry does not know.
 		stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		claims := permits.Claims{Version: 1, Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+		claims := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
 			Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
 		claims.Issuer, claims.ID = "KG", p.Number
 		claims.IssuedAt = jwt.NewNumericDate(e.clock.Now())

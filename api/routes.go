@@ -9,10 +9,12 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/.well-known/jwks.json", s.jwks)
+	e.GET("/.well-known/cites-trust-list", s.trustList)
 	e.GET("/api/v1/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/api/v1")
 	v1.POST("/auth/token", s.login, jsonLimit)
+	v1.GET("/status-lists/:authority", s.statusList)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/users", s.createUser, jsonLimit)

@@ -48,6 +48,7 @@ type Permit struct {
 	RevokedBy        *int64
 	RevocationReason string
 	ListingVersion   string        // the species listing in force at issue
+	StatusIndex      *int          // entry in the authority's status list
 	Lines            []PermitLine  `gorm:"foreignKey:PermitID"`
 	Endorsements     []Endorsement `gorm:"foreignKey:PermitID"`
 }

@@ -83,6 +83,7 @@ type Permit struct {
 	KeyID            string
 	Code             string
 	ListingVersion   string // the species listing in force at issue
+	StatusIndex      *int   // entry in the authority's status list (offline verification)
 	RevokedAt        *time.Time
 	RevocationReason string
 	Lines            []Line
@@ -174,6 +175,11 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 // (an issue of its own, or the approval of an application).
 func (s *Service) issueIn(tx *gorm.DB, actor Actor, p *Permit, key *Key) error {
 	p.KeyID = key.Kid
+	idx, err := allocateStatusIndex(tx, p.Authority)
+	if err != nil {
+		return err
+	}
+	p.StatusIndex = &idx
 	row := permitRow(p, actor.UserID)
 	serial, err := nextSerial(tx, p.Authority, p.IssuedAt.Year())
 	if err != nil {
@@ -410,7 +416,7 @@ func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest,
 
 func claimsOf(p *Permit) *Claims {
 	dt, _ := docTypeByName(p.Type)
-	c := &Claims{Version: claimsVersion, Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
+	c := &Claims{Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
 	c.Issuer = p.Authority
 	c.ID = p.Number
 	c.IssuedAt = jwtTime(p.IssuedAt)
@@ -418,6 +424,7 @@ func claimsOf(p *Permit) *Claims {
 		c.NotBefore = jwtTime(p.ValidFrom)
 	}
 	c.ExpiresAt = jwtTime(p.ValidUntil)
+	c.StatusIndex = p.StatusIndex
 	for _, l := range p.Lines {
 		c.Lines = append(c.Lines, ClaimLine{Taxon: l.Taxon, Appendix: l.Appendix, Quantity: l.Quantity, Unit: l.Unit, Source: l.Source, Term: l.Term})
 	}
@@ -431,7 +438,7 @@ func permitRow(p *Permit, issuedBy int64) models.Permit {
 		ImporterName: p.Importer.Name, ImporterAddress: p.Importer.Address, ImporterCountry: p.Importer.Country,
 		ExporterAccount: p.ExporterAccount, Conditions: p.Conditions, SecurityStamp: p.SecurityStamp,
 		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil, IssuedAt: p.IssuedAt, IssuedBy: issuedBy,
-		IssuedPlace: p.IssuedPlace, KeyID: p.KeyID, Code: p.Code, ListingVersion: p.ListingVersion,
+		IssuedPlace: p.IssuedPlace, KeyID: p.KeyID, Code: p.Code, ListingVersion: p.ListingVersion, StatusIndex: p.StatusIndex,
 	}
 }
 
@@ -454,7 +461,7 @@ func permitFromRows(r *models.Permit, lines []models.PermitLine, ends []models.E
 		ExporterAccount: r.ExporterAccount, Conditions: r.Conditions, SecurityStamp: r.SecurityStamp,
 		IssuedPlace: r.IssuedPlace, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), IssuedAt: r.IssuedAt.UTC(),
 		KeyID: r.KeyID, Code: r.Code, RevokedAt: r.RevokedAt, RevocationReason: r.RevocationReason,
-		ListingVersion: r.ListingVersion,
+		ListingVersion: r.ListingVersion, StatusIndex: r.StatusIndex,
 	}
 	for _, l := range lines {
 		line := Line{Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,

@@ -44,6 +44,9 @@ type Keyring struct {
 	mu       sync.RWMutex
 	keys     map[string]*Key
 	loadedAt time.Time
+
+	anchorMu sync.Mutex
+	anchor   *ecdsa.PrivateKey
 }
 
 // NewKeyring loads the keys stored in db, with private keys from dataDir.
@@ -335,4 +338,36 @@ func parsePublicPEM(s string) (*ecdsa.PublicKey, error) {
 		return nil, errors.New("not a P-256 public key")
 	}
 	return ec, nil
+}
+
+// SetStatus retires or marks compromised a key. A retired key keeps
+// verifying what it signed before; a compromised one verifies nothing, and
+// the permits it signed must be re-issued. Retiring the only active key
+// leaves nothing to sign with until `citesd keys rotate`.
+func (k *Keyring) SetStatus(ctx context.Context, actor Actor, kid, status string) error {
+	if status != KeyRetired && status != KeyCompromised {
+		return fmt.Errorf("status must be %s or %s", KeyRetired, KeyCompromised)
+	}
+	now := k.now().UTC().Truncate(time.Microsecond)
+	err := k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row models.SigningKey
+		if err := tx.Where("kid = ?", kid).Take(&row).Error; err != nil {
+			return fmt.Errorf("no key %q", kid)
+		}
+		if row.Status == KeyCompromised || row.Status == status {
+			return fmt.Errorf("key %s is already %s", kid, row.Status)
+		}
+		updates := map[string]any{"status": status}
+		if row.RetiredAt == nil {
+			updates["retired_at"] = now
+		}
+		if err := tx.Model(&models.SigningKey{}).Where("kid = ?", kid).Updates(updates).Error; err != nil {
+			return err
+		}
+		return audit(tx, now, actor, "key."+status, "signing_key", kid, keyAudit(kid, row.Status), keyAudit(kid, status))
+	})
+	if err != nil {
+		return err
+	}
+	return k.Reload(ctx)
 }

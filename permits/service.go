@@ -54,6 +54,7 @@ type Service struct {
 	cost       int
 	rec        *Recorder
 	observers  []Observer
+	lists      listCache
 
 	// content caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the

@@ -28,7 +28,6 @@ const (
 const (
 	CodePrefix          = verifier.CodePrefix
 	TokenType           = verifier.TokenType
-	claimsVersion       = verifier.ClaimsVersion
 	VerdictMalformed    = verifier.VerdictMalformed
 	VerdictUnknownKey   = verifier.VerdictUnknownKey
 	VerdictBadSignature = verifier.VerdictBadSignature

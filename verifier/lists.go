@@ -137,8 +137,8 @@ type TrustList struct {
 }
 
 type trusted struct {
-	authority string
-	key       Key
+	authorities map[string]bool // a node's key may sign for several authorities
+	key         Key
 }
 
 // ParseTrustList verifies a trust list against the pinned anchor.
@@ -162,7 +162,12 @@ func ParseTrustList(doc string, anchor *ecdsa.PublicKey) (*TrustList, error) {
 				t := time.Unix(*k.RetiredAt, 0).UTC()
 				key.RetiredAt = &t
 			}
-			tl.keys[k.Kid] = trusted{authority: a.Authority, key: key}
+			t, ok := tl.keys[k.Kid]
+			if !ok {
+				t = trusted{authorities: map[string]bool{}, key: key}
+			}
+			t.authorities[a.Authority] = true
+			tl.keys[k.Kid] = t
 		}
 	}
 	return tl, nil

@@ -111,10 +111,10 @@ func (o *Offline) Verify(code, direction string, device time.Time) Result {
 		r.Stale = true
 		r.Reasons = append(r.Reasons, Reason{Code: "trust_list_stale", Message: "The trust list is past its validity: refresh it when a connection is available."})
 	}
-	var keyAuthority string
+	var keyAuthorities map[string]bool
 	tc := CheckToken(code, func(kid string) (Key, bool) {
 		t, ok := o.trust.keys[kid]
-		keyAuthority = t.authority
+		keyAuthorities = t.authorities
 		return t.key, ok
 	}, now)
 	r.Verdict = tc.Verdict
@@ -126,7 +126,7 @@ func (o *Offline) Verify(code, direction string, device time.Time) Result {
 		return r
 	}
 	// A key speaks only for its own authority.
-	if tc.Claims.Issuer != keyAuthority {
+	if !keyAuthorities[tc.Claims.Issuer] {
 		r.Verdict, r.Claims = VerdictUnknownKey, nil
 		r.Reasons = []Reason{{Code: "unknown_key", Message: "The code was signed with a key that does not belong to its authority: it may be forged."}}
 		return r

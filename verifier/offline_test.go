@@ -116,7 +116,7 @@ var offlineCases = []struct {
 	{"wrong_authority", "export", 0, VerdictUnknownKey, false},
 	{"forged", "export", 0, VerdictBadSignature, false},
 	{"not_a_permit", "export", 0, VerdictMalformed, false},
-	{"valid", "export", 30, VerdictValid, true},   // status list (24 h) past its time
+	{"valid", "export", 30, VerdictValid, true},     // status list (24 h) past its time
 	{"revoked", "export", 60, VerdictRevoked, true}, // both lists stale: still revoked
 }
 

@@ -24,15 +24,11 @@ const (
 	TokenType = "cp+jwt"
 	// MaxCodeLen caps the text read from a QR code before any parsing.
 	MaxCodeLen = 4096
-	// ClaimsVersion is the version of the claims this package reads and the
-	// registry writes.
-	ClaimsVersion = 1
 )
 
 // Claims is what the signed token carries: enough of the permit to compare
 // with the goods offline. Names are short to keep the code small.
 type Claims struct {
-	Version   int         `json:"v"`
 	Type      string      `json:"pt"`
 	Countries []string    `json:"cc"` // exporter's country, importer's country
 	Purpose   string      `json:"pur"`
@@ -43,7 +39,9 @@ type Claims struct {
 }
 
 // ClaimLine is one specimen line, encoded as a JSON array
-// [taxon, appendix, quantity, unit, source, term] to save space.
+// [taxon, appendix, quantity, source, term] with the unit as a sixth
+// element only when there is one (most lines count specimens): a four-line
+// permit must still fit a version-20 QR code.
 type ClaimLine struct {
 	Taxon    string
 	Appendix string
@@ -54,7 +52,11 @@ type ClaimLine struct {
 }
 
 func (l ClaimLine) MarshalJSON() ([]byte, error) {
-	return json.Marshal([]any{l.Taxon, l.Appendix, l.Quantity, l.Unit, l.Source, l.Term})
+	a := []any{l.Taxon, l.Appendix, l.Quantity, l.Source, l.Term}
+	if l.Unit != "" {
+		a = append(a, l.Unit)
+	}
+	return json.Marshal(a)
 }
 
 func (l *ClaimLine) UnmarshalJSON(b []byte) error {
@@ -62,14 +64,17 @@ func (l *ClaimLine) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &a); err != nil {
 		return err
 	}
-	if len(a) != 6 {
-		return errors.New("specimen line must have 6 fields")
+	if len(a) != 5 && len(a) != 6 {
+		return errors.New("specimen line must have 5 or 6 fields")
 	}
-	dst := []any{&l.Taxon, &l.Appendix, &l.Quantity, &l.Unit, &l.Source, &l.Term}
+	dst := []any{&l.Taxon, &l.Appendix, &l.Quantity, &l.Source, &l.Term, &l.Unit}
 	for i := range a {
 		if err := json.Unmarshal(a[i], dst[i]); err != nil {
 			return fmt.Errorf("specimen line field %d: %w", i, err)
 		}
+	}
+	if len(a) == 6 && l.Unit == "" {
+		return errors.New("specimen line: empty unit must be left out")
 	}
 	return nil
 }
@@ -221,7 +226,7 @@ func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
 	default:
 		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
-	if c.Version != ClaimsVersion || c.Issuer == "" || c.ID == "" || len(c.Lines) == 0 || len(c.Countries) != 2 {
+	if c.Issuer == "" || c.ID == "" || len(c.Lines) == 0 || len(c.Countries) != 2 {
 		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	// A retired key signs nothing new: a token it signed after retiring is

@@ -48,7 +48,7 @@ func signToken(c *Claims, key *testKey) (string, error) {
 var testNow = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 
 func testClaims() *Claims {
-	c := &Claims{Version: ClaimsVersion, Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+	c := &Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
 		Lines: []ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
 	c.Issuer, c.ID = "KG", "26KG000001"
 	c.IssuedAt = jwtTime(testNow)

@@ -260,3 +260,62 @@ func TestSpeciesImportCLI(t *testing.T) {
 		t.Fatalf("species import: %s", out)
 	}
 }
+
+func (c *client) get(path string) []byte {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return b
+}
+
+// TestVerifyCLI: citesd verify checks a code online (against the
+// database) and offline (against the pinned anchor and the lists fetched
+// from the server), and reads a code from a photo.
+func TestVerifyCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"CITES_DATA_DIR=" + filepath.Join(dir, "data"), "CITES_BCRYPT_COST=4"}
+	citesd(t, env, "issuer-password\n", "user", "add", "--username", "ma-kg", "--role", "issuer", "--authority", "KG")
+	citesd(t, env, "exporter-password\n", "user", "add", "--username", "alatoo-trade", "--role", "exporter")
+	base := startServer(t, env)
+	issuer := signIn(t, base, "ma-kg", "issuer-password")
+	var body any
+	json.Unmarshal([]byte(fmt.Sprintf(permitBody, validUntil())), &body)
+	var good, bad struct{ Number, QR string }
+	issuer.call("POST", "/api/v1/permits", body, 201, &good)
+	issuer.call("POST", "/api/v1/permits", body, 201, &bad)
+	issuer.call("POST", "/api/v1/permits/"+bad.Number+"/revoke", map[string]string{"reason": "stolen"}, 200, nil)
+
+	anchor := citesd(t, env, "", "keys", "anchor")
+	if !strings.Contains(anchor, "BEGIN PUBLIC KEY") || !strings.Contains(anchor, "fingerprint") {
+		t.Fatalf("keys anchor: %s", anchor)
+	}
+	os.WriteFile(filepath.Join(dir, "anchor.pem"), []byte(anchor[:strings.Index(anchor, "fingerprint")]), 0o600)
+	os.WriteFile(filepath.Join(dir, "trust.jwt"), issuer.get("/.well-known/cites-trust-list"), 0o600)
+	os.MkdirAll(filepath.Join(dir, "status"), 0o700)
+	os.WriteFile(filepath.Join(dir, "status", "KG.jwt"), issuer.get("/api/v1/status-lists/KG"), 0o600)
+	offline := []string{"verify", "--offline", "--anchor", filepath.Join(dir, "anchor.pem"), "--trust", filepath.Join(dir, "trust.jwt"), "--status", filepath.Join(dir, "status")}
+	for code, want := range map[string]string{good.QR: `"verdict": "valid"`, bad.QR: `"verdict": "revoked"`} {
+		if out := citesd(t, env, "", append(offline, code)...); !strings.Contains(out, want) || !strings.Contains(out, `"mode": "offline"`) {
+			t.Errorf("offline verify: %s", out)
+		}
+		if out := citesd(t, env, "", "verify", code); !strings.Contains(out, want) || !strings.Contains(out, `"mode": "online"`) {
+			t.Errorf("online verify: %s", out)
+		}
+	}
+	png := issuer.get("/api/v1/permits/" + good.Number + "/qr.png")
+	os.WriteFile(filepath.Join(dir, "photo.png"), png, 0o600)
+	if out := citesd(t, env, "", append(offline, filepath.Join(dir, "photo.png"))...); !strings.Contains(out, `"verdict": "valid"`) {
+		t.Errorf("photo: %s", out)
+	}
+}

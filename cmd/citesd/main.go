@@ -56,6 +56,9 @@ commands:
   user add     create a user (password read from stdin)
   keys list    list signing keys
   keys rotate  make a new signing key; permits signed before keep verifying
+  keys anchor  print the trust anchor's public key and fingerprint (pin it in verifier apps)
+  keys retire|compromise KID
+  verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
   species import FILE --version V [--effective YYYY-MM-DD]   load a newer CITES listing (CSV)
   species list list stored listings
   scan-bench   measure QR reading on a folder of photos
@@ -111,6 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return keysCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "species":
 		return speciesCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "verify":
+		return verifyCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "scan-bench":
 		if len(args) != 2 {
 			return usageError("usage: citesd scan-bench DIR")
@@ -178,8 +183,21 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 }
 
 func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {
-		return usageError("usage: citesd keys list|rotate")
+	const use = "usage: citesd keys list | rotate | anchor | retire KID | compromise KID"
+	if len(args) == 0 {
+		return usageError(use)
+	}
+	var kid string
+	switch args[0] {
+	case "list", "rotate", "anchor":
+	case "retire", "compromise":
+		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+			return usageError(use)
+		}
+		kid = args[1]
+		args = append([]string{args[0]}, args[2:]...)
+	default:
+		return usageError(use)
 	}
 	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -195,12 +213,30 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return err
 	}
 	defer closeDB(db)
-	if args[0] == "rotate" {
+	switch args[0] {
+	case "rotate":
 		k, err := keys.Rotate(ctx, permits.System)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "new signing key %s; earlier keys are retired and keep verifying what they signed\n", k.Kid)
+	case "anchor":
+		pemText, fp, err := keys.AnchorPublicPEM()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%sfingerprint (SHA-256 of the public key): %s\n", pemText, fp)
+		return nil
+	case "retire":
+		if err := keys.SetStatus(ctx, permits.System, kid, permits.KeyRetired); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s retired: it keeps verifying what it signed before now\n", kid)
+	case "compromise":
+		if err := keys.SetStatus(ctx, permits.System, kid, permits.KeyCompromised); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s marked compromised: nothing it signed verifies any more; re-issue those permits\n", kid)
 	}
 	for _, k := range keys.Keys() {
 		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\n", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339))

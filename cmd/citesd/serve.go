@@ -94,6 +94,9 @@ func (m *Main) Run(ctx context.Context) error {
 		k, _ := keys.Signer(ctx)
 		m.Log.Info("created signing key", "kid", k.Kid, "dir", m.Config.DataDir)
 	}
+	if _, err := keys.Anchor(); err != nil {
+		return err
+	}
 	skey, err := sessionKey(m.Config.DataDir)
 	if err != nil {
 		return err

@@ -1,0 +1,40 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// serveList answers a signed list with its ETag, or 304 when the client
+// already holds it: phones on a poor connection poll cheaply.
+func serveList(c echo.Context, doc, etag string) error {
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, max-age=60")
+	for _, tag := range strings.Split(c.Request().Header.Get("If-None-Match"), ",") {
+		if strings.TrimSpace(tag) == etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	return c.Blob(http.StatusOK, "application/jwt", []byte(doc))
+}
+
+// trustList serves the signed list of trusted issuing authorities and keys.
+func (s *Server) trustList(c echo.Context) error {
+	doc, etag, err := s.svc.TrustList(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return serveList(c, doc, etag)
+}
+
+// statusList serves an authority's signed status list.
+func (s *Server) statusList(c echo.Context) error {
+	doc, etag, err := s.svc.StatusList(c.Request().Context(), strings.ToUpper(c.Param("authority")))
+	if err != nil {
+		return err
+	}
+	return serveList(c, doc, etag)
+}
