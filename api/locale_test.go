@@ -13,6 +13,7 @@ import (
 func TestThreeLanguages(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		p := e.issue(falconPermit())
+		hints := map[string]bool{}
 		for _, c := range []struct {
 			lang, accept string
 			valid, name  string
@@ -41,6 +42,11 @@ func TestThreeLanguages(t *testing.T) {
 			if v.Guidance.Species[0].CommonName == "" {
 				t.Errorf("lang %q/%q: no common name", c.lang, c.accept)
 			}
+			hints[v.Guidance.Species[0].IDHints] = true
+		}
+		// Identification hints come in each language.
+		if len(hints) != 3 {
+			t.Errorf("id hints in %d distinct languages, want 3: %v", len(hints), hints)
 		}
 		// Errors too, with the code unchanged.
 		var eb api.ErrorBody

@@ -138,17 +138,16 @@ type GuidanceJSON struct {
 
 // SpeciesGuidanceJSON is the guidance for one specimen line.
 type SpeciesGuidanceJSON struct {
-	Line           string              `json:"line"`
-	ID             string              `json:"id,omitempty"`
-	Taxon          string              `json:"taxon"`
-	CommonName     string              `json:"common_name"` // in the caller's language
-	CommonNames    map[string][]string `json:"common_names"`
-	ListingAtIssue ListingJSON         `json:"listing_at_issue"`
-	ListingNow     ListingJSON         `json:"listing_now"`
-	ListingChanged bool                `json:"listing_changed"`
-	Terms          []string            `json:"terms"`
-	IDHints        string              `json:"id_hints,omitempty"`
-	RiskNotes      string              `json:"risk_notes,omitempty"`
+	Line           string      `json:"line"`
+	ID             string      `json:"id,omitempty"`
+	Taxon          string      `json:"taxon"`
+	CommonName     string      `json:"common_name"` // in the caller's language
+	ListingAtIssue ListingJSON `json:"listing_at_issue"`
+	ListingNow     ListingJSON `json:"listing_now"`
+	ListingChanged bool        `json:"listing_changed"`
+	Terms          []string    `json:"terms"`
+	IDHints        string      `json:"id_hints,omitempty"`
+	RiskNotes      string      `json:"risk_notes,omitempty"`
 }
 
 func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
@@ -157,12 +156,9 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 	}
 	out := &GuidanceJSON{Species: []SpeciesGuidanceJSON{}, Documents: []DocumentJSON{}, Reasons: ruleReasonsJSON(l, g.Reasons)}
 	for _, sg := range g.Species {
-		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonName: commonName(l, sg.Taxon.CommonNames), CommonNames: sg.Taxon.CommonNames,
+		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonName: commonName(l, sg.Taxon.CommonNames),
 			ListingAtIssue: listingJSON(sg.AtIssue), ListingNow: listingJSON(sg.Now), ListingChanged: sg.ListingChanged,
 			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.Hint(l.Lang()), RiskNotes: sg.Taxon.Risk(l.Lang())}
-		if sj.CommonNames == nil {
-			sj.CommonNames = map[string][]string{}
-		}
 		if sj.Terms == nil {
 			sj.Terms = []string{}
 		}

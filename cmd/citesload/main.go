@@ -39,8 +39,16 @@ func main() {
 		concurrency = flag.Int("concurrency", 32, "parallel connections")
 		rate        = flag.Float64("rate", 0, "requests per second; 0 means as fast as possible")
 		pid         = flag.Int("pid", 0, "server pid, to sample its resident memory")
+		prepare     = flag.String("prepare", "", "issue -permits permits, write one verify body a line to this file and the officer's token to FILE.token, and exit (for wrk)")
 	)
 	flag.Parse()
+	if *prepare != "" {
+		if err := prepareBodies(*base, *user, *pass, *issuer, *issuerPass, *nPermits, *prepare); err != nil {
+			fmt.Fprintln(os.Stderr, "citesload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*base, *user, *pass, *issuer, *issuerPass, *mode, *nPermits, min(*duration, 5*time.Minute), *concurrency, *rate, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "citesload:", err)
 		os.Exit(1)
@@ -105,16 +113,9 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 		if err != nil {
 			return err
 		}
-		var bodies [][]byte
-		for i := 0; i < nPermits; i++ {
-			code, b, err := post(base+"/api/v1/permits", itok, permitBody())
-			if err != nil || code != 201 {
-				return fmt.Errorf("issue: %d %s %v", code, b, err)
-			}
-			var p struct{ QR string }
-			json.Unmarshal(b, &p)
-			vb, _ := json.Marshal(map[string]any{"code": p.QR, "checkpoint": map[string]string{"port": "Manas airport", "direction": "export"}})
-			bodies = append(bodies, vb)
+		bodies, err := verifyBodies(base, itok, nPermits)
+		if err != nil {
+			return err
 		}
 		url, token = base+"/api/v1/verify", otok
 		body = func(i int64) []byte { return bodies[i%int64(len(bodies))] }
@@ -228,4 +229,39 @@ func sampleRSS(ctx context.Context, pid int, peak *atomic.Int64) {
 		case <-t.C:
 		}
 	}
+}
+
+// verifyBodies issues n permits and returns a verify request body for each.
+func verifyBodies(base, issuerToken string, n int) ([][]byte, error) {
+	var bodies [][]byte
+	for i := 0; i < n; i++ {
+		code, b, err := post(base+"/api/v1/permits", issuerToken, permitBody())
+		if err != nil || code != 201 {
+			return nil, fmt.Errorf("issue: %d %s %v", code, b, err)
+		}
+		var p struct{ QR string }
+		json.Unmarshal(b, &p)
+		vb, _ := json.Marshal(map[string]any{"code": p.QR, "checkpoint": map[string]string{"port": "Manas airport", "direction": "export"}})
+		bodies = append(bodies, vb)
+	}
+	return bodies, nil
+}
+
+func prepareBodies(base, user, pass, issuer, issuerPass string, n int, file string) error {
+	itok, err := signIn(base, issuer, issuerPass)
+	if err != nil {
+		return err
+	}
+	otok, err := signIn(base, user, pass)
+	if err != nil {
+		return err
+	}
+	bodies, err := verifyBodies(base, itok, n)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, append(bytes.Join(bodies, []byte("\n")), '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(file+".token", []byte(otok), 0o600)
 }
