@@ -26,6 +26,7 @@ import (
 
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"gorm.io/gorm"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -72,9 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	log := newLogger(stderr, cfg.LogLevel)
 	switch args[0] {
 	case "serve":
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		cfg.flags(fs)
+		fs := commandFlags("serve", &cfg, stderr)
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (CITES_ADDR)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return usageError(err.Error())
@@ -92,16 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		log.Info("shutting down")
 		return m.Close()
 	case "migrate":
-		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		cfg.flags(fs)
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError(err.Error())
-		}
-		if err := cfg.finish(); err != nil {
-			return err
-		}
-		db, _, err := openRegistry(ctx, cfg, log, time.Now)
+		fs := commandFlags("migrate", &cfg, stderr)
+		db, _, err := openWith(ctx, fs, args[1:], &cfg, log)
 		if err != nil {
 			return err
 		}
@@ -140,27 +131,27 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter [--authority KG] < password")
+		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter|analyst [--authority KG] [--org-name ...] < password")
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	fs := commandFlags("user add", &cfg, stderr)
 	var nu permits.NewUser
 	fs.StringVar(&nu.Username, "username", "", "login name")
 	fs.StringVar(&nu.Role, "role", "", "admin, issuer, officer or exporter")
-	fs.StringVar(&nu.Authority, "authority", "", "ISO country code of the Management Authority (issuers)")
+	fs.StringVar(&nu.Authority, "authority", "", "ISO country code of the Management Authority (issuers, analysts, officers)")
+	fs.StringVar(&nu.Organisation.Name, "org-name", "", "exporter's organisation (box 4)")
+	fs.StringVar(&nu.Organisation.Address, "org-address", "", "exporter's address")
+	fs.StringVar(&nu.Organisation.Country, "org-country", "", "exporter's country (ISO code)")
+	fs.StringVar(&nu.Organisation.Registration, "org-registration", "", "exporter's registration number")
+	// Parse first so that a usage error does not wait on stdin.
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError(err.Error())
-	}
-	if err := cfg.finish(); err != nil {
-		return err
 	}
 	line, err := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read password from stdin: %w", err)
 	}
 	nu.Password = strings.TrimRight(line, "\r\n")
-	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	db, keys, err := openWith(ctx, fs, nil, &cfg, log)
 	if err != nil {
 		return err
 	}
@@ -199,16 +190,8 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	default:
 		return usageError(use)
 	}
-	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.flags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError(err.Error())
-	}
-	if err := cfg.finish(); err != nil {
-		return err
-	}
-	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	fs := commandFlags("keys", &cfg, stderr)
+	db, keys, err := openWith(ctx, fs, args[1:], &cfg, log)
 	if err != nil {
 		return err
 	}
@@ -249,9 +232,7 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	if len(args) == 0 || (args[0] != "list" && args[0] != "import") {
 		return usageError(use)
 	}
-	fs := flag.NewFlagSet("species", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	fs := commandFlags("species", &cfg, stderr)
 	version := fs.String("version", "", "name of the listing, e.g. 2027-CoP21")
 	effective := fs.String("effective", time.Now().UTC().Format(time.DateOnly), "date the listing enters into force")
 	source := fs.String("source", "", "where the listing comes from")
@@ -263,13 +244,7 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		}
 		file, rest = rest[0], rest[1:]
 	}
-	if err := fs.Parse(rest); err != nil {
-		return usageError(err.Error())
-	}
-	if err := cfg.finish(); err != nil {
-		return err
-	}
-	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	db, keys, err := openWith(ctx, fs, rest, &cfg, log)
 	if err != nil {
 		return err
 	}
@@ -310,4 +285,25 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		fmt.Fprintf(stdout, "%s %s\teffective %s\t%s\n", mark, l.Version, l.Effective.Format(time.DateOnly), l.Source)
 	}
 	return nil
+}
+
+// commandFlags is a subcommand's flag set with the shared configuration
+// flags (--data-dir, --database-url).
+func commandFlags(name string, cfg *Config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	return fs
+}
+
+// openWith parses a subcommand's arguments, validates the configuration
+// and opens (and migrates) the registry.
+func openWith(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, log *slog.Logger) (*gorm.DB, *permits.Keyring, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, usageError(err.Error())
+	}
+	if err := cfg.finish(); err != nil {
+		return nil, nil, err
+	}
+	return openRegistry(ctx, *cfg, log, time.Now)
 }
