@@ -239,5 +239,5 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	}
 	l := localizer(c)
 	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
-		Permit: pj, Guidance: guidanceJSON(l, v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode})
+		Permit: pj, Guidance: guidanceJSON(l, v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source})
 }

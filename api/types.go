@@ -231,6 +231,9 @@ type VerificationJSON struct {
 	Guidance  *GuidanceJSON `json:"guidance,omitempty"`
 	CheckedAt time.Time     `json:"checked_at"`
 	Mode      string        `json:"mode"`
+	// Source is "registry" (this node) or "exchange" (the issuing
+	// country's node, learned in real time).
+	Source string `json:"source"`
 }
 
 // AuditJSON is one history entry.

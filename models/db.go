@@ -107,7 +107,9 @@ func provider(db *gorm.DB) (*goose.Provider, error) {
 	if d == Postgres {
 		gd = goose.DialectPostgres
 	}
-	return goose.NewProvider(gd, sqlDB, sub)
+	// Out-of-order migrations are applied rather than refused: features
+	// developed side by side number their migrations independently.
+	return goose.NewProvider(gd, sqlDB, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration and returns the schema version.

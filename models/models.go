@@ -234,7 +234,8 @@ type Notification struct {
 func All() []any {
 	return []any{&User{}, &Permit{}, &PermitLine{}, &Endorsement{}, &EndorsementLine{},
 		&PermitSerial{}, &SigningKey{}, &Quota{}, &SpeciesListing{},
-		&Application{}, &ApplicationMessage{}, &Attachment{}, &Notification{}, &Verification{}, &AuditEntry{}}
+		&Application{}, &ApplicationMessage{}, &Attachment{}, &Notification{},
+		&ForeignTrust{}, &ForeignPermit{}, &ExchangeRejection{}, &Verification{}, &AuditEntry{}}
 }
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.

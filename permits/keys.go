@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -370,4 +371,18 @@ func (k *Keyring) SetStatus(ctx context.Context, actor Actor, kid, status string
 		return err
 	}
 	return k.Reload(ctx)
+}
+
+// SignJWT signs claims with the active signing key under a JWS type, for
+// messages that speak for this node's authorities (the regional exchange).
+// The private key stays inside the keyring.
+func (k *Keyring) SignJWT(ctx context.Context, claims jwt.Claims, typ string) (string, error) {
+	key, err := k.Signer(ctx)
+	if err != nil {
+		return "", err
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	t.Header["typ"] = typ
+	t.Header["kid"] = key.Kid
+	return t.SignedString(key.private)
 }

@@ -55,6 +55,7 @@ type Service struct {
 	rec        *Recorder
 	observers  []Observer
 	lists      listCache
+	foreign    Foreign
 
 	// content caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the

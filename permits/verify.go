@@ -34,6 +34,9 @@ type Verification struct {
 	Guidance  *Guidance
 	CheckedAt time.Time
 	Mode      string
+	// Source says where the permit's status came from: "registry" (this
+	// node) or "exchange" (the issuing country's node, in real time).
+	Source string
 }
 
 // Verify checks a scanned code against its signature and the registry and
@@ -54,8 +57,14 @@ func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*
 		return nil, err
 	}
 	now := s.now()
-	v := &Verification{CheckedAt: now, Mode: "online"}
-	tc := CheckToken(req.Code, s.keyLookup(ctx), now)
+	v := &Verification{CheckedAt: now, Mode: "online", Source: "registry"}
+	lookup, foreignKey := s.keyLookup(ctx)
+	tc := CheckToken(req.Code, lookup, now)
+	// A foreign key speaks only for the authorities its trust list names.
+	if tc.Claims != nil && foreignKey.used && !foreignKey.authorities[tc.Claims.Issuer] {
+		tc = TokenCheck{Verdict: VerdictUnknownKey, Kid: tc.Kid, Reason: Reason{Code: "unknown_key",
+			Message: "The code was signed with a key that does not belong to its authority: it may be forged."}}
+	}
 	v.Verdict, v.Reasons = tc.Verdict, nonEmpty(tc.Reason)
 	var authority, number string
 	if tc.Claims != nil {
@@ -105,14 +114,25 @@ func firstCode(rs []Reason) string {
 	return rs[0].Code
 }
 
-func (s *Service) keyLookup(ctx context.Context) KeyLookup {
+// foreignUse records whether a lookup fell back to a foreign key.
+type foreignUse struct {
+	used        bool
+	authorities map[string]bool
+}
+
+func (s *Service) keyLookup(ctx context.Context) (KeyLookup, *foreignUse) {
+	fu := &foreignUse{}
 	return func(kid string) (verifier.Key, bool) {
-		k, ok := s.keys.Lookup(ctx, kid)
-		if !ok {
+		if k, ok := s.keys.Lookup(ctx, kid); ok {
+			return verifier.Key{Public: k.Public, Status: k.Status, RetiredAt: k.RetiredAt}, true
+		}
+		if s.foreign == nil {
 			return verifier.Key{}, false
 		}
-		return verifier.Key{Public: k.Public, Status: k.Status, RetiredAt: k.RetiredAt}, true
-	}
+		k, auths, ok := s.foreign.Key(ctx, kid)
+		fu.used, fu.authorities = ok, auths
+		return k, ok
+	}, fu
 }
 
 // statusRow is the mutable part of a permit: all a verification must read
@@ -130,6 +150,16 @@ func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, dir
 	var st statusRow
 	err := s.db.WithContext(ctx).Raw(`SELECT id, status, revocation_reason FROM permits WHERE authority = ? AND number = ?`,
 		tc.Claims.Issuer, tc.Claims.ID).Row().Scan(&st.ID, &st.Status, &st.RevocationReason)
+	if errors.Is(err, sql.ErrNoRows) && s.foreign != nil {
+		fp, _, ok, ferr := s.foreign.Permit(ctx, tc.Claims.Issuer, tc.Claims.ID)
+		if ferr != nil {
+			return internal("verify: foreign permit", ferr)
+		}
+		if ok {
+			v.Source = "exchange"
+			return s.judgeState(v, tc, fp, direction)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if tc.Verdict == VerdictValid {
 			v.Verdict = VerdictNotFound
@@ -150,6 +180,12 @@ func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, dir
 			return err
 		}
 	}
+	return s.judgeState(v, tc, p, direction)
+}
+
+// judgeState turns a known permit's state into the verdict.
+func (s *Service) judgeState(v *Verification, tc TokenCheck, p *Permit, direction string) error {
+	st := statusRow{Status: p.Status, RevocationReason: p.RevocationReason}
 	v.Permit = p
 	if tc.Verdict != VerdictValid { // expired or not yet valid: dates come first
 		return nil

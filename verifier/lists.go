@@ -173,6 +173,12 @@ func ParseTrustList(doc string, anchor *ecdsa.PublicKey) (*TrustList, error) {
 	return tl, nil
 }
 
+// Key returns a trusted key and the authorities it signs for.
+func (tl *TrustList) Key(kid string) (Key, map[string]bool, bool) {
+	t, ok := tl.keys[kid]
+	return t.key, t.authorities, ok
+}
+
 // JWKCoordinates returns the base64url x and y of a P-256 public key.
 func JWKCoordinates(pub *ecdsa.PublicKey) (x, y string) {
 	b, _ := pub.Bytes() // 0x04 || X || Y

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -10,7 +11,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/opencites/opencites/verifier"
 	"strconv"
+	"strings"
 )
 
 // Config is everything citesd reads from its environment. Every subcommand
@@ -23,6 +27,10 @@ type Config struct {
 	LogLevel    string // CITES_LOG_LEVEL: debug, info, warn, error
 	PprofAddr   string // CITES_PPROF_ADDR: loopback address for Go's profiler; off when empty
 	PublicURL   string // CITES_PUBLIC_URL: the address printed on permits for verification
+	// The regional exchange (off unless ExchangeURL is set).
+	Authority     string // CITES_AUTHORITY: the country this node speaks for, default KG
+	ExchangeURL   string // CITES_EXCHANGE_URL: NATS server, e.g. nats://127.0.0.1:4222
+	ExchangePeers string // CITES_EXCHANGE_PEERS: pinned anchors of the other nodes, "KZ=kz-anchor.pem,UZ=uz-anchor.pem"
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -39,6 +47,12 @@ func configFromEnv(getenv func(string) string) Config {
 	}
 	c.PprofAddr = getenv("CITES_PPROF_ADDR")
 	c.PublicURL = getenv("CITES_PUBLIC_URL")
+	c.Authority = strings.ToUpper(getenv("CITES_AUTHORITY"))
+	if c.Authority == "" {
+		c.Authority = "KG"
+	}
+	c.ExchangeURL = getenv("CITES_EXCHANGE_URL")
+	c.ExchangePeers = getenv("CITES_EXCHANGE_PEERS")
 	if v := getenv("CITES_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
@@ -111,4 +125,28 @@ func sessionKey(dataDir string) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// peers reads CITES_EXCHANGE_PEERS: AUTHORITY=anchor.pem pairs.
+func (c Config) peers() (map[string]*ecdsa.PublicKey, error) {
+	out := map[string]*ecdsa.PublicKey{}
+	for _, pair := range strings.Split(c.ExchangePeers, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		auth, file, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, fmt.Errorf("CITES_EXCHANGE_PEERS: %q is not AUTHORITY=anchor.pem", pair)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("CITES_EXCHANGE_PEERS: %w", err)
+		}
+		k, err := verifier.ParseAnchorPEM(b)
+		if err != nil {
+			return nil, fmt.Errorf("CITES_EXCHANGE_PEERS %s: %w", auth, err)
+		}
+		out[strings.ToUpper(strings.TrimSpace(auth))] = k
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
@@ -29,6 +30,8 @@ type Main struct {
 	http *http.Server
 	ln   net.Listener
 	stop context.CancelFunc
+
+	exchange *exchange.Node
 }
 
 // SpeciesRefresh is how often a server looks for a newer species listing.
@@ -103,6 +106,18 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.rec = permits.NewRecorder(db, m.Log)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: m.Now, BcryptCost: m.Config.BcryptCost, Recorder: m.rec})
+	if m.Config.ExchangeURL != "" {
+		peers, err := m.Config.peers()
+		if err != nil {
+			return err
+		}
+		m.exchange, err = exchange.Start(ctx, exchange.Config{URL: m.Config.ExchangeURL, Authority: m.Config.Authority,
+			Peers: peers, Log: m.Log}, db, svc)
+		if err != nil {
+			return err
+		}
+		m.Log.Info("joined the regional exchange", "url", m.Config.ExchangeURL, "authority", m.Config.Authority, "peers", len(peers))
+	}
 	if _, err := svc.RefreshSpecies(ctx); err != nil {
 		return err
 	}
@@ -148,6 +163,9 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = m.http.Shutdown(ctx)
 		cancel()
+	}
+	if m.exchange != nil {
+		m.exchange.Close()
 	}
 	if m.rec != nil {
 		m.rec.Close()

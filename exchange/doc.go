@@ -1,0 +1,17 @@
+// Package exchange joins national OpenCITES nodes into a regional network
+// over NATS JetStream, the way the TWIX platforms join enforcement
+// officials: each country runs its own node, database and keys; nodes
+// publish their trust lists, permit events (issued, revoked, endorsed with
+// the quantities actually shipped, accepted at import: EPIX's "confirm
+// quantities") and seizure alerts; every node keeps what it learns, so a
+// Kazakh officer who scans a Kyrgyz permit gets its live status.
+//
+// Nothing is taken on the broker's word. A trust list must be signed by
+// the anchor this node pinned for its authority; every other message is a
+// JWS signed by a key in its authority's trust list, so neither a broker
+// nor another country can forge a Kyrgyz revocation. A refused message is
+// recorded and raised as an alert. Delivery is at-least-once through a
+// durable consumer per node, so a node that was down catches up; applying
+// a message twice changes nothing (permit states carry a sequence and only
+// newer ones apply).
+package exchange

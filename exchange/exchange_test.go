@@ -1,0 +1,254 @@
+package exchange_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"crypto/ecdsa"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/opencites/opencites/exchange"
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/models/modelstest"
+	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
+)
+
+const natsURL = "nats://127.0.0.1:4222"
+
+func requireNATS(t *testing.T) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", "127.0.0.1:4222", time.Second)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("NATS is required in CI: %v", err)
+		}
+		t.Skipf("NATS not reachable: %v", err)
+	}
+	c.Close()
+}
+
+// country is one national node: its own database, keys and exchange.
+type country struct {
+	authority string
+	db        *gorm.DB
+	svc       *permits.Service
+	node      *exchange.Node
+	issuer    permits.Actor
+	alerts    *sink
+	cfg       exchange.Config
+}
+
+type sink struct {
+	mu     sync.Mutex
+	alerts []exchange.Alert
+}
+
+func (s *sink) ExchangeAlert(_ context.Context, from string, a exchange.Alert) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a.Country = from
+	s.alerts = append(s.alerts, a)
+}
+
+func (s *sink) count(kind string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.alerts {
+		if a.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func newCountry(t *testing.T, authority string) *country {
+	t.Helper()
+	db := modelstest.MustOpen(t, modelstest.NewSQLite(t))
+	ctx := context.Background()
+	keys, err := permits.NewKeyring(ctx, db, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+		t.Fatal(err)
+	}
+	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4})
+	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: permits.RoleIssuer, Authority: authority})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &country{authority: authority, db: db, svc: svc, alerts: &sink{},
+		issuer: permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: authority}}
+}
+
+func (c *country) anchor(t *testing.T) *ecdsa.PublicKey {
+	a, err := c.svc.Keys().Anchor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &a.PublicKey
+}
+
+func (c *country) start(t *testing.T) {
+	t.Helper()
+	n, err := exchange.Start(context.Background(), c.cfg, c.db, c.svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.node = n
+}
+
+func (c *country) issue(t *testing.T, exporterCountry string) *permits.Permit {
+	t.Helper()
+	p, err := c.svc.Issue(context.Background(), c.issuer, permits.IssueRequest{
+		Type: "export", Purpose: "T",
+		Exporter:   permits.Party{Name: "Ala-Too Trade LLC", Country: c.authority},
+		Importer:   permits.Party{Name: "Gulf Falconry", Country: "AE"},
+		ValidUntil: time.Now().AddDate(0, 3, 0).Format(time.DateOnly),
+		Specimens:  []permits.SpecimenRequest{{Taxon: "Falco cherrug", Term: "LIV", Source: "C", Quantity: 2}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// waitVerdict polls a node's verification until it gives want, and returns
+// how long that took.
+func waitVerdict(t *testing.T, c *country, code, want string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var last *permits.Verification
+	for time.Since(start) < within {
+		v, err := c.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Verdict == want {
+			if want != permits.VerdictUnknownKey && v.Source != "exchange" {
+				t.Errorf("%s answered from %q, want exchange", c.authority, v.Source)
+			}
+			return time.Since(start)
+		}
+		last = v
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: verdict %q after %s, want %q (%v)", c.authority, last.Verdict, within, want, last.Reasons)
+	return 0
+}
+
+// TestThreeCountries runs KG, KZ and UZ nodes on the local NATS: KZ sees a
+// Kyrgyz permit live, learns its revocation within two seconds, catches up
+// after being down, refuses a message UZ forged in KG's name, and a seizure
+// alert from KZ reaches KG and UZ.
+func TestThreeCountries(t *testing.T) {
+	requireNATS(t)
+	var b [4]byte
+	rand.Read(b[:])
+	suffix := hex.EncodeToString(b[:])
+	kg, kz, uz := newCountry(t, "KG"), newCountry(t, "KZ"), newCountry(t, "UZ")
+	all := []*country{kg, kz, uz}
+	peers := map[string]*ecdsa.PublicKey{"KG": kg.anchor(t), "KZ": kz.anchor(t), "UZ": uz.anchor(t)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, c := range all {
+		c.cfg = exchange.Config{URL: natsURL, Authority: c.authority, Peers: peers, Stream: "CITES_TEST_" + suffix,
+			Prefix: "citestest" + suffix, Alerts: c.alerts, Log: log}
+		c.start(t)
+	}
+	t.Cleanup(func() {
+		for _, c := range all {
+			c.node.Close()
+		}
+		if nc, err := nats.Connect(natsURL); err == nil {
+			if js, err := nc.JetStream(); err == nil {
+				js.DeleteStream("CITES_TEST_" + suffix)
+			}
+			nc.Close()
+		}
+	})
+
+	p1, p2 := kg.issue(t, "KG"), kg.issue(t, "KG")
+	waitVerdict(t, kz, p1.Code, permits.VerdictValid, 10*time.Second)
+	waitVerdict(t, kz, p2.Code, permits.VerdictValid, 5*time.Second)
+
+	if _, err := kg.svc.Revoke(context.Background(), kg.issuer, p1.Number, "stolen in transit"); err != nil {
+		t.Fatal(err)
+	}
+	d := waitVerdict(t, kz, p1.Code, permits.VerdictRevoked, 2*time.Second)
+	t.Logf("revocation in KG seen by KZ after %s", d)
+
+	// KZ goes down; KG revokes p2; KZ comes back and catches up.
+	kz.node.Close()
+	if _, err := kg.svc.Revoke(context.Background(), kg.issuer, p2.Number, "replaced"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	kz.start(t)
+	waitVerdict(t, kz, p2.Code, permits.VerdictRevoked, 5*time.Second)
+
+	// UZ forges a revocation of a live KG permit in KG's name, signed with
+	// its own key: KG and KZ refuse it and raise an alert.
+	p3 := kg.issue(t, "KG")
+	waitVerdict(t, kz, p3.Code, permits.VerdictValid, 5*time.Second)
+	forged := &exchange.EventClaims{Kind: exchange.KindPermit, Seq: time.Now().Add(time.Hour).UnixNano(),
+		Permit: &exchange.PermitState{Number: p3.Number, Status: permits.StatusRevoked}}
+	forged.Issuer, forged.ID = "KG", "forged-"+suffix
+	forged.IssuedAt = jwt.NewNumericDate(time.Now())
+	doc, err := uz.svc.Keys().SignJWT(context.Background(), forged, exchange.EventType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := nc.JetStream()
+	if _, err := js.Publish(kg.cfg.Prefix+".KG.permit", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for kz.alerts.count("forged_exchange_message") == 0 || kg.alerts.count("forged_exchange_message") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("forgery not flagged: KZ %d, KG %d", kz.alerts.count("forged_exchange_message"), kg.alerts.count("forged_exchange_message"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var rejected int64
+	kz.db.Model(&models.ExchangeRejection{}).Count(&rejected)
+	if rejected == 0 {
+		t.Error("KZ recorded no rejection")
+	}
+	// The forged revocation did not take: p3 is still valid in KZ.
+	if v, _ := kz.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: p3.Code}); v.Verdict != permits.VerdictValid {
+		t.Errorf("forged revocation applied: %s", v.Verdict)
+	}
+
+	// A seizure in KZ alerts KG and UZ.
+	kz.node.PublishAlert(context.Background(), exchange.Alert{Kind: "seizure", Severity: "high", Reason: "29 saker falcons seized at Almaty airport", Taxon: "Falco cherrug"})
+	deadline = time.Now().Add(5 * time.Second)
+	for kg.alerts.count("seizure") == 0 || uz.alerts.count("seizure") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("seizure alert: KG %d, UZ %d", kg.alerts.count("seizure"), uz.alerts.count("seizure"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if kz.alerts.count("seizure") != 0 {
+		t.Error("KZ alerted itself")
+	}
+	// UZ learned the revocation too.
+	if v, _ := uz.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != permits.VerdictRevoked || v.Source != "exchange" {
+		t.Errorf("UZ on p1: %s from %s", v.Verdict, v.Source)
+	}
+}
