@@ -203,3 +203,30 @@ func TestStatusListSize(t *testing.T) {
 		t.Errorf("status list %d bytes", len(lst))
 	}
 }
+
+// BenchmarkStatusList builds and signs the status list of one million
+// permits (2^22 random indexes), a thousand of them revoked, as the server
+// does when the list changes.
+func BenchmarkStatusList(b *testing.B) {
+	anchor, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	entries := map[int]uint8{}
+	for i := 0; len(entries) < 1000; i++ {
+		entries[(i*7919+13)%(1<<22)] = StatusRevoked
+	}
+	var size int
+	for i := 0; i < b.N; i++ {
+		lst, err := EncodeStatusList(entries, 1<<22)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := &StatusListClaims{Authority: "KG", Bits: StatusBits, Size: 1 << 22, List: lst}
+		c.IssuedAt = jwt.NewNumericDate(time.Now())
+		c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(24 * time.Hour))
+		doc, err := SignStatusList(c, anchor)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(doc)
+	}
+	b.ReportMetric(float64(size), "bytes")
+}
