@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
 )
@@ -41,6 +42,7 @@ type env struct {
 	t       testing.TB
 	srv     *api.Server
 	svc     *permits.Service
+	cases   *cases.Service
 	keys    *permits.Keyring
 	clock   *clock
 	dataDir string
@@ -76,11 +78,14 @@ func newEnv(t testing.TB, dsn string) *env {
 	rec := permits.NewRecorder(db, log)
 	t.Cleanup(rec.Close)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: ck.Now, BcryptCost: 4, Recorder: rec})
-	srv, err := api.New(api.Config{Service: svc, SessionKey: bytes.Repeat([]byte("k"), 32), Logger: log})
+	cs := cases.New(cases.Config{DB: db, Permits: svc, Logger: log})
+	t.Cleanup(cs.Close)
+	svc.AddObserver(cs)
+	srv, err := api.New(api.Config{Service: svc, SessionKey: bytes.Repeat([]byte("k"), 32), Logger: log, Cases: cs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, svc: svc, keys: keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
+	e := &env{t: t, srv: srv, svc: svc, cases: cs, keys: keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
 	for _, u := range testUsers {
 		if _, err := svc.CreateUser(ctx, permits.System, u); err != nil {
 			t.Fatal(err)

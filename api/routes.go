@@ -51,4 +51,5 @@ func (s *Server) routes() {
 	auth.POST("/verify", s.verify, jsonLimit)
 	auth.POST("/verify/photo", s.verifyPhoto, photoLimit)
 	auth.POST("/scan", s.scanPhoto, photoLimit)
+	s.caseRoutes(auth)
 }

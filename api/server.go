@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	// PublicURL is where readers of a printed permit verify it, e.g.
 	// https://cites.gov.kg; it is printed under the QR code.
 	PublicURL string
+	// Cases records seizure cases and raises alerts; nil answers 503 on
+	// those routes.
+	Cases *cases.Service
 }
 
 // Server is the HTTP API.
@@ -54,6 +58,7 @@ type Server struct {
 	sessions      sessionCache
 	photoSlots    chan struct{}
 	publicURL     string
+	cases         *cases.Service
 }
 
 // New builds the server and its routes.
@@ -72,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		log:        log,
 		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
+		cases:      cfg.Cases,
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"

@@ -35,7 +35,7 @@ func sourceCodes(t *testing.T) map[string]string {
 			}
 		}
 	}
-	for _, dir := range []string{"../permits", "../api", "../rules", "../scan", "../verifier"} {
+	for _, dir := range []string{"../permits", "../api", "../rules", "../scan", "../verifier", "../cases"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

@@ -235,7 +235,9 @@ func All() []any {
 	return []any{&User{}, &Permit{}, &PermitLine{}, &Endorsement{}, &EndorsementLine{},
 		&PermitSerial{}, &SigningKey{}, &Quota{}, &SpeciesListing{},
 		&Application{}, &ApplicationMessage{}, &Attachment{}, &Notification{},
-		&ForeignTrust{}, &ForeignPermit{}, &ExchangeRejection{}, &Verification{}, &AuditEntry{}}
+		&ForeignTrust{}, &ForeignPermit{}, &ExchangeRejection{},
+		&Case{}, &CaseSpecimen{}, &CaseDocument{}, &CaseParty{}, &CasePhoto{}, &CaseBlob{}, &Alert{}, &AlertEvidence{},
+		&Verification{}, &AuditEntry{}}
 }
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.

@@ -1,0 +1,69 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	_ "image/jpeg"
+	"image/png"
+	"testing"
+)
+
+func TestDiskStore(t *testing.T) {
+	st, err := NewDiskStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := newKey()
+	if err := st.Put(ctx, key, []byte("photo")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := st.Get(ctx, key); err != nil || string(b) != "photo" {
+		t.Fatalf("Get = %q, %v", b, err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, key); !errors.Is(err, ErrPhotoNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	for _, bad := range []string{"../../etc/passwd", "ab", "zz/../x"} {
+		if err := st.Put(ctx, bad, nil); err == nil {
+			t.Errorf("Put(%q) accepted", bad)
+		}
+	}
+}
+
+func TestThumbnail(t *testing.T) {
+	for _, c := range []struct{ w, h, tw, th int }{{1000, 500, 256, 128}, {300, 900, 85, 256}, {100, 50, 100, 50}, {4000, 1, 256, 1}} {
+		img := image.NewRGBA(image.Rect(0, 0, c.w, c.h))
+		img.Set(0, 0, color.White)
+		b, err := thumbnail(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, format, err := image.Decode(bytes.NewReader(b))
+		if err != nil || format != "jpeg" || got.Bounds().Dx() != c.tw || got.Bounds().Dy() != c.th {
+			t.Errorf("%dx%d: %v %s %v", c.w, c.h, err, format, got.Bounds())
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 2, 2)))
+	if ct, ok := sniffPhoto(buf.Bytes()); !ok || ct != "image/png" {
+		t.Errorf("sniff png: %q %v", ct, ok)
+	}
+	if _, ok := sniffPhoto([]byte("GIF89a")); ok {
+		t.Error("gif accepted")
+	}
+}
+
+func TestRulesDefaults(t *testing.T) {
+	c := RulesConfig{CheckpointWindow: 1, SpikeFactor: 10}.withDefaults()
+	if c.CheckpointWindow != 1 || c.SpikeFactor != 10 || c.ForgedCriticalScans != DefaultRules.ForgedCriticalScans ||
+		c.CaptiveLimits["Testudo horsfieldii"] != 5000 || len(c.CaptiveSources) != 1 {
+		t.Errorf("withDefaults: %+v", c)
+	}
+}

@@ -1,0 +1,287 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	_ "image/png" // decode PNG photos
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/permits"
+	"golang.org/x/image/draw"
+	"gorm.io/gorm"
+)
+
+// Photo limits.
+const (
+	MaxPhotoBytes  = 20 << 20 // 20 MiB
+	MaxPhotoPixels = 60e6     // refuses decompression bombs before decoding
+	ThumbSize      = 256      // the thumbnail's longer side, in pixels
+)
+
+// PhotoKinds say what a photo shows.
+var PhotoKinds = []string{"goods", "document", "other"}
+
+// ErrPhotoNotFound is returned by a PhotoStore for a key it does not hold.
+var ErrPhotoNotFound = errors.New("cases: photo not found")
+
+// PhotoStore keeps the bytes of photos and thumbnails by key. Keys are
+// random hex strings the Service makes.
+type PhotoStore interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// DBStore keeps photos in the registry database (table case_blobs): one
+// thing to back up, fine for thousands of photos.
+type DBStore struct{ db *gorm.DB }
+
+// NewDBStore returns a store in db.
+func NewDBStore(db *gorm.DB) *DBStore { return &DBStore{db: db} }
+
+// Put stores data under key.
+func (s *DBStore) Put(ctx context.Context, key string, data []byte) error {
+	return s.db.WithContext(ctx).Create(&models.CaseBlob{Key: key, Data: data, CreatedAt: time.Now().UTC()}).Error
+}
+
+// Get returns the data under key, or ErrPhotoNotFound.
+func (s *DBStore) Get(ctx context.Context, key string) ([]byte, error) {
+	var b models.CaseBlob
+	err := s.db.WithContext(ctx).Where(&models.CaseBlob{Key: key}).Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrPhotoNotFound
+	}
+	return b.Data, err
+}
+
+// Delete removes key.
+func (s *DBStore) Delete(ctx context.Context, key string) error {
+	return s.db.WithContext(ctx).Where(&models.CaseBlob{Key: key}).Delete(&models.CaseBlob{}).Error
+}
+
+// DiskStore keeps photos as files under a directory (two levels of
+// fan-out), for installations with many photos.
+type DiskStore struct{ dir string }
+
+// NewDiskStore returns a store under dir, creating it.
+func NewDiskStore(dir string) (*DiskStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return &DiskStore{dir: dir}, nil
+}
+
+func (s *DiskStore) path(key string) (string, error) {
+	if len(key) < 4 {
+		return "", fmt.Errorf("cases: bad photo key %q", key)
+	}
+	if _, err := hex.DecodeString(key[:len(key)&^1]); err != nil {
+		return "", fmt.Errorf("cases: bad photo key %q", key)
+	}
+	return filepath.Join(s.dir, key[:2], key), nil
+}
+
+// Put writes data under key atomically.
+func (s *DiskStore) Put(ctx context.Context, key string, data []byte) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// Get reads the file of key, or ErrPhotoNotFound.
+func (s *DiskStore) Get(ctx context.Context, key string) ([]byte, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, ErrPhotoNotFound
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrPhotoNotFound
+	}
+	return b, err
+}
+
+// Delete removes the file of key.
+func (s *DiskStore) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Photo describes a stored photo of a case.
+type Photo struct {
+	ID          int64
+	Kind        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	Width       int
+	Height      int
+	CreatedAt   time.Time
+}
+
+func photoOf(p models.CasePhoto) Photo {
+	return Photo{ID: p.ID, Kind: p.Kind, ContentType: p.ContentType, Size: p.Size, SHA256: p.SHA256, Width: p.Width,
+		Height: p.Height, CreatedAt: p.CreatedAt.UTC()}
+}
+
+// sniffPhoto accepts JPEG and PNG by their first bytes, whatever the client
+// claims.
+func sniffPhoto(b []byte) (string, bool) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg", true
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png", true
+	}
+	return "", false
+}
+
+// thumbnail scales img so that its longer side is ThumbSize, as JPEG.
+func thumbnail(img image.Image) ([]byte, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w >= h && w > ThumbSize {
+		w, h = ThumbSize, max(1, h*ThumbSize/w)
+	} else if h > w && h > ThumbSize {
+		w, h = max(1, w*ThumbSize/h), ThumbSize
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func newKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// AddPhoto stores a JPEG or PNG photo of the goods or the documents of a
+// case, with a thumbnail. Officers of the case's authority may.
+//
+// Errors: forbidden, authority_required (403), case_not_found (404),
+// invalid_photo_kind, unsupported_photo, invalid_photo, photo_too_large
+// (422).
+func (s *Service) AddPhoto(ctx context.Context, actor permits.Actor, caseID int64, kind string, data []byte) (Photo, error) {
+	authority, err := writeScope(actor)
+	if err != nil {
+		return Photo{}, err
+	}
+	if kind == "" {
+		kind = "goods"
+	}
+	if !oneOf(kind, PhotoKinds) {
+		return Photo{}, invalid("invalid_photo_kind", "kind must be one of goods, document, other")
+	}
+	if len(data) > MaxPhotoBytes {
+		return Photo{}, errorf(permits.KindInvalid, "photo_too_large", "the photo is larger than 20 MB")
+	}
+	ct, ok := sniffPhoto(data)
+	if !ok {
+		return Photo{}, invalid("unsupported_photo", "send a JPEG or PNG photo")
+	}
+	if _, err := loadCase(s.db.WithContext(ctx), caseID, authority); err != nil {
+		return Photo{}, asDomain("photo case", err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Photo{}, invalid("invalid_photo", "the photo cannot be read as an image")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || float64(cfg.Width)*float64(cfg.Height) > MaxPhotoPixels {
+		return Photo{}, errorf(permits.KindInvalid, "photo_too_large", "the photo has too many pixels")
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return Photo{}, invalid("invalid_photo", "the photo cannot be read as an image")
+	}
+	thumb, err := thumbnail(img)
+	if err != nil {
+		return Photo{}, internal("thumbnail", err)
+	}
+	sum := sha256.Sum256(data)
+	now := s.now()
+	row := models.CasePhoto{CaseID: caseID, Kind: kind, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		Width: cfg.Width, Height: cfg.Height, StorageKey: newKey(), ThumbKey: newKey(), CreatedAt: now, CreatedBy: actor.UserID}
+	if err := s.photos.Put(ctx, row.StorageKey, data); err != nil {
+		return Photo{}, internal("store photo", err)
+	}
+	if err := s.photos.Put(ctx, row.ThumbKey, thumb); err != nil {
+		_ = s.photos.Delete(ctx, row.StorageKey)
+		return Photo{}, internal("store thumbnail", err)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit(tx, now, actor, "case.photo.add", "case", strconv.FormatInt(caseID, 10), nil,
+			map[string]any{"photo": row.ID, "kind": kind, "sha256": row.SHA256, "size": row.Size})
+	})
+	if err != nil {
+		_ = s.photos.Delete(ctx, row.StorageKey)
+		_ = s.photos.Delete(ctx, row.ThumbKey)
+		return Photo{}, internal("add photo", err)
+	}
+	return photoOf(row), nil
+}
+
+// PhotoData returns a photo of a case the actor may read, or its
+// thumbnail (always JPEG). Errors: as Get, and photo_not_found (404).
+func (s *Service) PhotoData(ctx context.Context, actor permits.Actor, caseID, photoID int64, thumb bool) (Photo, []byte, error) {
+	authority, err := readScope(actor)
+	if err != nil {
+		return Photo{}, nil, err
+	}
+	if _, err := loadCase(s.db.WithContext(ctx), caseID, authority); err != nil {
+		return Photo{}, nil, asDomain("photo case", err)
+	}
+	var row models.CasePhoto
+	err = s.db.WithContext(ctx).Where("id = ? AND case_id = ?", photoID, caseID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Photo{}, nil, errorf(permits.KindNotFound, "photo_not_found", "no photo %d in case %d", photoID, caseID)
+	}
+	if err != nil {
+		return Photo{}, nil, internal("read photo", err)
+	}
+	key := row.StorageKey
+	p := photoOf(row)
+	if thumb {
+		key, p.ContentType = row.ThumbKey, "image/jpeg"
+	}
+	data, err := s.photos.Get(ctx, key)
+	if err != nil {
+		return Photo{}, nil, internal("load photo", err)
+	}
+	return p, data, nil
+}

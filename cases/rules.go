@@ -1,0 +1,907 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/permits"
+)
+
+// Rules that raise alerts.
+const (
+	RuleForgedCode    = "forged_code"     // a code with a bad signature, an unknown key, or signed for a number never issued
+	RuleRevoked       = "revoked_permit"  // a revoked permit presented
+	RuleExpired       = "expired_permit"  // an expired permit presented
+	RuleReused        = "reused_permit"   // a permit already endorsed or accepted presented again
+	RuleCheckpoints   = "two_checkpoints" // the same permit at two checkpoints within a short time
+	RuleOverQuantity  = "over_quantity"   // a case found more, or other species, than the permit presented allows
+	RuleLinkedToCase  = "linked_to_case"  // a permit, exporter or importer named in an earlier case
+	RuleAppendixI     = "appendix_i_trade"
+	RuleCaptiveVolume = "captive_volume" // captive-bred volumes of a species from one exporter above the plausible
+	RuleIssueSpike    = "issue_spike"    // permits for one species far above their usual rate
+)
+
+// Severities, lowest first.
+var Severities = []string{"low", "medium", "high", "critical"}
+
+func severityRank(s string) int {
+	for i, x := range Severities {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// RulesConfig holds the thresholds of the rules: configuration, not code.
+// Zero fields take DefaultRules' values.
+type RulesConfig struct {
+	// ForgedCriticalScans is how many scans of the same forged code make
+	// its alert critical (a code in circulation rather than one attempt).
+	ForgedCriticalScans int
+	// ExpiredGrace: a permit presented less than this after its expiry
+	// raises a low alert (a late shipment), later a medium one.
+	ExpiredGrace time.Duration
+	// CheckpointWindow: the same permit seen at two different checkpoints
+	// (scans or endorsements) within this time raises an alert.
+	CheckpointWindow time.Duration
+	// OverQuantityTolerance is the fraction by which what a case found may
+	// exceed the permit presented before an alert (0: any excess).
+	OverQuantityTolerance float64
+	// CaptiveSources are the source codes counted as captive production.
+	CaptiveSources []string
+	// CaptiveWindow is the period over which captive volumes add up.
+	CaptiveWindow time.Duration
+	// CaptiveLimits is the plausible captive output of one exporter in
+	// CaptiveWindow, by accepted taxon name; CaptiveDefaultLimit otherwise.
+	CaptiveLimits       map[string]float64
+	CaptiveDefaultLimit float64
+	// SpikeWindow is the period whose permit count for a species is
+	// compared with the mean of the SpikeBaselineWindows before it; more
+	// than SpikeFactor times that mean, and at least SpikeMinPermits,
+	// raises an alert.
+	SpikeWindow          time.Duration
+	SpikeBaselineWindows int
+	SpikeFactor          float64
+	SpikeMinPermits      int
+	// QueueSize is how many events may wait for evaluation before
+	// observers wait; RecentScans how many scans are remembered in memory.
+	QueueSize   int
+	RecentScans int
+	// MaxEvidence is how many evidence links one alert keeps; further
+	// occurrences are counted, not listed.
+	MaxEvidence int
+}
+
+// DefaultRules are the thresholds used where a RulesConfig leaves zeros.
+var DefaultRules = RulesConfig{
+	ForgedCriticalScans:   3,
+	ExpiredGrace:          72 * time.Hour,
+	CheckpointWindow:      6 * time.Hour,
+	OverQuantityTolerance: 0,
+	CaptiveSources:        []string{"C"},
+	CaptiveWindow:         365 * 24 * time.Hour,
+	// Central Asian tortoises: Uzbekistan's whole legal harvest was about
+	// 85,000 a year by 2017 (DOMAIN.md 7); one farm's output is far less.
+	CaptiveLimits:        map[string]float64{"Testudo horsfieldii": 5000},
+	CaptiveDefaultLimit:  1000,
+	SpikeWindow:          7 * 24 * time.Hour,
+	SpikeBaselineWindows: 8,
+	SpikeFactor:          3,
+	SpikeMinPermits:      5,
+	QueueSize:            8192,
+	RecentScans:          20000,
+	MaxEvidence:          100,
+}
+
+func (c RulesConfig) withDefaults() RulesConfig {
+	d := DefaultRules
+	if c.ForgedCriticalScans <= 0 {
+		c.ForgedCriticalScans = d.ForgedCriticalScans
+	}
+	if c.ExpiredGrace <= 0 {
+		c.ExpiredGrace = d.ExpiredGrace
+	}
+	if c.CheckpointWindow <= 0 {
+		c.CheckpointWindow = d.CheckpointWindow
+	}
+	if c.OverQuantityTolerance < 0 {
+		c.OverQuantityTolerance = 0
+	}
+	if len(c.CaptiveSources) == 0 {
+		c.CaptiveSources = d.CaptiveSources
+	}
+	if c.CaptiveWindow <= 0 {
+		c.CaptiveWindow = d.CaptiveWindow
+	}
+	if c.CaptiveLimits == nil {
+		c.CaptiveLimits = d.CaptiveLimits
+	}
+	if c.CaptiveDefaultLimit <= 0 {
+		c.CaptiveDefaultLimit = d.CaptiveDefaultLimit
+	}
+	if c.SpikeWindow <= 0 {
+		c.SpikeWindow = d.SpikeWindow
+	}
+	if c.SpikeBaselineWindows <= 0 {
+		c.SpikeBaselineWindows = d.SpikeBaselineWindows
+	}
+	if c.SpikeFactor <= 0 {
+		c.SpikeFactor = d.SpikeFactor
+	}
+	if c.SpikeMinPermits <= 0 {
+		c.SpikeMinPermits = d.SpikeMinPermits
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = d.QueueSize
+	}
+	if c.RecentScans <= 0 {
+		c.RecentScans = d.RecentScans
+	}
+	if c.MaxEvidence <= 0 {
+		c.MaxEvidence = d.MaxEvidence
+	}
+	return c
+}
+
+// item is one thing for the rules to look at: a registry event or a case.
+type item struct {
+	ev      *permits.Event
+	c       *Case
+	updated bool
+	ext     *raised // an alert from outside: the regional exchange
+}
+
+// Engine evaluates the rules on one goroutine, so that observers return at
+// once and alerts of one group never race each other.
+type Engine struct {
+	s      *Service
+	cfg    RulesConfig
+	ch     chan item
+	flushC chan chan struct{}
+	done   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	recent *recentScans
+	subs   broker
+
+	// Owned by the engine's goroutine.
+	seen       map[string][]sighting // permit -> where it was seen lately
+	watch      map[string][]int64    // "permit:N" / "org:name" -> cases naming it
+	watched    bool
+	pending    []*raised // alerts raised in the current batch
+	pendingIdx map[string]int
+	open       map[string]*openAlert // rule|group|authority -> alert stored
+}
+
+// maxSightings bounds the checkpoints remembered for one permit.
+const maxSightings = 8
+
+// sighting is a permit seen at a checkpoint.
+type sighting struct {
+	port, ref, kind string // ref: verification id or "endorsement"
+	at              time.Time
+}
+
+func newEngine(s *Service, cfg RulesConfig) *Engine {
+	e := &Engine{s: s, cfg: cfg, ch: make(chan item, cfg.QueueSize), flushC: make(chan chan struct{}), done: make(chan struct{}),
+		recent: newRecentScans(cfg.RecentScans), seen: map[string][]sighting{}, watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{}}
+	e.subs.subs = map[*subscription]struct{}{}
+	e.wg.Add(1)
+	go e.run()
+	return e
+}
+
+func (e *Engine) observe(ctx context.Context, ev permits.Event) {
+	if v := ev.Verification; v != nil {
+		e.recent.put(scan{ID: v.ID, CheckedAt: ev.At, UserID: ev.Actor.UserID, Scanner: ev.Actor.Authority, Verdict: v.Verdict,
+			Authority: ev.Authority, Number: ev.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256})
+	}
+	select {
+	case e.ch <- item{ev: &ev}:
+	case <-e.done:
+	case <-ctx.Done():
+		e.s.log.Warn("alert rules: event dropped", "kind", ev.Kind, "number", ev.Number, "err", ctx.Err())
+	}
+}
+
+// external queues an alert raised outside the rules engine.
+func (e *Engine) external(r raised) {
+	select {
+	case e.ch <- item{ext: &r}:
+	case <-e.done:
+	}
+}
+
+func (e *Engine) caseRecorded(c *Case, updated bool) {
+	select {
+	case e.ch <- item{c: c, updated: updated}:
+	case <-e.done:
+	}
+}
+
+func (e *Engine) run() {
+	defer e.wg.Done()
+	for {
+		select {
+		case it := <-e.ch:
+			e.batch(it)
+		case ack := <-e.flushC:
+			e.drain()
+			close(ack)
+		case <-e.done:
+			e.drain()
+			return
+		}
+	}
+}
+
+// maxBatch is how many queued events the engine evaluates before it
+// stores the alerts they raised.
+const maxBatch = 256
+
+// batch evaluates first and what else is queued, up to maxBatch events,
+// then stores their alerts: under a burst of bad scans, one write per alert
+// group instead of one per scan.
+func (e *Engine) batch(first item) {
+	e.eval(first)
+	for i := 1; i < maxBatch; i++ {
+		select {
+		case it := <-e.ch:
+			e.eval(it)
+		default:
+			e.storePending()
+			return
+		}
+	}
+	e.storePending()
+}
+
+func (e *Engine) drain() {
+	for {
+		select {
+		case it := <-e.ch:
+			e.batch(it)
+		default:
+			return
+		}
+	}
+}
+
+func (e *Engine) flush(ctx context.Context) error {
+	ack := make(chan struct{})
+	select {
+	case e.flushC <- ack:
+	case <-e.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ack:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Engine) close() {
+	e.once.Do(func() { close(e.done) })
+	e.wg.Wait()
+}
+
+// eval runs the rules for one item. A rule that fails is logged; the
+// others still run.
+func (e *Engine) eval(it item) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			e.s.log.Error("alert rules: panic", "err", r)
+		}
+	}()
+	if !e.watched {
+		if err := e.loadWatch(ctx); err != nil {
+			e.s.log.Error("alert rules: load case links", "err", err)
+		} else {
+			e.watched = true
+		}
+	}
+	var err error
+	switch {
+	case it.ext != nil:
+		err = e.raise(*it.ext)
+	case it.c != nil:
+		err = e.onCase(ctx, it.c)
+	case it.ev.Kind == permits.EventVerification:
+		err = e.onVerification(ctx, it.ev)
+	case it.ev.Kind == permits.EventIssue:
+		err = e.onIssue(ctx, it.ev)
+	case it.ev.Kind == permits.EventEndorsement:
+		err = e.onEndorsement(ctx, it.ev)
+	}
+	if err != nil {
+		e.s.log.Error("alert rules", "err", err)
+	}
+}
+
+// raised is an alert as a rule states it. Alerts of one group raised
+// while the engine works through a batch of events are merged, and
+// stored once.
+type raised struct {
+	authority, rule, severity, group, reason string
+	evidence                                 []Evidence
+	count                                    int // occurrences merged into this one
+	// escalateAt, if set, is the occurrence count at which the alert
+	// becomes critical, its reason then escalated(count).
+	escalateAt int
+	escalated  func(n int) string
+}
+
+// raise queues an alert for the end of the batch, merged with the others
+// of its group.
+func (e *Engine) raise(r raised) error {
+	key := r.rule + "|" + r.group + "|" + r.authority
+	if i, ok := e.pendingIdx[key]; ok {
+		p := e.pending[i]
+		p.count++
+		if severityRank(r.severity) > severityRank(p.severity) {
+			p.severity = r.severity
+		}
+		p.reason, p.escalated = r.reason, r.escalated
+		p.evidence = append(p.evidence, r.evidence...)
+		return nil
+	}
+	r.count = 1
+	e.pendingIdx[key] = len(e.pending)
+	e.pending = append(e.pending, &r)
+	return nil
+}
+
+// storePending writes the alerts raised in a batch.
+func (e *Engine) storePending() {
+	if len(e.pending) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, r := range e.pending {
+		if err := e.store(ctx, *r); err != nil {
+			e.s.log.Error("alert rules: store alert", "rule", r.rule, "err", err)
+		}
+	}
+	e.pending, e.pendingIdx = e.pending[:0], map[string]int{}
+}
+
+func permitKey(authority, number string) string { return authority + "/" + number }
+
+func alertAuthority(ev *permits.Event) string {
+	if ev.Authority != "" {
+		return ev.Authority
+	}
+	return ev.Actor.Authority
+}
+
+func portOr(p string) string {
+	if p == "" {
+		return "an unnamed checkpoint"
+	}
+	return p
+}
+
+func normPort(p string) string { return strings.ToLower(strings.Join(strings.Fields(p), " ")) }
+
+func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
+	v := ev.Verification
+	authority := alertAuthority(ev)
+	vEv := Evidence{Kind: "verification", Ref: v.ID, At: ev.At}
+	pEv := Evidence{Kind: "permit", Ref: ev.Number, At: ev.At}
+	switch v.Verdict {
+	case permits.VerdictBadSignature, permits.VerdictUnknownKey, permits.VerdictNotFound:
+		what := map[string]string{
+			permits.VerdictBadSignature: "a code whose signature does not match (forged or altered)",
+			permits.VerdictUnknownKey:   "a code signed with a key this registry does not know (kid " + v.KeyID + ")",
+			permits.VerdictNotFound:     "a correctly signed code for permit " + ev.Number + ", which the registry never issued (a signing key may be compromised)",
+		}[v.Verdict]
+		port := portOr(v.Port)
+		return e.raise(raised{authority: authority, rule: RuleForgedCode, severity: "high", group: "code:" + v.CodeSHA256,
+			reason: fmt.Sprintf("Scanned at %s: %s.", port, what), evidence: []Evidence{vEv},
+			escalateAt: e.cfg.ForgedCriticalScans, escalated: func(n int) string {
+				return fmt.Sprintf("The same forged code was scanned %d times, last at %s: %s; it is in circulation.", n, port, what)
+			}})
+	case permits.VerdictRevoked:
+		reason := fmt.Sprintf("Revoked permit %s was presented at %s.", ev.Number, portOr(v.Port))
+		if ev.Number == "" {
+			reason = fmt.Sprintf("A permit signed with a withdrawn key was presented at %s.", portOr(v.Port))
+		}
+		if ev.Permit != nil && ev.Permit.RevocationReason != "" {
+			reason += " It was revoked: " + ev.Permit.RevocationReason
+		}
+		group := "permit:" + permitKey(ev.Authority, ev.Number)
+		if ev.Number == "" {
+			group = "code:" + v.CodeSHA256
+		}
+		if err := e.raise(raised{authority: authority, rule: RuleRevoked, severity: "high", group: group, reason: reason,
+			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
+			return err
+		}
+	case permits.VerdictExpired:
+		sev, ago := "medium", ""
+		if ev.Permit != nil {
+			since := ev.At.Sub(ev.Permit.ValidUntil)
+			if since < e.cfg.ExpiredGrace {
+				sev = "low"
+			}
+			ago = fmt.Sprintf(" %s after its validity ended", since.Round(time.Hour))
+		}
+		if err := e.raise(raised{authority: authority, rule: RuleExpired, severity: sev, group: "permit:" + permitKey(ev.Authority, ev.Number),
+			reason:   fmt.Sprintf("Expired permit %s was presented at %s%s.", ev.Number, portOr(v.Port), ago),
+			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
+			return err
+		}
+	case permits.VerdictUsed:
+		if err := e.raise(raised{authority: authority, rule: RuleReused, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
+			reason:   fmt.Sprintf("Permit %s, already used for its one shipment, was presented again at %s.", ev.Number, portOr(v.Port)),
+			evidence: []Evidence{vEv, pEv}}); err != nil {
+			return err
+		}
+	}
+	if ev.Number == "" || ev.Permit == nil {
+		return nil
+	}
+	if err := e.sighted(ctx, ev, sighting{port: v.Port, ref: v.ID, kind: "verification", at: ev.At}); err != nil {
+		return err
+	}
+	return e.linked(ctx, ev, []Evidence{vEv})
+}
+
+func withPermit(evs []Evidence, p Evidence) []Evidence {
+	if p.Ref == "" {
+		return evs
+	}
+	return append(evs, p)
+}
+
+// sighted remembers where a permit was seen and raises an alert when it
+// was seen at another checkpoint within the window.
+func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) error {
+	if normPort(s.port) == "" {
+		return nil
+	}
+	key := permitKey(ev.Authority, ev.Number)
+	// Keep the latest sighting per checkpoint, within the window, at most
+	// maxSightings checkpoints a permit.
+	var keep []sighting
+	var other *sighting
+	for _, old := range e.seen[key] {
+		if s.at.Sub(old.at) > e.cfg.CheckpointWindow || normPort(old.port) == normPort(s.port) {
+			continue
+		}
+		keep = append(keep, old)
+		if other == nil {
+			o := old
+			other = &o
+		}
+	}
+	if len(keep) >= maxSightings {
+		keep = keep[len(keep)-maxSightings+1:]
+	}
+	if len(e.seen) >= e.cfg.RecentScans { // bound memory: forget everything old
+		for k, ss := range e.seen {
+			if len(ss) == 0 || s.at.Sub(ss[len(ss)-1].at) > e.cfg.CheckpointWindow {
+				delete(e.seen, k)
+			}
+		}
+	}
+	e.seen[key] = append(keep, s)
+	if other == nil {
+		return nil
+	}
+	evs := []Evidence{{Kind: "permit", Ref: ev.Number, At: s.at}}
+	for _, x := range []sighting{*other, s} {
+		if x.kind == "verification" {
+			evs = append(evs, Evidence{Kind: "verification", Ref: x.ref, At: x.at})
+		}
+	}
+	err := e.raise(raised{authority: ev.Authority, rule: RuleCheckpoints, severity: "high", group: "permit:" + key,
+		reason: fmt.Sprintf("Permit %s was seen at %s (%s) and at %s (%s), %s apart: one document is serving two shipments, or has been copied.",
+			ev.Number, other.port, other.kind, s.port, s.kind, s.at.Sub(other.at).Round(time.Minute)),
+		evidence: evs})
+	return err
+}
+
+func (e *Engine) onEndorsement(ctx context.Context, ev *permits.Event) error {
+	if ev.Endorsement == nil {
+		return nil
+	}
+	if err := e.sighted(ctx, ev, sighting{port: ev.Endorsement.Port, ref: "endorsement", kind: ev.Endorsement.Direction + " endorsement", at: ev.At}); err != nil {
+		return err
+	}
+	return e.linked(ctx, ev, nil)
+}
+
+func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
+	p := ev.Permit
+	if p == nil {
+		return nil
+	}
+	pEv := Evidence{Kind: "permit", Ref: p.Number, At: ev.At}
+	// Appendix I for a commercial purpose passes the issuing rules only
+	// for a registered captive-breeding operation (D) or pre-Convention
+	// specimens: lawful, and exactly where laundering hides.
+	if p.Purpose == "T" {
+		var taxa []string
+		for _, l := range p.Lines {
+			if l.Appendix == "I" {
+				taxa = append(taxa, fmt.Sprintf("%s (source %s)", l.Taxon, l.Source))
+			}
+		}
+		if len(taxa) > 0 {
+			if err := e.raise(raised{authority: p.Authority, rule: RuleAppendixI, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
+				reason:   fmt.Sprintf("Permit %s authorises Appendix I specimens for a commercial purpose: %s. Check the registered operation or the pre-Convention evidence.", p.Number, strings.Join(taxa, ", ")),
+				evidence: []Evidence{pEv}}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.captive(ctx, p, pEv); err != nil {
+		return err
+	}
+	if err := e.spike(ctx, p, pEv); err != nil {
+		return err
+	}
+	return e.linked(ctx, ev, nil)
+}
+
+// captive adds up the captive-bred quantities of each taxon this permit's
+// exporter was authorised in the window, this permit included.
+func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence) error {
+	done := map[string]bool{}
+	for _, l := range p.Lines {
+		if !containsStr(e.cfg.CaptiveSources, l.Source) || done[l.Taxon+"|"+l.Unit] {
+			continue
+		}
+		done[l.Taxon+"|"+l.Unit] = true
+		var total float64
+		err := e.s.db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(l.quantity), 0) FROM permit_lines l JOIN permits p ON p.id = l.permit_id
+			WHERE p.authority = ? AND LOWER(p.exporter_name) = ? AND l.taxon = ? AND l.unit = ? AND l.source IN ?
+			AND p.status <> ? AND p.issued_at > ?`,
+			p.Authority, strings.ToLower(p.Exporter.Name), l.Taxon, l.Unit, e.cfg.CaptiveSources, permits.StatusRevoked,
+			p.IssuedAt.Add(-e.cfg.CaptiveWindow)).Scan(&total).Error
+		if err != nil {
+			return fmt.Errorf("captive volume: %w", err)
+		}
+		limit, ok := e.cfg.CaptiveLimits[l.Taxon]
+		if !ok {
+			limit = e.cfg.CaptiveDefaultLimit
+		}
+		if total <= limit {
+			continue
+		}
+		unit := l.Unit
+		if unit == "" {
+			unit = "specimens"
+		}
+		if err := e.raise(raised{authority: p.Authority, rule: RuleCaptiveVolume, severity: "high",
+			group: "captive:" + p.Authority + ":" + strings.ToLower(p.Exporter.Name) + ":" + l.Taxon + ":" + l.Unit,
+			reason: fmt.Sprintf("%s was authorised %g %s of %s declared captive-bred (source %s) within %d days, above the plausible %g: check the facility's capacity.",
+				p.Exporter.Name, total, unit, l.Taxon, strings.Join(e.cfg.CaptiveSources, "/"), int(e.cfg.CaptiveWindow.Hours()/24), limit),
+			evidence: []Evidence{pEv}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spike compares the permits issued for each taxon of p in the last window
+// with the mean of the windows before.
+func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence) error {
+	done := map[string]bool{}
+	w := e.cfg.SpikeWindow
+	for _, l := range p.Lines {
+		if done[l.Taxon] {
+			continue
+		}
+		done[l.Taxon] = true
+		count := func(from, to time.Time) (int64, error) {
+			var n int64
+			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM permits p WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ?
+				AND EXISTS (SELECT 1 FROM permit_lines l WHERE l.permit_id = p.id AND l.taxon = ?)`, p.Authority, from, to, l.Taxon).Scan(&n).Error
+			return n, err
+		}
+		recent, err := count(p.IssuedAt.Add(-w), p.IssuedAt)
+		if err != nil {
+			return fmt.Errorf("issue spike: %w", err)
+		}
+		if recent < int64(e.cfg.SpikeMinPermits) {
+			continue
+		}
+		before, err := count(p.IssuedAt.Add(-w*time.Duration(e.cfg.SpikeBaselineWindows+1)), p.IssuedAt.Add(-w))
+		if err != nil {
+			return fmt.Errorf("issue spike: %w", err)
+		}
+		mean := float64(before) / float64(e.cfg.SpikeBaselineWindows)
+		if float64(recent) <= e.cfg.SpikeFactor*mean {
+			continue
+		}
+		if err := e.raise(raised{authority: p.Authority, rule: RuleIssueSpike, severity: "medium", group: "spike:" + p.Authority + ":" + l.Taxon,
+			reason: fmt.Sprintf("%d permits for %s in the last %d days, against a usual %.1f: more than %g times the usual rate.",
+				recent, l.Taxon, int(w.Hours()/24), mean, e.cfg.SpikeFactor),
+			evidence: []Evidence{pEv}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func containsStr(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func orgKey(name string) string {
+	n := strings.ToLower(strings.Join(strings.Fields(name), " "))
+	if n == "" {
+		return ""
+	}
+	return "org:" + n
+}
+
+// linked raises an alert when the event's permit, or its exporter or
+// importer, was named in a case.
+func (e *Engine) linked(ctx context.Context, ev *permits.Event, evs []Evidence) error {
+	p := ev.Permit
+	if p == nil {
+		return nil
+	}
+	var why []string
+	caseIDs := map[int64]bool{}
+	add := func(key, what string) {
+		ids := e.watch[key]
+		if key == "" || len(ids) == 0 {
+			return
+		}
+		why = append(why, what)
+		for _, id := range ids {
+			caseIDs[id] = true
+		}
+	}
+	add("permit:"+p.Number, "permit "+p.Number)
+	add(orgKey(p.Exporter.Name), "its exporter "+p.Exporter.Name)
+	add(orgKey(p.Importer.Name), "its importer "+p.Importer.Name)
+	if len(why) == 0 {
+		return nil
+	}
+	evs = append(evs, Evidence{Kind: "permit", Ref: p.Number, At: ev.At})
+	for _, id := range sortedIDs(caseIDs) {
+		evs = append(evs, Evidence{Kind: "case", Ref: strconv.FormatInt(id, 10), At: ev.At})
+	}
+	err := e.raise(raised{authority: p.Authority, rule: RuleLinkedToCase, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
+		reason:   fmt.Sprintf("Permit %s (%s) is linked to earlier cases through %s.", p.Number, ev.Kind, strings.Join(why, ", ")),
+		evidence: evs})
+	return err
+}
+
+func sortedIDs(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// caseKeys are the watch keys a case names: its documents' numbers, its
+// parties' organisations and the parties of the permits it links.
+func (e *Engine) caseKeys(ctx context.Context, c *Case) (keys map[string]string, ps map[string]*permits.Permit) {
+	keys, ps = map[string]string{}, map[string]*permits.Permit{}
+	for _, d := range c.Documents {
+		if d.Number == "" {
+			continue
+		}
+		keys["permit:"+d.Number] = "permit " + d.Number
+		if d.PermitLinked {
+			if p, err := e.s.permits.Get(ctx, permits.System, d.Number); err == nil {
+				ps[d.Number] = p
+				if k := orgKey(p.Exporter.Name); k != "" {
+					keys[k] = "exporter " + p.Exporter.Name
+				}
+				if k := orgKey(p.Importer.Name); k != "" {
+					keys[k] = "importer " + p.Importer.Name
+				}
+			}
+		}
+	}
+	for _, p := range c.Parties {
+		if k := orgKey(p.Organisation); k != "" && p.Role != "carrier" {
+			keys[k] = p.Role + " " + p.Organisation
+		}
+	}
+	return keys, ps
+}
+
+func (e *Engine) loadWatch(ctx context.Context) error {
+	db := e.s.db.WithContext(ctx)
+	var docs []struct {
+		CaseID                     int64
+		Number                     string
+		ExporterName, ImporterName *string
+	}
+	if err := db.Raw(`SELECT d.case_id, d.number, p.exporter_name, p.importer_name FROM case_documents d
+		LEFT JOIN permits p ON p.id = d.permit_id WHERE d.number <> ''`).Scan(&docs).Error; err != nil {
+		return err
+	}
+	for _, d := range docs {
+		e.watchAdd("permit:"+d.Number, d.CaseID)
+		if d.ExporterName != nil {
+			e.watchAdd(orgKey(*d.ExporterName), d.CaseID)
+		}
+		if d.ImporterName != nil {
+			e.watchAdd(orgKey(*d.ImporterName), d.CaseID)
+		}
+	}
+	var parties []models.CaseParty
+	if err := db.Where("organisation <> '' AND role <> 'carrier'").Find(&parties).Error; err != nil {
+		return err
+	}
+	for _, p := range parties {
+		e.watchAdd(orgKey(p.Organisation), p.CaseID)
+	}
+	return nil
+}
+
+func (e *Engine) watchAdd(key string, id int64) {
+	if key == "" || containsID(e.watch[key], id) {
+		return
+	}
+	e.watch[key] = append(e.watch[key], id)
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) onCase(ctx context.Context, c *Case) error {
+	keys, ps := e.caseKeys(ctx, c)
+	cEv := Evidence{Kind: "case", Ref: strconv.FormatInt(c.ID, 10), At: c.UpdatedAt}
+	// Earlier cases naming the same permit or organisation.
+	var why []string
+	others := map[int64]bool{}
+	for _, k := range sortedKeys(keys) {
+		found := false
+		for _, id := range e.watch[k] {
+			if id < c.ID {
+				others[id], found = true, true
+			}
+		}
+		if found {
+			why = append(why, keys[k])
+		}
+	}
+	if len(why) > 0 {
+		evs := []Evidence{cEv}
+		for _, id := range sortedIDs(others) {
+			evs = append(evs, Evidence{Kind: "case", Ref: strconv.FormatInt(id, 10), At: c.UpdatedAt})
+		}
+		for n := range ps {
+			evs = append(evs, Evidence{Kind: "permit", Ref: n, At: c.UpdatedAt})
+		}
+		if err := e.raise(raised{authority: c.Authority, rule: RuleLinkedToCase, severity: "medium", group: "case:" + strconv.FormatInt(c.ID, 10),
+			reason:   fmt.Sprintf("Case %d names %s, already named in earlier cases.", c.ID, strings.Join(why, ", ")),
+			evidence: evs}); err != nil {
+			return err
+		}
+	}
+	for k := range keys {
+		e.watchAdd(k, c.ID)
+	}
+	// What was found against what the permits presented allow.
+	for _, n := range sortedKeysP(ps) {
+		p := ps[n]
+		allowed := map[string]float64{}
+		for _, l := range p.Lines {
+			allowed[l.Taxon+"|"+l.Unit] += l.Quantity
+		}
+		found := map[string]float64{}
+		for _, sp := range c.Specimens {
+			found[sp.Taxon+"|"+sp.Unit] += sp.Quantity
+		}
+		var excess []string
+		for _, k := range sortedKeysF(found) {
+			taxon, unit, _ := strings.Cut(k, "|")
+			if unit == "" {
+				unit = "specimens"
+			}
+			switch a, ok := allowed[k]; {
+			case !ok:
+				excess = append(excess, fmt.Sprintf("%g %s of %s, which the permit does not cover", found[k], unit, taxon))
+			case found[k] > a*(1+e.cfg.OverQuantityTolerance):
+				excess = append(excess, fmt.Sprintf("%g %s of %s against %g allowed", found[k], unit, taxon, a))
+			}
+		}
+		if len(excess) == 0 {
+			continue
+		}
+		if err := e.raise(raised{authority: c.Authority, rule: RuleOverQuantity, severity: "high",
+			group:    "case:" + strconv.FormatInt(c.ID, 10) + ":" + n,
+			reason:   fmt.Sprintf("Case %d found more than permit %s allows: %s.", c.ID, n, strings.Join(excess, "; ")),
+			evidence: []Evidence{cEv, {Kind: "permit", Ref: n, At: c.UpdatedAt}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeysP(m map[string]*permits.Permit) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeysF(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// recentScans remembers the last scans the engine was told of, so that a
+// case can be opened from a verification still waiting in the recorder's
+// batch.
+type recentScans struct {
+	mu   sync.Mutex
+	m    map[string]scan
+	ring []string
+	next int
+}
+
+func newRecentScans(n int) *recentScans {
+	return &recentScans{m: make(map[string]scan, n), ring: make([]string, n)}
+}
+
+func (r *recentScans) put(s scan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old := r.ring[r.next]; old != "" {
+		delete(r.m, old)
+	}
+	r.ring[r.next] = s.ID
+	r.next = (r.next + 1) % len(r.ring)
+	r.m[s.ID] = s
+}
+
+func (r *recentScans) get(id string) (scan, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[id]
+	return s, ok
+}

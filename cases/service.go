@@ -1,0 +1,182 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
+)
+
+// Service records cases and runs the alert rules.
+type Service struct {
+	db      *gorm.DB
+	permits *permits.Service
+	photos  PhotoStore
+	engine  *Engine
+	log     *slog.Logger
+	now     func() time.Time
+	onCase  func(ctx context.Context, c *Case)
+}
+
+// Config wires a Service.
+type Config struct {
+	DB      *gorm.DB
+	Permits *permits.Service
+	// Photos stores case photos; nil stores them in the database.
+	Photos PhotoStore
+	// Rules are the alert thresholds; zero fields take DefaultRules' values.
+	Rules  RulesConfig
+	Logger *slog.Logger
+}
+
+// New returns a Service and starts its rules engine; Close stops it.
+// Register the Service with permits.Service.AddObserver so that the rules
+// see verifications, issues, revocations and endorsements.
+func New(cfg Config) *Service {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	st := cfg.Photos
+	if st == nil {
+		st = NewDBStore(cfg.DB)
+	}
+	s := &Service{db: cfg.DB, permits: cfg.Permits, photos: st, log: log, now: cfg.Permits.Now}
+	s.engine = newEngine(s, cfg.Rules.withDefaults())
+	return s
+}
+
+// Close stops the rules engine after it has evaluated what is queued.
+func (s *Service) Close() { s.engine.close() }
+
+// Observe queues a registry event for the rules; it implements
+// permits.Observer and never blocks for long.
+func (s *Service) Observe(ctx context.Context, e permits.Event) { s.engine.observe(ctx, e) }
+
+// Flush returns once every event queued before the call is evaluated.
+func (s *Service) Flush(ctx context.Context) error { return s.engine.flush(ctx) }
+
+// Rules returns the thresholds in force.
+func (s *Service) Rules() RulesConfig { return s.engine.cfg }
+
+func errorf(kind permits.Kind, code, format string, args ...any) error {
+	return permits.Errorf(kind, code, format, args...)
+}
+
+func invalid(code, format string, args ...any) error {
+	return permits.Errorf(permits.KindInvalid, code, format, args...)
+}
+
+// internal wraps an unexpected failure; its message never reaches a client.
+func internal(op string, err error) error {
+	return &permits.Error{Kind: permits.KindInternal, Code: "internal", Message: "internal error", Err: fmt.Errorf("%s: %w", op, err)}
+}
+
+// asDomain passes domain errors through and wraps anything else.
+func asDomain(op string, err error) error {
+	if _, ok := err.(*permits.Error); ok {
+		return err
+	}
+	return internal(op, err)
+}
+
+// audit writes one audit entry in tx, the transaction of the change itself,
+// into the same table as the permits' history.
+func audit(tx *gorm.DB, at time.Time, actor permits.Actor, action, entityType, entityID string, before, after any) error {
+	enc := func(v any) (string, error) {
+		if v == nil {
+			return "", nil
+		}
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	b, err := enc(before)
+	if err != nil {
+		return err
+	}
+	a, err := enc(after)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&models.AuditEntry{At: at, ActorID: actor.UserID, Actor: actor.Username, Action: action,
+		EntityType: entityType, EntityID: entityID, Before: b, After: a}).Error
+}
+
+// Who may do what. Officers record and edit their authority's cases;
+// analysts read them, the alerts and the summaries; admins read
+// everything; issuers see their authority's alerts; exporters nothing.
+
+func forbidden(a permits.Actor) error {
+	return errorf(permits.KindForbidden, "forbidden", "the %s role may not do this", a.Role)
+}
+
+// readScope reports whether the actor may read cases at all, and
+// returns the authority they are limited to ("" for all).
+func readScope(a permits.Actor) (authority string, err error) {
+	switch a.Role {
+	case permits.RoleAdmin:
+		return "", nil
+	case permits.RoleOfficer, permits.RoleAnalyst:
+		if a.Authority == "" {
+			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+		}
+		return a.Authority, nil
+	}
+	return "", forbidden(a)
+}
+
+// writeScope is the authority an officer records cases for.
+func writeScope(a permits.Actor) (string, error) {
+	if a.Role != permits.RoleOfficer {
+		return "", forbidden(a)
+	}
+	if a.Authority == "" {
+		return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+	}
+	return a.Authority, nil
+}
+
+// alertScope is the authority whose alerts the actor sees ("" for all).
+func alertScope(a permits.Actor) (string, error) {
+	switch a.Role {
+	case permits.RoleAdmin:
+		return "", nil
+	case permits.RoleAnalyst, permits.RoleIssuer:
+		if a.Authority == "" {
+			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+		}
+		return a.Authority, nil
+	}
+	return "", forbidden(a)
+}
+
+// statsScope is the authority whose summaries the actor reads ("" for all).
+func statsScope(a permits.Actor, asked string) (string, error) {
+	switch a.Role {
+	case permits.RoleAdmin:
+		return asked, nil
+	case permits.RoleAnalyst:
+		if a.Authority == "" {
+			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+		}
+		return a.Authority, nil
+	}
+	return "", forbidden(a)
+}
+
+// RaiseExternal records an alert that came from outside this node's rules,
+// such as a seizure shared by another country over the regional exchange or
+// a message the exchange refused. Alerts of one rule and group merge as
+// the engine's own do.
+func (s *Service) RaiseExternal(authority, rule, severity, group, reason string, evidence ...Evidence) {
+	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, reason: reason, evidence: evidence})
+}
+
+// OnCase registers a function told of every new case after it is stored,
+// such as the regional exchange sharing a seizure. Call it before serving.
+func (s *Service) OnCase(f func(ctx context.Context, c *Case)) { s.onCase = f }
