@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
+	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/models/modelstest"
@@ -39,6 +41,7 @@ func requireNATS(t *testing.T) {
 
 // country is one national node: its own database, keys and exchange.
 type country struct {
+	cases     *cases.Service
 	authority string
 	db        *gorm.DB
 	svc       *permits.Service
@@ -51,13 +54,18 @@ type country struct {
 type sink struct {
 	mu     sync.Mutex
 	alerts []exchange.Alert
+	next   exchange.AlertSink // the node's analysts' alerts
 }
 
-func (s *sink) ExchangeAlert(_ context.Context, from string, a exchange.Alert) {
+func (s *sink) ExchangeAlert(ctx context.Context, from string, a exchange.Alert) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	a.Country = from
 	s.alerts = append(s.alerts, a)
+	next := s.next
+	s.mu.Unlock()
+	if next != nil {
+		next.ExchangeAlert(ctx, from, a)
+	}
 }
 
 func (s *sink) count(kind string) int {
@@ -88,7 +96,10 @@ func newCountry(t *testing.T, authority string) *country {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &country{authority: authority, db: db, svc: svc, alerts: &sink{},
+	cs := cases.New(cases.Config{DB: db, Permits: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(cs.Close)
+	svc.AddObserver(cs)
+	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
 		issuer: permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: authority}}
 }
 
@@ -107,6 +118,7 @@ func (c *country) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.node = n
+	c.cases.OnCase(n.ShareCase)
 }
 
 func (c *country) issue(t *testing.T, exporterCountry string) *permits.Permit {
@@ -235,8 +247,18 @@ func TestThreeCountries(t *testing.T) {
 		t.Errorf("forged revocation applied: %s", v.Verdict)
 	}
 
-	// A seizure in KZ alerts KG and UZ.
-	kz.node.PublishAlert(context.Background(), exchange.Alert{Kind: "seizure", Severity: "high", Reason: "29 saker falcons seized at Almaty airport", Taxon: "Falco cherrug"})
+	// A seizure recorded in KZ alerts KG's and UZ's analysts, without
+	// personal data.
+	officer, err := kz.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "officer-kz", Password: "officer-password", Role: permits.RoleOfficer, Authority: "KZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kz.cases.Create(context.Background(), permits.Actor{UserID: officer.ID, Username: officer.Username, Role: permits.RoleOfficer, Authority: "KZ"},
+		cases.Input{OccurredAt: time.Now(), Checkpoint: "Almaty airport", Concealment: "mislabelled", Outcome: "seized",
+			OriginCountry: "KZ", DestinationCountry: "QA", Notes: "carrier: two passengers (names withheld)",
+			Specimens: []cases.SpecimenInput{{Taxon: "Falco cherrug", Term: "LIV", Quantity: 29}}}); err != nil {
+		t.Fatal(err)
+	}
 	deadline = time.Now().Add(5 * time.Second)
 	for kg.alerts.count("seizure") == 0 || uz.alerts.count("seizure") == 0 {
 		if time.Now().After(deadline) {
@@ -246,6 +268,11 @@ func TestThreeCountries(t *testing.T) {
 	}
 	if kz.alerts.count("seizure") != 0 {
 		t.Error("KZ alerted itself")
+	}
+	analyst, _ := kg.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "analyst-kg", Password: "analyst-password", Role: permits.RoleAnalyst, Authority: "KG"})
+	page, err := kg.cases.Alerts(context.Background(), permits.Actor{UserID: analyst.ID, Role: permits.RoleAnalyst, Authority: "KG"}, cases.AlertFilter{Rule: "exchange_seizure"})
+	if err != nil || len(page.Alerts) != 1 || !strings.Contains(page.Alerts[0].Reason, "29 LIV Falco cherrug") || strings.Contains(page.Alerts[0].Reason, "passengers") {
+		t.Errorf("KG's alerts: %+v %v", page, err)
 	}
 	// UZ learned the revocation too.
 	if v, _ := uz.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != permits.VerdictRevoked || v.Source != "exchange" {

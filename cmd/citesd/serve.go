@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
@@ -32,6 +33,7 @@ type Main struct {
 	stop context.CancelFunc
 
 	exchange *exchange.Node
+	cases    *cases.Service
 }
 
 // SpeciesRefresh is how often a server looks for a newer species listing.
@@ -106,16 +108,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.rec = permits.NewRecorder(db, m.Log)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: m.Now, BcryptCost: m.Config.BcryptCost, Recorder: m.rec})
+	m.cases = cases.New(cases.Config{DB: db, Permits: svc, Logger: m.Log})
+	svc.AddObserver(m.cases)
 	if m.Config.ExchangeURL != "" {
 		peers, err := m.Config.peers()
 		if err != nil {
 			return err
 		}
 		m.exchange, err = exchange.Start(ctx, exchange.Config{URL: m.Config.ExchangeURL, Authority: m.Config.Authority,
-			Peers: peers, Log: m.Log}, db, svc)
+			Peers: peers, Log: m.Log, Alerts: exchange.CasesSink{Cases: m.cases, Authority: m.Config.Authority}}, db, svc)
 		if err != nil {
 			return err
 		}
+		m.cases.OnCase(m.exchange.ShareCase)
 		m.Log.Info("joined the regional exchange", "url", m.Config.ExchangeURL, "authority", m.Config.Authority, "peers", len(peers))
 	}
 	if _, err := svc.RefreshSpecies(ctx); err != nil {
@@ -127,7 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
 	go m.refreshSpecies(bg, svc)
-	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL})
+	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, Cases: m.cases})
 	if err != nil {
 		return err
 	}
@@ -137,6 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	m.http.RegisterOnShutdown(m.cases.EndStreams) // open alert streams would hold Shutdown
 	if m.Config.PprofAddr != "" {
 		go m.servePprof()
 	}
@@ -166,6 +172,9 @@ func (m *Main) Close() error {
 	}
 	if m.exchange != nil {
 		m.exchange.Close()
+	}
+	if m.cases != nil {
+		m.cases.Close()
 	}
 	if m.rec != nil {
 		m.rec.Close()
