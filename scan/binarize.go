@@ -4,12 +4,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 )
 
-// binarizer turns luminance into a black/white matrix (true is dark).
-type binarizer struct {
-	name string
-	run  func(g *gray) (*gozxing.BitMatrix, error)
-}
-
+// hybrid and globalHistogram are gozxing's binarisers on g (true is dark).
 func hybrid(g *gray) (*gozxing.BitMatrix, error) {
 	return gozxing.NewHybridBinarizer(newSource(g)).GetBlackMatrix()
 }

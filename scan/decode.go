@@ -50,9 +50,9 @@ func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := toGray(img)
-	img = nil // let the decoded image go: only the luminance is needed
-	return decodeGray(ctx, or.apply(g), or, opt)
+	// Only the luminance is used from here on; the decoded image is
+	// garbage once converted.
+	return decodeGray(ctx, or.apply(toGray(img)), or, opt)
 }
 
 // DecodeImage is Decode for an already decoded image, taken as upright.
@@ -83,13 +83,14 @@ type point struct{ x, y float64 }
 
 // scanner runs the passes over one upright luminance image.
 type scanner struct {
-	ctx   context.Context
-	opt   Options
-	full  *gray
-	codes []*found
-	done  bool // Accept was satisfied
-	diag  diagnosis
-	grids int // grid fits tried
+	ctx     context.Context
+	opt     Options
+	full    *gray
+	codes   []*found
+	done    bool // Accept was satisfied
+	diag    diagnosis
+	grids   int // grid fits tried
+	sampled int // grid fits sampled and decoded
 }
 
 var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
@@ -126,11 +127,16 @@ func (s *scanner) stop() bool {
 	return s.done || s.ctx.Err() != nil
 }
 
-// level is the image at one scale: coordinates times scale give
-// full-resolution coordinates.
+// level is the image at one scale, maybe with a white margin added:
+// full maps its coordinates to full-resolution ones.
 type level struct {
 	g     *gray
 	scale float64
+	pad   int // margin added on each side, in level pixels
+}
+
+func (lv level) full(x, y float64) point {
+	return point{(x - float64(lv.pad)) * lv.scale, (y - float64(lv.pad)) * lv.scale}
 }
 
 // run tries the passes, cheapest and most productive first. Phone photos
@@ -145,43 +151,69 @@ func (s *scanner) run() {
 		k++
 	}
 	if k > 1 {
-		levels = append(levels, level{s.full.downscale(k), float64(k)})
+		levels = append(levels, level{g: s.full.downscale(k), scale: float64(k)})
 	} else {
-		levels = append(levels, level{s.full, 1})
+		levels = append(levels, level{g: s.full, scale: 1})
 	}
 	if k > 2 {
 		// Fine detail: small codes in a big photo.
-		levels = append(levels, level{s.full.downscale(k / 2), float64(k / 2)})
+		levels = append(levels, level{g: s.full.downscale(k / 2), scale: float64(k / 2)})
 	}
 	if long/(2*k) >= 400 {
 		// Coarse: very large or blurred codes.
-		levels = append(levels, level{s.full.downscale(2 * k), float64(2 * k)})
+		levels = append(levels, level{g: s.full.downscale(2 * k), scale: float64(2 * k)})
+	}
+	if long/(4*k) >= 300 {
+		// Coarser: a code filling the frame, whose modules carry texture
+		// (a screen's pixels, paper fibres) that finer levels binarise.
+		levels = append(levels, level{g: s.full.downscale(4 * k), scale: float64(4 * k)})
 	}
 	if long < 800 {
-		levels = append(levels, level{s.full.upscale2(), 0.5})
+		levels = append(levels, level{g: s.full.upscale2(), scale: 0.5})
+		// Codes cropped to the edge of a small image lack the quiet zone
+		// the finder search needs there: give them one.
+		for i := range levels {
+			if lv := &levels[i]; max(lv.g.w, lv.g.h) < 1600 {
+				lv.pad = max(lv.g.w, lv.g.h) / 10
+				lv.g = lv.g.padded(lv.pad, 255)
+			}
+		}
 	}
-	binarizers := []binarizer{
-		{"hybrid", hybrid},
-		{"mean8", meanThreshold(8)},
-		{"global", globalHistogram},
-		{"mean24", meanThreshold(24)},
+	// Local thresholds first (gozxing's 8x8-block hybrid, then a mean over
+	// an eighth of the image), a global one, then a finer mean.
+	binarizers := []func(*gray) (*gozxing.BitMatrix, error){
+		hybrid, meanThreshold(8), globalHistogram, meanThreshold(24),
 	}
 	for _, lv := range levels {
+		lv.g = lv.g.stretch()
 		for _, b := range binarizers {
 			if s.stop() {
 				return
 			}
-			m, err := b.run(lv.g)
+			m, err := b(lv.g)
 			if err != nil {
 				continue
 			}
-			debugf(" level %dx%d %s", lv.g.w, lv.g.h, b.name)
 			s.tryMatrix(m, lv)
 			if s.stop() {
 				return
 			}
 			m.FlipAll() // light codes on dark ground
 			s.tryMatrix(m, lv)
+		}
+	}
+	if len(s.codes) == 0 {
+		// Last resort: a code whose third finder pattern is lost (glare,
+		// a tear, a sticker), from pairs of the others.
+		for _, lv := range levels {
+			for _, b := range binarizers[:2] {
+				if s.stop() {
+					return
+				}
+				if m, err := b(lv.g.stretch()); err == nil {
+					s.tryPairs(m, lv)
+				}
+			}
 		}
 	}
 }
@@ -217,8 +249,7 @@ func (s *scanner) tryMatrix(m *gozxing.BitMatrix, lv level) {
 			cands = append(cands, c)
 		}
 	}
-	s.diag.noteCandidates(cands, lv.scale)
-	debugf("  %d candidates (%d all), %d codes", len(cands), len(mf.GetPossibleCenters()), len(s.codes))
+	s.diag.noteCandidates(cands, lv)
 	if len(cands) > maxGroupCands {
 		return
 	}
@@ -249,7 +280,7 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 	// A finder pattern belongs to one code: skip triples using one that
 	// is part of a code already read (in this pass or another).
 	for _, fp := range []*detector.FinderPattern{info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()} {
-		c := point{fp.GetX() * lv.scale, fp.GetY() * lv.scale}
+		c := lv.full(fp.GetX(), fp.GetY())
 		for _, f := range s.codes {
 			if inside(c, f.corners) {
 				return
@@ -258,11 +289,10 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 	}
 	if !s.diag.finders {
 		s.diag.finders = true
-		s.diag.noteCandidates([]*detector.FinderPattern{info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()}, lv.scale)
+		s.diag.noteCandidates([]*detector.FinderPattern{info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()}, lv)
 	}
 	det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
 	if err != nil {
-		debugf("  process: %v", err)
 		s.tryGridBudget(m, info, lv)
 		return
 	}
@@ -273,7 +303,6 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 		if errors.As(err, &ce) || errors.As(err, &fe) {
 			s.diag.rsFailed = true
 		}
-		debugf("  decode dim %d at scale %.1f: %T", det.GetBits().GetWidth(), lv.scale, err)
 		s.tryGridBudget(m, info, lv)
 		return
 	}
@@ -281,29 +310,28 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok && md.IsMirrored() {
 		corners[1], corners[3] = corners[3], corners[1]
 	}
-	for i := range corners {
-		corners[i].x *= lv.scale
-		corners[i].y *= lv.scale
+	for i, c := range corners {
+		corners[i] = lv.full(c.x, c.y)
 	}
-	debugf("  read dim %d at scale %.1f", det.GetBits().GetWidth(), lv.scale)
 	s.add(res.GetText(), corners)
 }
 
-// gridBudget bounds the grid fits per decode: each costs up to a dozen
-// samplings and decodes, and a page of many codes offers thousands of
-// triples.
-const gridBudget = 150
+// Budgets of grid fits per decode. Fitting the finder squares and reading
+// the format information is cheap and rejects nearly all wrong triples;
+// sampling and decoding at each symbol size is not, and a page of many
+// codes offers thousands of triples.
+const (
+	gridTries   = 3000 // finder-square fits
+	gridSamples = 150  // fits that passed the format check
+)
 
 func (s *scanner) tryGridBudget(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, lv level) {
-	if s.grids >= gridBudget {
+	if s.grids >= gridTries || s.sampled >= gridSamples {
 		return
 	}
 	s.grids++
 	s.tryGrid(m, info, lv)
 }
-
-// debugf traces the passes when set (by tests).
-var debugf = func(format string, args ...any) {}
 
 // add records a code unless it was read before: the same text at the same
 // place. The same text elsewhere is another printed copy and is kept (a

@@ -24,7 +24,7 @@ type cand struct {
 // maxCands bounds the candidates kept; a textured photo yields many.
 const maxCands = 256
 
-func (d *diagnosis) noteCandidates(fps []*detector.FinderPattern, scale float64) {
+func (d *diagnosis) noteCandidates(fps []*detector.FinderPattern, lv level) {
 	for _, fp := range fps {
 		if len(d.cands) >= maxCands {
 			return
@@ -32,7 +32,8 @@ func (d *diagnosis) noteCandidates(fps []*detector.FinderPattern, scale float64)
 		// A candidate seen on two rows is a real ring of black-white-black,
 		// not a chance run; the patterns of a grouped code count anyway.
 		if fp.GetCount() >= 2 || len(fps) == 3 {
-			d.cands = append(d.cands, cand{fp.GetX() * scale, fp.GetY() * scale, fp.GetEstimatedModuleSize() * scale})
+			c := lv.full(fp.GetX(), fp.GetY())
+			d.cands = append(d.cands, cand{c.x, c.y, fp.GetEstimatedModuleSize() * lv.scale})
 		}
 	}
 }
@@ -83,11 +84,10 @@ func (s *scanner) diagnose() *Error {
 		tight = [4]int{0, 0, g.w, g.h}
 	}
 	st := regionStats(g, tight[0], tight[1], tight[2], tight[3])
-	clipped := clippedShare(g, wide[0], wide[1], wide[2], wide[3])
-	if debugDiag {
-		fmt.Printf("diag: finders=%v rs=%v cands=%d module=%.2f tight=%v clipped=%.3f sharp=%.3f\n", s.diag.finders, s.diag.rsFailed, len(s.diag.cands), module, tight, clipped, st.sharpness*module*module)
-	}
-	if clipped > glareFraction {
+	// Glare is clipped light in a photo; a screenshot or a generated image
+	// is all black and white, with hardly any mid-tones.
+	clipped, mid := clippedShare(g, wide[0], wide[1], wide[2], wide[3])
+	if clipped > glareFraction && mid > 0.05 {
 		return newError(QRGlare, fmt.Errorf("%.0f%% of the code area clipped", 100*clipped))
 	}
 	if !found {
@@ -104,8 +104,6 @@ func (s *scanner) diagnose() *Error {
 	}
 	return newError(NoQRFound, errors.New("finder patterns but no code"))
 }
-
-var debugDiag = false
 
 type stats struct {
 	sharpness float64 // mean squared gradient over squared contrast
@@ -143,21 +141,25 @@ func regionStats(g *gray, x0, y0, x1, y1 int) stats {
 	return stats{sharpness: grad / float64(n) / (c * c)}
 }
 
-// clippedShare is the share of a rectangle's pixels that are saturated.
-func clippedShare(g *gray, x0, y0, x1, y1 int) float64 {
-	n, clipped := 0, 0
+// clippedShare is the share of a rectangle's pixels that are saturated,
+// and the share of mid-tones (neither near black nor near white).
+func clippedShare(g *gray, x0, y0, x1, y1 int) (clipped, mid float64) {
+	n, nc, nm := 0, 0, 0
 	for y := y0; y < y1; y++ {
 		for _, v := range g.pix[y*g.w+x0 : y*g.w+x1] {
 			n++
 			if v >= saturated {
-				clipped++
+				nc++
+			}
+			if v > 30 && v < 225 {
+				nm++
 			}
 		}
 	}
 	if n == 0 {
-		return 0
+		return 0, 0
 	}
-	return float64(clipped) / float64(n)
+	return float64(nc) / float64(n), float64(nm) / float64(n)
 }
 
 func percentileHist(h *[256]int, n int, p float64) int {

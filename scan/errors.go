@@ -2,8 +2,9 @@ package scan
 
 import "fmt"
 
-// Error codes returned in Error.Code. They are stable: the API maps them to
-// responses and clients may switch on them.
+// Codes of Error.Code. They are stable: the API maps them to responses and
+// clients may switch on them. The first three are about the file, the
+// others about the photo.
 const (
 	InvalidImage           = "invalid_image"
 	UnsupportedImageFormat = "unsupported_image_format"
@@ -16,7 +17,7 @@ const (
 	QRDamaged              = "qr_damaged"
 )
 
-// hints are what an officer at a border post should do next for each code.
+// errorHints are what an officer at a border post should do next for each code.
 var errorHints = map[string]string{
 	InvalidImage:           "The file is not a readable image. Take the photo again.",
 	UnsupportedImageFormat: "This image format is not supported. Send a JPEG.",
@@ -26,11 +27,11 @@ var errorHints = map[string]string{
 	QRBlurred:              "The code is blurred. Hold the phone steady and let it focus.",
 	QRGlare:                "Light reflects on the code. Tilt the phone or move away from the light.",
 	QRTooDark:              "The photo is too dark. Add light or turn on the torch.",
-	QRDamaged:              "The code was found but is damaged. Flatten and clean it, or type the permit number.",
+	QRDamaged:              "The code was found but is damaged. Flatten and clean it, or enter its reference by hand.",
 }
 
 // Error is a failure the caller can show to an officer. Code is a stable
-// snake_case machine code (one of the constants above), Hint a short English
+// snake_case machine code (InvalidImage ... QRDamaged), Hint a short English
 // sentence telling the officer what to do, and Err the internal cause, which
 // is not meant for display.
 type Error struct {

@@ -37,6 +37,14 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 		}
 	}
 	var ts []triple
+	worst := math.Inf(1)
+	keepBest := func() {
+		slices.SortFunc(ts, func(a, b triple) int { return cmp.Compare(a.score, b.score) })
+		if len(ts) > limit {
+			ts = ts[:limit]
+			worst = ts[limit-1].score
+		}
+	}
 	for i, c := range cands {
 		mi := c.GetEstimatedModuleSize()
 		for _, j := range near[i] {
@@ -63,16 +71,23 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 				}
 				mj, mk := cands[j].GetEstimatedModuleSize(), cands[k].GetEstimatedModuleSize()
 				mean := (mi + mj + mk) / 3
+				// Shape, sizes, and a slight preference for small
+				// triangles: on a sheet of codes the finders of
+				// neighbouring codes also form right angles, wider ones.
 				score := math.Abs(math.Log(ratio)) + math.Abs(cos) +
-					(math.Abs(mi-mean)+math.Abs(mj-mean)+math.Abs(mk-mean))/mean
-				ts = append(ts, triple{i, j, k, score})
+					(math.Abs(mi-mean)+math.Abs(mj-mean)+math.Abs(mk-mean))/mean +
+					0.003*(la+lb)/mean
+				if score < worst {
+					ts = append(ts, triple{i, j, k, score})
+					if len(ts) >= 4*limit {
+						// Keep the best limit; only better ones join.
+						keepBest()
+					}
+				}
 			}
 		}
 	}
-	slices.SortFunc(ts, func(a, b triple) int { return cmp.Compare(a.score, b.score) })
-	if len(ts) > limit {
-		ts = ts[:limit]
-	}
+	keepBest()
 	out := make([]*detector.FinderPatternInfo, len(ts))
 	for n, t := range ts {
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(cands[t.tl], cands[t.tr], cands[t.bl])
@@ -84,4 +99,67 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 func similarSize(a, b float64) bool {
 	r := a / b
 	return r > 0.7 && r < 1/0.7
+}
+
+// maxPairs bounds the finder-pattern pairs tryPairs completes per image.
+const maxPairs = 40
+
+// tryPairs completes pairs of finder patterns into triples by supposing
+// the third where it would be if the two were top-left and top-right,
+// top-left and bottom-left, or top-right and bottom-left, and tries to read
+// each. The format check in tryGrid and gozxing's own checks reject most
+// wrong guesses cheaply.
+func (s *scanner) tryPairs(m *gozxing.BitMatrix, lv level) {
+	var cands []*detector.FinderPattern
+	for _, c := range findFinders(m, 2) {
+		if c.GetCount() >= 2 {
+			cands = append(cands, c)
+		}
+	}
+	type pair struct {
+		a, b  int
+		score float64
+	}
+	var ps []pair
+	for i, a := range cands {
+		for j := i + 1; j < len(cands); j++ {
+			b := cands[j]
+			ma, mb := a.GetEstimatedModuleSize(), b.GetEstimatedModuleSize()
+			if !similarSize(ma, mb) {
+				continue
+			}
+			d := math.Hypot(b.GetX()-a.GetX(), b.GetY()-a.GetY()) / ((ma + mb) / 2)
+			if d < 10 || d > 250 {
+				continue
+			}
+			ps = append(ps, pair{i, j, math.Abs(math.Log(ma / mb))})
+		}
+	}
+	slices.SortFunc(ps, func(x, y pair) int { return cmp.Compare(x.score, y.score) })
+	for _, p := range ps[:min(len(ps), maxPairs)] {
+		a, b := cands[p.a], cands[p.b]
+		ax, ay, bx, by := a.GetX(), a.GetY(), b.GetX(), b.GetY()
+		mod := (a.GetEstimatedModuleSize() + b.GetEstimatedModuleSize()) / 2
+		vx, vy := bx-ax, by-ay
+		// Third corners: beside either end (adjacent pair), or across
+		// the diagonal (opposite pair).
+		mx, my := (ax+bx)/2, (ay+by)/2
+		thirds := [][2]float64{
+			{ax - vy, ay + vx}, {ax + vy, ay - vx},
+			{bx - vy, by + vx}, {bx + vy, by - vx},
+			{mx - vy/2, my + vx/2}, {mx + vy/2, my - vx/2},
+		}
+		for _, t := range thirds {
+			if s.stop() {
+				return
+			}
+			if t[0] < 0 || t[1] < 0 || t[0] >= float64(m.GetWidth()) || t[1] >= float64(m.GetHeight()) {
+				continue
+			}
+			c := detector.NewFinderPattern(t[0], t[1], mod, 1)
+			bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(a, b, c)
+			info := detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
+			s.tryInfo(m, info, lv)
+		}
+	}
 }

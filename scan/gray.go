@@ -143,3 +143,40 @@ func (s *source) GetMatrix() []byte { return s.g.pix }
 func (s *source) Invert() gozxing.LuminanceSource { return gozxing.NewInvertedLuminanceSource(s) }
 
 func (s *source) String() string { return "scan.source" }
+
+// stretch returns g with its 1st to 99th percentile stretched to 0-255
+// when that range is narrow (a dark or washed-out photo), else g itself.
+// gozxing's hybrid binariser treats blocks of less than 24 levels of
+// contrast as blank, which in a photo taken in the dark is every block.
+func (g *gray) stretch() *gray {
+	var hist [256]int
+	for _, v := range g.pix {
+		hist[v]++
+	}
+	n := len(g.pix)
+	lo, hi := percentileHist(&hist, n, 0.01), percentileHist(&hist, n, 0.99)
+	if hi-lo >= 128 || hi <= lo {
+		return g
+	}
+	var lut [256]uint8
+	for v := range lut {
+		lut[v] = uint8(max(0, min(255, (v-lo)*255/(hi-lo))))
+	}
+	out := newGray(g.w, g.h)
+	for i, v := range g.pix {
+		out.pix[i] = lut[v]
+	}
+	return out
+}
+
+// padded returns g inside a margin of pad pixels of value v.
+func (g *gray) padded(pad int, v uint8) *gray {
+	out := newGray(g.w+2*pad, g.h+2*pad)
+	for i := range out.pix {
+		out.pix[i] = v
+	}
+	for y := range g.h {
+		copy(out.pix[(y+pad)*out.w+pad:], g.pix[y*g.w:(y+1)*g.w])
+	}
+	return out
+}

@@ -17,10 +17,11 @@ import (
 // (measured on the benchmark's perspective and high_version photos: finders
 // found, Reed-Solomon fails). Here each finder pattern's outer square is
 // fitted from its edges, so the three give twelve corners whose module
-// coordinates are known, plus every alignment pattern found near where the
-// fit predicts it; a least-squares homography through all of them follows
-// the perspective, and the symbol size is tried at the estimate and its
-// neighbours.
+// coordinates are known; the symbol size comes from the version
+// information, or is tried at the estimate and its neighbours; the
+// alignment patterns are tracked from neighbour to neighbour, and the
+// modules are sampled piecewise between them (following bent paper and
+// lens distortion), or through one least-squares homography.
 
 // homog maps module coordinates to image coordinates.
 type homog [9]float64
@@ -32,17 +33,13 @@ func (h homog) apply(x, y float64) point {
 
 // fitHomog fits a homography taking src to dst (at least four pairs) by
 // least squares on the linearised equations, after normalising both sets.
-func fitHomog(src, dst []point, weight []float64) (homog, bool) {
+func fitHomog(src, dst []point) (homog, bool) {
 	ns, ts := normalizer(src)
 	nd, td := normalizer(dst)
 	var ata [8][9]float64 // normal equations, augmented
 	for i := range src {
 		u, v := ns(src[i])
 		x, y := nd(dst[i])
-		w := 1.0
-		if weight != nil {
-			w = weight[i]
-		}
 		rows := [2][9]float64{
 			{u, v, 1, 0, 0, 0, -u * x, -v * x, x},
 			{0, 0, 0, u, v, 1, -u * y, -v * y, y},
@@ -50,7 +47,7 @@ func fitHomog(src, dst []point, weight []float64) (homog, bool) {
 		for _, r := range rows {
 			for a := range 8 {
 				for b := range 9 {
-					ata[a][b] += w * r[a] * r[b]
+					ata[a][b] += r[a] * r[b]
 				}
 			}
 		}
@@ -319,17 +316,25 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 	for i, c := range []point{tl, tr, bl} {
 		q, ok := finderSquare(m, c, ux, uy, module)
 		if !ok {
-			debugf("  grid: no square at %.0f,%.0f", c.x, c.y)
 			return false
 		}
 		sq[i] = q
 	}
-	if !formatReadable(m, sq) {
-		debugf("  grid: no format information")
+	// Each finder's own square gives a homography from its frame (its
+	// top-left module at (0, 0)) to the image, exact near it.
+	var local [3]homog
+	for i := range sq {
+		h, ok := fitHomog([]point{{0, 0}, {7, 0}, {7, 7}, {0, 7}}, sq[i][:])
+		if !ok {
+			return false
+		}
+		local[i] = h
+	}
+	if !formatReadable(m, local) {
 		return false
 	}
-	dims := symbolSizes(m, sq, tl, tr, bl)
-	debugf("  grid sizes %v", dims)
+	s.sampled++
+	dims := symbolSizes(m, sq, local, tl, tr, bl)
 	for _, dim := range dims {
 		d := float64(dim)
 		src := []point{
@@ -338,14 +343,14 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 			{0, d - 7}, {7, d - 7}, {7, d}, {0, d},
 		}
 		dst := append(append(append([]point{}, sq[0][:]...), sq[1][:]...), sq[2][:]...)
-		h, ok := fitHomog(src, dst, nil)
+		h, ok := fitHomog(src, dst)
 		if !ok {
 			continue
 		}
 		// Piecewise through the alignment patterns first: it follows bent
 		// paper and lens distortion, and places the corners better.
 		g := &grid{dim: dim, h: h}
-		if g.align(m, sq, src, dst) {
+		if g.align(m, local, src, dst) {
 			if s.sampleDecode(m, g, lv) {
 				return true
 			}
@@ -366,7 +371,7 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 // align locates the alignment patterns, each from where its neighbours
 // put it, makes g piecewise and refits g.h through src, dst and the
 // alignment patterns found. It reports whether any were found.
-func (g *grid) align(m *gozxing.BitMatrix, sq [3][4]point, src, dst []point) bool {
+func (g *grid) align(m *gozxing.BitMatrix, local [3]homog, src, dst []point) bool {
 	ver, err := decoder.Version_GetProvisionalVersionForDimension(g.dim)
 	if err != nil || len(ver.GetAlignmentPatternCenters()) == 0 {
 		return false
@@ -374,17 +379,8 @@ func (g *grid) align(m *gozxing.BitMatrix, sq [3][4]point, src, dst []point) boo
 	centers := ver.GetAlignmentPatternCenters()
 	n := len(centers)
 	d := float64(g.dim)
-	unitSq := []point{{0, 0}, {7, 0}, {7, 7}, {0, 7}}
 	// The anchors under the finder patterns come from each finder's own
 	// square: module (6.5, 6.5) and its mirror images.
-	var local [3]homog
-	for i := range sq {
-		h, ok := fitHomog(unitSq, sq[i][:], nil)
-		if !ok {
-			return false
-		}
-		local[i] = h
-	}
 	anchor := make([]point, n*n)
 	known := make([]bool, n*n)
 	found := 0
@@ -440,7 +436,7 @@ func (g *grid) align(m *gozxing.BitMatrix, sq [3][4]point, src, dst []point) boo
 			k := b*n + a
 			h, ok := fitHomog(
 				[]point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}},
-				[]point{anchor[k], anchor[k+1], anchor[k+n+1], anchor[k+n]}, nil)
+				[]point{anchor[k], anchor[k+1], anchor[k+n+1], anchor[k+n]})
 			if !ok {
 				return false
 			}
@@ -448,7 +444,7 @@ func (g *grid) align(m *gozxing.BitMatrix, sq [3][4]point, src, dst []point) boo
 		}
 	}
 	g.centers, g.cells = centers, cells
-	if h, ok := fitHomog(src, dst, nil); ok {
+	if h, ok := fitHomog(src, dst); ok {
 		g.h = h
 	}
 	return true
@@ -480,20 +476,11 @@ func findAlignment(m *gozxing.BitMatrix, p point, ms float64) (point, bool) {
 	return q, true
 }
 
-// formatReadable reports whether either copy of the format information
-// (beside the top-left finder; split between the other two) decodes, read
-// straight or mirrored. Three patterns that are not one code fail this
+// formatReadable reports whether the two copies of the format information
+// (beside the top-left finder; split between the other two) decode alike,
+// read straight or mirrored. Three patterns that are not one code fail this
 // almost always, so it spares sampling and decoding them at every size.
-func formatReadable(m *gozxing.BitMatrix, sq [3][4]point) bool {
-	unitSq := []point{{0, 0}, {7, 0}, {7, 7}, {0, 7}}
-	var local [3]homog
-	for i := range sq {
-		h, ok := fitHomog(unitSq, sq[i][:], nil)
-		if !ok {
-			return false
-		}
-		local[i] = h
-	}
+func formatReadable(m *gozxing.BitMatrix, local [3]homog) bool {
 	// bit reads module (x, y) of finder f's frame: the top-left finder's
 	// frame is the symbol's; the others are shifted so their own top-left
 	// module is (0, 0).
@@ -540,7 +527,12 @@ func formatReadable(m *gozxing.BitMatrix, sq [3][4]point) bool {
 		for i := -1.0; i < 7; i++ {
 			b2 = b2<<1 | at(rf, i, 8)
 		}
-		if decoder.FormatInformation_DecodeFormatInformation(b1, b2) != nil {
+		// Both copies must decode, to the same level and mask: the copy
+		// beside the top-left finder is read correctly whenever that is a
+		// real finder pattern, even of another code.
+		f1 := decoder.FormatInformation_DecodeFormatInformation(b1, b1)
+		f2 := decoder.FormatInformation_DecodeFormatInformation(b2, b2)
+		if f1 != nil && f2 != nil && f1.GetDataMask() == f2.GetDataMask() && f1.GetErrorCorrectionLevel() == f2.GetErrorCorrectionLevel() {
 			return true
 		}
 	}
@@ -550,16 +542,7 @@ func formatReadable(m *gozxing.BitMatrix, sq [3][4]point) bool {
 // symbolSizes returns the symbol sizes to try, likeliest first: the one the
 // version information blocks give (versions 7 and up), else estimates from
 // the finder squares and their neighbours.
-func symbolSizes(m *gozxing.BitMatrix, sq [3][4]point, tl, tr, bl point) []int {
-	unitSq := []point{{0, 0}, {7, 0}, {7, 7}, {0, 7}}
-	var local [3]homog
-	for i := range sq {
-		h, ok := fitHomog(unitSq, sq[i][:], nil)
-		if !ok {
-			return nil
-		}
-		local[i] = h
-	}
+func symbolSizes(m *gozxing.BitMatrix, sq [3][4]point, local [3]homog, tl, tr, bl point) []int {
 	// Version information: 6 x 3 modules left of the top-right finder and
 	// 3 x 6 above the bottom-left one, read in the order of ISO/IEC 18004
 	// (as gozxing's BitMatrixParser.readVersion).
@@ -619,10 +602,57 @@ func unit(a, b point) point {
 
 // sampleDecode samples g and decodes it: each module at its centre, then,
 // failing that, as the majority of five samples a quarter module apart,
-// which rides out noisy pixels and a slightly misplaced grid.
+// which rides out noisy pixels and a slightly misplaced grid, then from the
+// luminance.
 func (s *scanner) sampleDecode(m *gozxing.BitMatrix, g *grid, lv level) bool {
 	return s.sampleDecodeWith(m, g, lv, [][2]float64{{0.5, 0.5}}) ||
-		s.sampleDecodeWith(m, g, lv, [][2]float64{{0.5, 0.5}, {0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}})
+		s.sampleDecodeWith(m, g, lv, [][2]float64{{0.5, 0.5}, {0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}}) ||
+		s.sampleGrayDecode(g, lv)
+}
+
+// sampleGrayDecode samples the luminance at the module centres and
+// thresholds each module against the mean of the modules around it, so the
+// threshold follows glare and shadow at the scale of the code rather than
+// of a binariser's window.
+func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
+	d := g.dim
+	vals := make([]float64, d*d)
+	for y := range d {
+		for x := range d {
+			p := g.at(float64(x)+0.5, float64(y)+0.5)
+			v, ok := lv.g.bilinear(p.x, p.y)
+			if !ok {
+				return false
+			}
+			vals[y*d+x] = v
+		}
+	}
+	// Integral over the module grid.
+	sum := make([]float64, (d+1)*(d+1))
+	for y := range d {
+		row := 0.0
+		for x := range d {
+			row += vals[y*d+x]
+			sum[(y+1)*(d+1)+x+1] = sum[y*(d+1)+x+1] + row
+		}
+	}
+	const r = 4 // modules either side
+	bits, err := gozxing.NewSquareBitMatrix(d)
+	if err != nil {
+		return false
+	}
+	for y := range d {
+		y0, y1 := max(y-r, 0), min(y+r+1, d)
+		for x := range d {
+			x0, x1 := max(x-r, 0), min(x+r+1, d)
+			n := float64((x1 - x0) * (y1 - y0))
+			mean := (sum[y1*(d+1)+x1] - sum[y0*(d+1)+x1] - sum[y1*(d+1)+x0] + sum[y0*(d+1)+x0]) / n
+			if vals[y*d+x] < mean {
+				bits.Set(x, y)
+			}
+		}
+	}
+	return s.decodeBits(bits, g, lv)
 }
 
 func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs [][2]float64) bool {
@@ -649,21 +679,39 @@ func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs
 			}
 		}
 	}
+	return s.decodeBits(bits, g, lv)
+}
+
+// decodeBits decodes sampled modules and records the code with the
+// corners of g.
+func (s *scanner) decodeBits(bits *gozxing.BitMatrix, g *grid, lv level) bool {
 	res, err := decoder.NewDecoder().Decode(bits, tryHarder)
 	if err != nil {
-		debugf("  grid dim %d piecewise %v: %T", g.dim, g.cells != nil, err)
 		return false
 	}
 	d := float64(g.dim)
 	var corners [4]point
 	for i, c := range []point{{0, 0}, {d, 0}, {d, d}, {0, d}} {
 		p := g.at(c.x, c.y)
-		corners[i] = point{p.x * lv.scale, p.y * lv.scale}
+		corners[i] = lv.full(p.x, p.y)
 	}
 	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok && md.IsMirrored() {
 		corners[1], corners[3] = corners[3], corners[1]
 	}
-	debugf("  grid read dim %d piecewise %v at scale %.1f", g.dim, g.cells != nil, lv.scale)
 	s.add(res.GetText(), corners)
 	return true
+}
+
+// bilinear interpolates g at (x, y) (pixel centres at half-integers).
+func (g *gray) bilinear(x, y float64) (float64, bool) {
+	x, y = x-0.5, y-0.5
+	if x < 0 || y < 0 || x > float64(g.w-1) || y > float64(g.h-1) {
+		return 0, false
+	}
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, g.w-1), min(y0+1, g.h-1)
+	fx, fy := x-float64(x0), y-float64(y0)
+	a := float64(g.pix[y0*g.w+x0])*(1-fx) + float64(g.pix[y0*g.w+x1])*fx
+	b := float64(g.pix[y1*g.w+x0])*(1-fx) + float64(g.pix[y1*g.w+x1])*fx
+	return a*(1-fy) + b*fy, true
 }

@@ -33,7 +33,7 @@ func TestTryGrid(t *testing.T) {
 				t.Fatalf("no finder triple among %d candidates", len(cands))
 			}
 			for _, info := range infos {
-				if s.tryGrid(m, info, level{g, 1}) {
+				if s.tryGrid(m, info, level{g: g, scale: 1}) {
 					break
 				}
 			}
