@@ -178,6 +178,16 @@ type Engine struct {
 	pending    []*raised // alerts raised in the current batch
 	pendingIdx map[string]int
 	open       map[string]*openAlert // rule|group|authority -> alert stored
+	// volumeChecks are the captive-volume and spike checks owed by the
+	// issues of the current batch, one per permit: a flood of issues costs
+	// one pair of queries per batch, not per permit.
+	volumeChecks []volumeCheck
+}
+
+// volumeCheck is a deferred captive-volume and spike check of one permit.
+type volumeCheck struct {
+	p  *permits.Permit
+	ev Evidence
 }
 
 // maxSightings bounds the checkpoints remembered for one permit.
@@ -256,9 +266,31 @@ func (e *Engine) batch(first item) {
 		case it := <-e.ch:
 			e.eval(it)
 		default:
-			e.storePending()
+			e.endBatch()
 			return
 		}
+	}
+	e.endBatch()
+}
+
+// endBatch runs the volume checks the batch owes, each once (its counts
+// cover every permit of the batch, all stored by now), and stores the
+// alerts raised.
+func (e *Engine) endBatch() {
+	if len(e.volumeChecks) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		captiveDone, spikeDone := map[string]bool{}, map[string]bool{}
+		for i := len(e.volumeChecks) - 1; i >= 0; i-- { // newest first
+			vc := e.volumeChecks[i]
+			if err := e.captive(ctx, vc.p, vc.ev, captiveDone); err != nil {
+				e.s.log.Error("alert rules", "err", err)
+			}
+			if err := e.spike(ctx, vc.p, vc.ev, spikeDone); err != nil {
+				e.s.log.Error("alert rules", "err", err)
+			}
+		}
+		cancel()
+		e.volumeChecks = e.volumeChecks[:0]
 	}
 	e.storePending()
 }
@@ -550,24 +582,19 @@ func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 			}
 		}
 	}
-	if err := e.captive(ctx, p, pEv); err != nil {
-		return err
-	}
-	if err := e.spike(ctx, p, pEv); err != nil {
-		return err
-	}
+	e.volumeChecks = append(e.volumeChecks, volumeCheck{p: p, ev: pEv})
 	return e.linked(ctx, ev, nil)
 }
 
 // captive adds up the captive-bred quantities of each taxon this permit's
 // exporter was authorised in the window, this permit included.
-func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence) error {
-	done := map[string]bool{}
+func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence, done map[string]bool) error {
 	for _, l := range p.Lines {
-		if !containsStr(e.cfg.CaptiveSources, l.Source) || done[l.Taxon+"|"+l.Unit] {
+		key := p.Authority + "|" + strings.ToLower(p.Exporter.Name) + "|" + l.Taxon + "|" + l.Unit
+		if !containsStr(e.cfg.CaptiveSources, l.Source) || done[key] {
 			continue
 		}
-		done[l.Taxon+"|"+l.Unit] = true
+		done[key] = true
 		var total float64
 		err := e.s.db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(l.quantity), 0) FROM permit_lines l JOIN permits p ON p.id = l.permit_id
 			WHERE p.authority = ? AND LOWER(p.exporter_name) = ? AND l.taxon = ? AND l.unit = ? AND l.source IN ?
@@ -601,14 +628,13 @@ func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence) e
 
 // spike compares the permits issued for each taxon of p in the last window
 // with the mean of the windows before.
-func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence) error {
-	done := map[string]bool{}
+func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, done map[string]bool) error {
 	w := e.cfg.SpikeWindow
 	for _, l := range p.Lines {
-		if done[l.Taxon] {
+		if done[p.Authority+"|"+l.Taxon] {
 			continue
 		}
-		done[l.Taxon] = true
+		done[p.Authority+"|"+l.Taxon] = true
 		count := func(from, to time.Time) (int64, error) {
 			var n int64
 			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM permits p WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ?
