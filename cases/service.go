@@ -2,12 +2,10 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
 )
@@ -85,27 +83,8 @@ func asDomain(op string, err error) error {
 	return internal(op, err)
 }
 
-// audit writes one audit entry in tx, the transaction of the change itself,
-// into the same table as the permits' history.
-func audit(tx *gorm.DB, at time.Time, actor permits.Actor, action, entityType, entityID string, before, after any) error {
-	enc := func(v any) (string, error) {
-		if v == nil {
-			return "", nil
-		}
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-	b, err := enc(before)
-	if err != nil {
-		return err
-	}
-	a, err := enc(after)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&models.AuditEntry{At: at, ActorID: actor.UserID, Actor: actor.Username, Action: action,
-		EntityType: entityType, EntityID: entityID, Before: b, After: a}).Error
-}
+// audit writes the history of cases into the permits' audit table.
+var audit = permits.Audit
 
 // Who may do what. Officers record and edit their authority's cases;
 // analysts read them, the alerts and the summaries; admins read
