@@ -85,19 +85,11 @@ func applicationJSON(a *permits.Application) ApplicationJSON {
 	return out
 }
 
-func idParam(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apiError(http.StatusNotFound, "application_not_found", "no such application")
-	}
-	return id, nil
-}
-
 func (s *Server) saveApplication(c echo.Context) error {
 	var id int64
 	if c.Param("id") != "" {
 		var err error
-		if id, err = idParam(c, "id"); err != nil {
+		if id, err = pathID(c, "id", "application_not_found", "application"); err != nil {
 			return err
 		}
 	}
@@ -129,7 +121,7 @@ func (s *Server) listApplications(c echo.Context) error {
 }
 
 func (s *Server) getApplication(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
@@ -141,7 +133,7 @@ func (s *Server) getApplication(c echo.Context) error {
 }
 
 func (s *Server) submitApplication(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
@@ -159,7 +151,7 @@ type DecisionRequest struct {
 }
 
 func (s *Server) decideApplication(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
@@ -176,7 +168,7 @@ func (s *Server) decideApplication(c echo.Context) error {
 
 // addAttachment reads the multipart fields "kind" and "file".
 func (s *Server) addAttachment(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
@@ -225,13 +217,13 @@ func (s *Server) addAttachment(c echo.Context) error {
 }
 
 func (s *Server) getAttachment(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
-	aid, err := strconv.ParseInt(c.Param("aid"), 10, 64)
+	aid, err := pathID(c, "aid", "attachment_not_found", "attachment")
 	if err != nil {
-		return apiError(http.StatusNotFound, "attachment_not_found", "no such attachment")
+		return err
 	}
 	info, data, err := s.svc.Attachment(c.Request().Context(), actor(c), id, aid)
 	if err != nil {
@@ -266,9 +258,9 @@ func (s *Server) listNotifications(c echo.Context) error {
 }
 
 func (s *Server) readNotification(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c, "id", "notification_not_found", "notification")
 	if err != nil {
-		return apiError(http.StatusNotFound, "notification_not_found", "no such notification")
+		return err
 	}
 	if err := s.svc.MarkRead(c.Request().Context(), actor(c), id); err != nil {
 		return err

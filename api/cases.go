@@ -228,7 +228,8 @@ func caseJSON(c *cases.Case) CaseJSON {
 	return out
 }
 
-func caseID(c echo.Context, name, code, what string) (int64, error) {
+// pathID reads a numeric path parameter; anything else is not found.
+func pathID(c echo.Context, name, code, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, apiError(http.StatusNotFound, code, "no such "+what)
@@ -273,7 +274,7 @@ func (s *Server) caseFromVerification(c echo.Context) error {
 }
 
 func (s *Server) getCase(c echo.Context) error {
-	id, err := caseID(c, "id", "case_not_found", "case")
+	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
@@ -290,7 +291,7 @@ func (s *Server) replaceCase(c echo.Context) error { return s.editCase(c, false)
 func (s *Server) patchCase(c echo.Context) error   { return s.editCase(c, true) }
 
 func (s *Server) editCase(c echo.Context, patch bool) error {
-	id, err := caseID(c, "id", "case_not_found", "case")
+	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,7 @@ func (s *Server) editCase(c echo.Context, patch bool) error {
 }
 
 func (s *Server) caseHistory(c echo.Context) error {
-	id, err := caseID(c, "id", "case_not_found", "case")
+	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
@@ -465,7 +466,7 @@ func readCasePhoto(c echo.Context) (photo []byte, kind string, err error) {
 }
 
 func (s *Server) addCasePhoto(c echo.Context) error {
-	id, err := caseID(c, "id", "case_not_found", "case")
+	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
@@ -483,11 +484,11 @@ func (s *Server) addCasePhoto(c echo.Context) error {
 }
 
 func (s *Server) casePhoto(c echo.Context) error {
-	id, err := caseID(c, "id", "case_not_found", "case")
+	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
-	pid, err := caseID(c, "pid", "photo_not_found", "photo")
+	pid, err := pathID(c, "pid", "photo_not_found", "photo")
 	if err != nil {
 		return err
 	}
@@ -564,7 +565,7 @@ func (s *Server) listAlerts(c echo.Context) error {
 }
 
 func (s *Server) getAlert(c echo.Context) error {
-	id, err := caseID(c, "id", "alert_not_found", "alert")
+	id, err := pathID(c, "id", "alert_not_found", "alert")
 	if err != nil {
 		return err
 	}
@@ -576,7 +577,7 @@ func (s *Server) getAlert(c echo.Context) error {
 }
 
 func (s *Server) acknowledgeAlert(c echo.Context) error {
-	id, err := caseID(c, "id", "alert_not_found", "alert")
+	id, err := pathID(c, "id", "alert_not_found", "alert")
 	if err != nil {
 		return err
 	}
@@ -588,7 +589,7 @@ func (s *Server) acknowledgeAlert(c echo.Context) error {
 }
 
 func (s *Server) closeAlert(c echo.Context) error {
-	id, err := caseID(c, "id", "alert_not_found", "alert")
+	id, err := pathID(c, "id", "alert_not_found", "alert")
 	if err != nil {
 		return err
 	}
