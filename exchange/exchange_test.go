@@ -247,6 +247,30 @@ func TestThreeCountries(t *testing.T) {
 		t.Errorf("forged revocation applied: %s", v.Verdict)
 	}
 
+	// A KZ officer accepts p3 at import: KG records the acceptance, which
+	// cancels its document, and KZ then sees it used.
+	kzOfficer, err := kz.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "border-kz", Password: "officer-password", Role: permits.RoleOfficer, Authority: "KZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted, err := kz.svc.Endorse(context.Background(), permits.Actor{UserID: kzOfficer.ID, Username: kzOfficer.Username, Role: permits.RoleOfficer, Authority: "KZ"},
+		p3.Number, permits.EndorseRequest{Port: "Khorgos", Direction: "import", Lines: []permits.EndorsedLine{{Line: "A", Quantity: 2}}})
+	if err != nil || accepted.Status != permits.StatusCancelled {
+		t.Fatalf("KZ accepts p3: %v %+v", err, accepted)
+	}
+	deadline = time.Now().Add(2 * time.Second)
+	for {
+		p, err := kg.svc.Get(context.Background(), permits.System, p3.Number)
+		if err == nil && p.Status == permits.StatusCancelled && len(p.Endorsements) == 1 && p.Endorsements[0].Officer == "exchange:KZ" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("KG did not record KZ's acceptance: %+v %v", p, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitVerdict(t, kz, p3.Code, permits.VerdictUsed, 2*time.Second)
+
 	// A seizure recorded in KZ alerts KG's and UZ's analysts, without
 	// personal data.
 	officer, err := kz.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "officer-kz", Password: "officer-password", Role: permits.RoleOfficer, Authority: "KZ"})

@@ -18,7 +18,18 @@ const (
 	KindTrust  = "trust"
 	KindPermit = "permit"
 	KindAlert  = "alert"
+	KindImport = "import" // an acceptance at import of another country's permit
 )
+
+// Acceptance is an officer's acceptance at import of another authority's
+// permit, sent back to the issuing country (EPIX's "confirm quantities").
+type Acceptance struct {
+	Authority string             `json:"authority"` // the issuing authority
+	Number    string             `json:"number"`
+	Port      string             `json:"port"`
+	At        time.Time          `json:"at"`
+	Lines     map[string]float64 `json:"lines"`
+}
 
 // PermitState is a permit as its issuing node reports it. It carries no
 // personal data beyond what the permit itself shows (parties are
@@ -78,6 +89,7 @@ type EventClaims struct {
 	Seq    int64        `json:"seq"` // orders states of one permit: only newer ones apply
 	Permit *PermitState `json:"permit,omitempty"`
 	Alert  *Alert       `json:"alert,omitempty"`
+	Import *Acceptance  `json:"import,omitempty"`
 	jwt.RegisteredClaims
 }
 

@@ -188,6 +188,17 @@ func (n *Node) publisher() {
 // Observe publishes the state of a permit of this node's authority after
 // every issue, revocation and endorsement.
 func (n *Node) Observe(ctx context.Context, e permits.Event) {
+	if e.Kind == permits.EventForeignImport && e.Endorsement != nil && e.Authority != n.cfg.Authority {
+		a := &Acceptance{Authority: e.Authority, Number: e.Number, Port: e.Endorsement.Port, At: e.Endorsement.At, Lines: map[string]float64{}}
+		for _, l := range e.Endorsement.Lines {
+			a.Lines[l.Line] = l.Quantity
+		}
+		c := &EventClaims{Kind: KindImport, Seq: time.Now().UnixNano(), Import: a}
+		c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("import/%s/%s", e.Authority, e.Number)
+		c.IssuedAt = jwt.NewNumericDate(time.Now())
+		n.enqueue(ctx, KindImport, c)
+		return
+	}
 	if e.Permit == nil || e.Authority != n.cfg.Authority {
 		return
 	}
@@ -288,7 +299,7 @@ func (n *Node) apply(ctx context.Context, authority, kind, doc string) error {
 			return err
 		}
 		return n.storeTrust(ctx, authority, tl, doc)
-	case KindPermit, KindAlert:
+	case KindPermit, KindAlert, KindImport:
 		n.mu.RLock()
 		tl := n.trust[authority]
 		n.mu.RUnlock()
@@ -307,6 +318,9 @@ func (n *Node) apply(ctx context.Context, authority, kind, doc string) error {
 				n.cfg.Alerts.ExchangeAlert(ctx, authority, *c.Alert)
 			}
 			return nil
+		}
+		if kind == KindImport {
+			return n.applyImport(ctx, authority, c.Import)
 		}
 		return n.storePermit(ctx, authority, c)
 	}
@@ -425,4 +439,34 @@ func (n *Node) Permit(ctx context.Context, authority, number string) (*permits.P
 		p.Endorsements = append(p.Endorsements, e)
 	}
 	return p, row.UpdatedAt, true, nil
+}
+
+// applyImport records an acceptance at import that another country made of
+// one of this node's permits; those of other authorities are not ours.
+func (n *Node) applyImport(ctx context.Context, from string, a *Acceptance) error {
+	if a == nil || a.Authority != n.cfg.Authority {
+		return nil
+	}
+	end := permits.Endorsement{Direction: "import", Port: a.Port, At: a.At}
+	for line, q := range a.Lines {
+		end.Lines = append(end.Lines, permits.EndorsedLine{Line: line, Quantity: q})
+	}
+	if err := n.svc.AcceptAtImport(ctx, from, a.Number, end); err != nil {
+		n.cfg.Log.Warn("exchange: acceptance at import not recorded", "from", from, "number", a.Number, "err", err)
+	}
+	return nil
+}
+
+// FindPermit implements permits.Foreign.
+func (n *Node) FindPermit(ctx context.Context, number string) (*permits.Permit, bool, error) {
+	var row models.ForeignPermit
+	err := n.db.WithContext(ctx).Where("number = ?", number).Order("updated_at DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	p, _, ok, err := n.Permit(ctx, row.Authority, number)
+	return p, ok, err
 }

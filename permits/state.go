@@ -129,11 +129,32 @@ func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req E
 	if err := checkLen("port", req.Port, 200); err != nil {
 		return nil, err
 	}
+	if s.foreign != nil {
+		var local int64
+		if err := s.db.WithContext(ctx).Model(&models.Permit{}).Where("number = ?", number).Count(&local).Error; err != nil {
+			return nil, internal("endorse", err)
+		}
+		if local == 0 {
+			return s.endorseForeign(ctx, actor, number, req)
+		}
+	}
+	return s.endorse(ctx, actor, number, req, "")
+}
+
+// endorse records an endorsement of a permit of this registry; via names
+// the country whose officer accepted it at import, when it came over the
+// regional exchange.
+func (s *Service) endorse(ctx context.Context, actor Actor, number string, req EndorseRequest, via string) (*Permit, error) {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := loadForChange(tx, number)
 		if err != nil {
 			return err
+		}
+		if via != "" {
+			// The foreign officer has no account here: the endorsement is
+			// filed under the permit's issuer, named for the country.
+			actor = Actor{UserID: row.IssuedBy, Username: "exchange:" + via, Role: RoleOfficer}
 		}
 		dt, _ := docTypeByName(row.Type)
 		switch {
