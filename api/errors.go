@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -34,6 +35,10 @@ var scanStatus = map[string]int{
 	scan.ImageTooLarge:          http.StatusRequestEntityTooLarge,
 }
 
+// StatusClientClosed is logged for a request whose client left before the
+// answer (nginx's 499).
+const StatusClientClosed = 499
+
 // apiError is an error raised by the api layer itself.
 func apiError(status int, code, msg string) *echo.HTTPError {
 	return echo.NewHTTPError(status, ErrorBody{Error: code, Message: msg})
@@ -43,6 +48,11 @@ func apiError(status int, code, msg string) *echo.HTTPError {
 // cause; the client never sees internals.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away: nobody reads an answer, and it is no fault of ours.
+		c.Response().WriteHeader(StatusClientClosed)
 		return
 	}
 	status, body := s.errorBody(err)

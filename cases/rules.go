@@ -637,8 +637,10 @@ func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, don
 		done[p.Authority+"|"+l.Taxon] = true
 		count := func(from, to time.Time) (int64, error) {
 			var n int64
-			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM permits p WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ?
-				AND EXISTS (SELECT 1 FROM permit_lines l WHERE l.permit_id = p.id AND l.taxon = ?)`, p.Authority, from, to, l.Taxon).Scan(&n).Error
+			// A join rather than EXISTS: on freshly filled tables the
+			// planner ran the subquery as a scan per permit.
+			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT p.id) FROM permits p JOIN permit_lines l ON l.permit_id = p.id
+				WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ? AND l.taxon = ?`, p.Authority, from, to, l.Taxon).Scan(&n).Error
 			return n, err
 		}
 		recent, err := count(p.IssuedAt.Add(-w), p.IssuedAt)

@@ -511,7 +511,26 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 		}
 	}
 	var issued *Permit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ { // a status-index collision draws again (see Issue)
+		err = s.decideIn(ctx, actor, id, d, status, key, now, &issued)
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, asDomain("decide application", err)
+	}
+	if issued != nil {
+		s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: issued.Authority, Number: issued.Number, Permit: issued})
+	}
+	return s.GetApplication(ctx, actor, id)
+}
+
+// decideIn applies a decision in one transaction.
+func (s *Service) decideIn(ctx context.Context, actor Actor, id int64, d DecideRequest, status string, key *Key, now time.Time, issued **Permit) error {
+	*issued = nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := s.loadApp(tx, actor, id)
 		if err != nil {
 			return err
@@ -530,7 +549,7 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 				return err
 			}
 			updates["permit_id"] = p.ID
-			issued = p
+			*issued = p
 		}
 		res := tx.Model(&models.Application{}).Where("id = ? AND status = ?", id, AppSubmitted).Updates(updates)
 		if res.Error != nil {
@@ -540,8 +559,8 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 			return errState(row.Status, "decided")
 		}
 		text := d.Message
-		if issued != nil {
-			text = strings.TrimSpace("Permit " + issued.Number + " issued. " + d.Message)
+		if *issued != nil {
+			text = strings.TrimSpace("Permit " + (*issued).Number + " issued. " + d.Message)
 		}
 		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
 			return err
@@ -549,11 +568,4 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 		return s.notifyApp(tx, now, row, "application."+status, "Application "+strconv.FormatInt(id, 10)+": "+
 			strings.ReplaceAll(status, "_", " ")+". "+text, false)
 	})
-	if err != nil {
-		return nil, asDomain("decide application", err)
-	}
-	if issued != nil {
-		s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: issued.Authority, Number: issued.Number, Permit: issued})
-	}
-	return s.GetApplication(ctx, actor, id)
 }

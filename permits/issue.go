@@ -160,9 +160,16 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.issueIn(tx, actor, p, key)
-	})
+	// A status-index collision (one in millions) fails the insert: draw
+	// again in a new transaction.
+	for attempt := 0; ; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return s.issueIn(tx, actor, p, key)
+		})
+		if !errors.Is(err, gorm.ErrDuplicatedKey) || attempt == 4 {
+			break
+		}
+	}
 	if err != nil {
 		return nil, asDomain("issue permit", err)
 	}
@@ -175,7 +182,7 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 // (an issue of its own, or the approval of an application).
 func (s *Service) issueIn(tx *gorm.DB, actor Actor, p *Permit, key *Key) error {
 	p.KeyID = key.Kid
-	idx, err := allocateStatusIndex(tx, p.Authority)
+	idx, err := drawStatusIndex()
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,12 @@ rate="${RATE:-$((max / 2))}"
 echo "== verify at ${rate}/s"
 bin/citesload "${common[@]}" -mode verify -concurrency 64 -rate "$rate" -permits 100
 echo "== issue, as fast as possible"
-bin/citesload "${common[@]}" -mode issue -concurrency 8
+if command -v wrk >/dev/null; then
+  bin/citesload "${common[@]}" -prepare-issue "$data/permit"
+  wrk -t2 -c8 -d"$DURATION" --latency -s scripts/issue.lua http://127.0.0.1:18099 -- "$data/permit"
+else
+  bin/citesload "${common[@]}" -mode issue -concurrency 8
+fi
 [ -f "$data/rss" ] && echo "server peak RSS during the wrk run: $(sort -k2 -n "$data/rss" | tail -1)"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 echo "== in-process baselines (same machine)"

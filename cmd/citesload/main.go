@@ -40,8 +40,23 @@ func main() {
 		rate        = flag.Float64("rate", 0, "requests per second; 0 means as fast as possible")
 		pid         = flag.Int("pid", 0, "server pid, to sample its resident memory")
 		prepare     = flag.String("prepare", "", "issue -permits permits, write one verify body a line to this file and the officer's token to FILE.token, and exit (for wrk)")
+		prepIssue   = flag.String("prepare-issue", "", "write a permit request body to this file and the issuer's token to FILE.token, and exit (for wrk)")
 	)
 	flag.Parse()
+	if *prepIssue != "" {
+		tok, err := signIn(*base, *issuer, *issuerPass)
+		if err == nil {
+			err = os.WriteFile(*prepIssue, permitBody(), 0o600)
+		}
+		if err == nil {
+			err = os.WriteFile(*prepIssue+".token", []byte(tok), 0o600)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "citesload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *prepare != "" {
 		if err := prepareBodies(*base, *user, *pass, *issuer, *issuerPass, *nPermits, *prepare); err != nil {
 			fmt.Fprintln(os.Stderr, "citesload:", err)
