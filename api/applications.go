@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -172,44 +169,13 @@ func (s *Server) addAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if ct != echo.MIMEMultipartForm {
-		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", `send multipart/form-data with the fields "kind" and "file"`)
-	}
-	mr, err := c.Request().MultipartReader()
+	f, err := readUpload(c, upload{file: "file", max: permits.MaxAttachmentSize,
+		tooLarge: [2]string{"document_too_large", "a document is at most 20 MB"},
+		missing:  [2]string{"file_required", `send the document in the multipart field "file"`}})
 	if err != nil {
-		return apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read")
+		return err
 	}
-	var kind, filename string
-	var data []byte
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read"))
-		}
-		switch part.FormName() {
-		case "kind":
-			b, _ := io.ReadAll(io.LimitReader(part, 64))
-			kind = strings.TrimSpace(string(b))
-		case "file":
-			filename = part.FileName()
-			data, err = io.ReadAll(io.LimitReader(part, permits.MaxAttachmentSize+1))
-			if err != nil {
-				return tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the file could not be read"))
-			}
-			if len(data) > permits.MaxAttachmentSize {
-				return apiError(http.StatusRequestEntityTooLarge, "document_too_large", "a document is at most 20 MB")
-			}
-		}
-		part.Close()
-	}
-	if data == nil {
-		return apiError(http.StatusUnprocessableEntity, "file_required", `send the document in the multipart field "file"`)
-	}
-	at, err := s.svc.AddAttachment(c.Request().Context(), actor(c), id, kind, filename, data)
+	at, err := s.svc.AddAttachment(c.Request().Context(), actor(c), id, f.values["kind"], f.filename, f.data)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,8 @@ package api
 import (
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -421,60 +419,16 @@ func (s *Server) exportCases(c echo.Context) error {
 	return w.Error()
 }
 
-// readCasePhoto streams the multipart fields "photo" (at most MaxPhotoSize)
-// and "kind".
-func readCasePhoto(c echo.Context) (photo []byte, kind string, err error) {
-	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if ct != echo.MIMEMultipartForm {
-		return nil, "", apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", `send the photo as multipart/form-data in the field "photo"`)
-	}
-	mr, err := c.Request().MultipartReader()
-	if err != nil {
-		return nil, "", apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read")
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, "", tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read"))
-		}
-		switch part.FormName() {
-		case "photo":
-			b, err := io.ReadAll(io.LimitReader(part, MaxPhotoSize+1))
-			if err != nil {
-				return nil, "", tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the photo could not be read"))
-			}
-			if len(b) > MaxPhotoSize {
-				return nil, "", apiError(http.StatusRequestEntityTooLarge, "photo_too_large", "the photo is larger than 20 MB")
-			}
-			photo = b
-		case "kind":
-			b, err := io.ReadAll(io.LimitReader(part, 64))
-			if err != nil {
-				return nil, "", tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the form could not be read"))
-			}
-			kind = strings.TrimSpace(string(b))
-		}
-		part.Close()
-	}
-	if photo == nil {
-		return nil, "", apiError(http.StatusUnprocessableEntity, "photo_required", `send the photo in the multipart field "photo"`)
-	}
-	return photo, kind, nil
-}
-
 func (s *Server) addCasePhoto(c echo.Context) error {
 	id, err := pathID(c, "id", "case_not_found", "case")
 	if err != nil {
 		return err
 	}
-	photo, kind, err := readCasePhoto(c)
+	f, err := readUpload(c, photoUpload)
 	if err != nil {
 		return err
 	}
-	p, err := s.cases.AddPhoto(c.Request().Context(), actor(c), id, kind, photo)
+	p, err := s.cases.AddPhoto(c.Request().Context(), actor(c), id, f.values["kind"], f.data)
 	if err != nil {
 		return err
 	}

@@ -18,55 +18,80 @@ import (
 // PhotoTimeout bounds the time spent looking for codes in one photo.
 const PhotoTimeout = 8 * time.Second
 
-// readPhoto streams the multipart field "photo" into memory, refusing more
-// than MaxPhotoSize without reading further. Other fields are skipped; the
-// "checkpoint" fields port and direction are returned.
-func readPhoto(c echo.Context) ([]byte, *Checkpoint, error) {
+// upload describes a multipart form: one file field, read into memory up
+// to max bytes, and short text fields.
+type upload struct {
+	file     string // the file's field name
+	max      int
+	tooLarge [2]string // code and message when the file is larger than max
+	missing  [2]string // code and message when there is no file
+}
+
+// form is what readUpload read.
+type form struct {
+	data     []byte
+	filename string
+	values   map[string]string // the other fields, trimmed, at most 256 bytes each
+}
+
+// readUpload streams a multipart form, refusing a file larger than u.max
+// without reading further. Used for photos to verify, case photos and
+// application attachments.
+func readUpload(c echo.Context, u upload) (*form, error) {
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if ct != echo.MIMEMultipartForm {
-		return nil, nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", `send the photo as multipart/form-data in the field "photo"`)
+		return nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", `send multipart/form-data with the file in the field "`+u.file+`"`)
 	}
 	mr, err := c.Request().MultipartReader()
 	if err != nil {
-		return nil, nil, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read")
+		return nil, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read")
 	}
-	var photo []byte
-	cp := &Checkpoint{}
+	f := &form{values: map[string]string{}}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read"))
+			return nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the multipart body could not be read"))
 		}
-		switch part.FormName() {
-		case "photo":
-			b, err := io.ReadAll(io.LimitReader(part, MaxPhotoSize+1))
+		if part.FormName() == u.file {
+			b, err := io.ReadAll(io.LimitReader(part, int64(u.max)+1))
 			if err != nil {
-				return nil, nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the photo could not be read"))
+				return nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the file could not be read"))
 			}
-			if len(b) > MaxPhotoSize {
-				return nil, nil, apiError(http.StatusRequestEntityTooLarge, "photo_too_large", "the photo is larger than 20 MB")
+			if len(b) > u.max {
+				return nil, apiError(http.StatusRequestEntityTooLarge, u.tooLarge[0], u.tooLarge[1])
 			}
-			photo = b
-		case "port", "direction":
+			f.data, f.filename = b, part.FileName()
+		} else {
 			b, err := io.ReadAll(io.LimitReader(part, 256))
 			if err != nil {
-				return nil, nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the form could not be read"))
+				return nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the form could not be read"))
 			}
-			if part.FormName() == "port" {
-				cp.Port = strings.TrimSpace(string(b))
-			} else {
-				cp.Direction = strings.TrimSpace(string(b))
-			}
+			f.values[part.FormName()] = strings.TrimSpace(string(b))
 		}
 		part.Close()
 	}
-	if photo == nil {
-		return nil, nil, apiError(http.StatusUnprocessableEntity, "photo_required", `send the photo in the multipart field "photo"`)
+	if f.data == nil {
+		return nil, apiError(http.StatusUnprocessableEntity, u.missing[0], u.missing[1])
 	}
-	return photo, cp, nil
+	return f, nil
+}
+
+// photoUpload is a phone photo in the field "photo".
+var photoUpload = upload{file: "photo", max: MaxPhotoSize,
+	tooLarge: [2]string{"photo_too_large", "the photo is larger than 20 MB"},
+	missing:  [2]string{"photo_required", `send the photo in the multipart field "photo"`}}
+
+// readPhoto reads a photo to verify, with the checkpoint's port and
+// direction when given.
+func readPhoto(c echo.Context) ([]byte, *Checkpoint, error) {
+	f, err := readUpload(c, photoUpload)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.data, &Checkpoint{Port: f.values["port"], Direction: f.values["direction"]}, nil
 }
 
 func tooLargeOr(err error, other error) error {

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -122,23 +121,4 @@ func Migrate(ctx context.Context, db *gorm.DB) (int64, error) {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	return p.GetDBVersion(ctx)
-}
-
-// ErrSchemaOutOfDate is returned by CheckSchema when migrations are pending.
-var ErrSchemaOutOfDate = errors.New("database schema is out of date: run `citesd migrate`")
-
-// CheckSchema refuses a database whose schema lags behind this binary.
-func CheckSchema(ctx context.Context, db *gorm.DB) error {
-	p, err := provider(db)
-	if err != nil {
-		return err
-	}
-	pending, err := p.HasPending(ctx)
-	if err != nil {
-		return fmt.Errorf("check schema: %w", err)
-	}
-	if pending {
-		return ErrSchemaOutOfDate
-	}
-	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/opencites/opencites/models"
@@ -113,6 +112,3 @@ func MustOpen(tb testing.TB, dsn string) *gorm.DB {
 	}
 	return db
 }
-
-// IsPostgres reports whether dsn names PostgreSQL.
-func IsPostgres(dsn string) bool { return strings.HasPrefix(dsn, "postgres") }
