@@ -727,3 +727,25 @@ func TestStatsAndExport(t *testing.T) {
 		}
 	})
 }
+
+// An endorsement recorded offline and refused when it arrives (the permit
+// was endorsed elsewhere meanwhile) raises an alert for the permit's
+// authority; a refused online endorsement does not.
+func TestOfflineEndorsementConflictAlert(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		p := e.issue(falconPermit())
+		path := "/api/v1/permits/" + p.Number + "/endorsements"
+		line := []map[string]any{{"line": "A", "quantity": 2}}
+		e.do("officer2", "POST", path, map[string]any{"port": "Torugart", "direction": "export", "lines": line}, 201, nil)
+		e.wantError("officer", "POST", path, map[string]any{"port": "Irkeshtam", "direction": "export", "lines": line}, 409, "already_used")
+		if got := e.alertsFor("offline_endorsement_conflict", p.Number); len(got) != 0 {
+			t.Fatalf("online conflict raised %+v", got)
+		}
+		e.wantError("officer", "POST", path, map[string]any{"port": "Irkeshtam", "direction": "export", "lines": line,
+			"recorded_offline_at": e.clock.Now().Add(-time.Hour).Format(time.RFC3339)}, 409, "already_used")
+		got := e.alertsFor("offline_endorsement_conflict", p.Number)
+		if len(got) != 1 || got[0].Authority != "KG" || got[0].Severity != "high" || !strings.Contains(got[0].Reason, "Irkeshtam") {
+			t.Fatalf("alerts %+v", got)
+		}
+	})
+}

@@ -3,11 +3,14 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
 )
@@ -208,6 +211,9 @@ func (s *Server) endorsePermit(c echo.Context) error {
 	}
 	p, err := s.svc.Endorse(c.Request().Context(), actor(c), c.Param("number"), dr)
 	if err != nil {
+		if req.RecordedOfflineAt != nil && isConflict(err) {
+			s.raiseOfflineConflict(c, c.Param("number"), req, err)
+		}
 		return err
 	}
 	return c.JSON(http.StatusCreated, permitJSON(p, s.now()))
@@ -240,4 +246,27 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	l := localizer(c)
 	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
 		Permit: pj, Guidance: guidanceJSON(l, v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source})
+}
+
+// raiseOfflineConflict alerts the permit's Management Authority that an
+// endorsement recorded offline arrived after the permit was used or revoked
+// elsewhere: the shipment may have crossed on a spent document.
+func (s *Server) raiseOfflineConflict(c echo.Context, number string, req EndorseRequest, cause error) {
+	if s.cases == nil {
+		return
+	}
+	authority := ""
+	if p, err := s.svc.Get(c.Request().Context(), permits.System, number); err == nil {
+		authority = p.Authority
+	}
+	a := actor(c)
+	reason := fmt.Sprintf("endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
+		number, a.Username, req.Port, req.Direction, req.RecordedOfflineAt.UTC().Format(time.RFC3339), permits.CodeOf(cause))
+	s.cases.RaiseExternal(authority, "offline_endorsement_conflict", "high", number, reason,
+		cases.Evidence{Kind: "permit", Ref: number, At: s.now()})
+}
+
+func isConflict(err error) bool {
+	var pe *permits.Error
+	return errors.As(err, &pe) && pe.Kind == permits.KindConflict
 }

@@ -38,3 +38,17 @@ func (s *Server) statusList(c echo.Context) error {
 	}
 	return serveList(c, doc, etag)
 }
+
+// anchor serves the trust anchor's public key, which verifier apps pin on
+// first use (the phone app) or from `citesd keys anchor` (a deployment
+// that distributes it out of band), so later trust lists are checked
+// against it.
+func (s *Server) anchor(c echo.Context) error {
+	pemText, fp, err := s.svc.Keys().AnchorPublicPEM()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("X-Anchor-Fingerprint", fp)
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return c.Blob(http.StatusOK, "application/x-pem-file", []byte(pemText))
+}

@@ -28,6 +28,10 @@ func TestOfflineAgreesWithOnline(t *testing.T) {
 		if err != nil || len(fingerprint) != 64 {
 			t.Fatalf("anchor: %v %q", err, fingerprint)
 		}
+		// The phone app pins the anchor the server publishes.
+		if served := e.do("", "GET", "/.well-known/cites-anchor.pem", nil, 200, nil); string(served) != pemText {
+			t.Fatalf("served anchor %q, want %q", served, pemText)
+		}
 		anchor, err := verifier.ParseAnchorPEM([]byte(pemText))
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,11 @@
 package api
 
-import "github.com/labstack/echo/v4/middleware"
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
 
 // routes registers the whole API; read this to see every endpoint.
 func (s *Server) routes() {
@@ -11,6 +16,15 @@ func (s *Server) routes() {
 	e.GET("/.well-known/jwks.json", s.jwks)
 	e.GET("/.well-known/cites-trust-list", s.trustList)
 	e.GET("/api/v1/openapi.yaml", s.openapi)
+	e.GET("/.well-known/cites-anchor.pem", s.anchor)
+	if s.app != nil {
+		app := echo.WrapHandler(s.app)
+		e.GET("/app/*", app)
+		e.HEAD("/app/*", app)
+		toApp := func(c echo.Context) error { return c.Redirect(http.StatusFound, "/app/") }
+		e.GET("/", toApp)
+		e.GET("/app", toApp)
+	}
 
 	v1 := e.Group("/api/v1")
 	v1.POST("/auth/token", s.login, jsonLimit)

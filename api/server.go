@@ -45,6 +45,9 @@ type Config struct {
 	// Cases records seizure cases and raises alerts; nil answers 503 on
 	// those routes.
 	Cases *cases.Service
+	// App is the phone app (package web), served under /app/; nil serves
+	// the API alone.
+	App http.Handler
 }
 
 // Server is the HTTP API.
@@ -59,6 +62,7 @@ type Server struct {
 	photoSlots    chan struct{}
 	publicURL     string
 	cases         *cases.Service
+	app           http.Handler
 }
 
 // New builds the server and its routes.
@@ -78,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		cases:      cfg.Cases,
+		app:        cfg.App,
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"

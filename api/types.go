@@ -208,6 +208,11 @@ type EndorseRequest struct {
 	Port      string             `json:"port"`
 	Direction string             `json:"direction"`
 	Lines     []EndorsedLineJSON `json:"lines"`
+	// RecordedOfflineAt is when an officer recorded this endorsement on a
+	// phone with no network; the phone sends it later. A conflict then
+	// (the permit was used or revoked meanwhile) raises an alert: the goods
+	// may already have crossed.
+	RecordedOfflineAt *time.Time `json:"recorded_offline_at,omitempty"`
 }
 
 // Checkpoint says where a verification happens.
