@@ -50,7 +50,7 @@ func TestWebAssembly(t *testing.T) {
 		t.Skip("short mode")
 	}
 	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "verifier.wasm"), "./wasm")
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "verifier.wasm"), "../web/wasm")
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build wasm: %v\n%s", err, out)

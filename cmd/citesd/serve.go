@@ -15,6 +15,7 @@ import (
 	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/web"
 	"gorm.io/gorm"
 )
 
@@ -132,7 +133,11 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
 	go m.refreshSpecies(bg, svc)
-	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, Cases: m.cases})
+	app, err := web.New()
+	if err != nil {
+		return fmt.Errorf("load the app: %w", err)
+	}
+	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, Cases: m.cases, App: app})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,113 @@
+// Small DOM helpers: the app has no framework, so screens are built with h()
+// and replaced whole when their data changes.
+import { t } from "./i18n.js";
+
+// h builds an element: h("button", {class: "primary", onclick: f}, "Text", child).
+// Attributes starting with "on" become listeners; null/false children are skipped.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "value" && "value" in el) el.value = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+// mount replaces the main area's content and moves focus to its heading,
+// so screen readers announce the new screen.
+export function mount(...children) {
+  const main = document.getElementById("main");
+  main.replaceChildren();
+  append(main, children);
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+  window.scrollTo(0, 0);
+}
+
+// field is a labelled form control; the label is tied to the control by id.
+let seq = 0;
+export function field(label, control, hint) {
+  const id = control.id || `f${++seq}`;
+  control.id = id;
+  const hintEl = hint ? h("small", { id: `${id}-hint`, class: "hint" }, hint) : null;
+  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field" }, h("label", { for: id }, label), control, hintEl);
+}
+
+// select builds a <select> from [value, label] pairs.
+export function select(name, options, value, attrs) {
+  return h("select", { name, ...attrs }, options.map(([v, l]) => h("option", { value: v, selected: v === value }, l)));
+}
+
+let toastTimer;
+// toast shows a short message in the live region.
+export function toast(msg, kind = "info") {
+  const el = document.getElementById("toast");
+  el.textContent = msg;
+  el.className = `toast show ${kind}`;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.className = "toast"), 5000);
+}
+
+// errorText turns an API or network error into a sentence for the user.
+export function errorText(err) {
+  if (err && err.offline) return t("error_network");
+  if (err && err.message) return err.message;
+  return t("error_generic");
+}
+
+// errorBox is an inline alert for a failed action.
+export function errorBox(err) {
+  return h("p", { class: "error", role: "alert" }, errorText(err), err && err.code ? h("code", {}, ` (${err.code})`) : null);
+}
+
+export function fmtDate(s) {
+  if (!s) return "";
+  const d = new Date(s);
+  return isNaN(d) ? String(s) : d.toLocaleDateString(document.documentElement.lang || undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+export function fmtDateTime(s) {
+  if (!s) return "";
+  const d = new Date(s);
+  return isNaN(d) ? String(s) : d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+// ago says how long ago a time was, in minutes, hours or days.
+export function ago(ms) {
+  const m = Math.round(ms / 60000);
+  if (m < 60) return `${m} min`;
+  const hrs = Math.round(m / 60);
+  if (hrs < 48) return `${hrs} h`;
+  return `${Math.round(hrs / 24)} d`;
+}
+
+// saveBlob offers a downloaded file to the user.
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// loading is the placeholder shown while a screen fetches its data.
+export function loading() {
+  return h("p", { class: "loading", role: "status" }, t("loading"));
+}
