@@ -637,8 +637,16 @@ type CaseCountsJSON struct {
 	ByConcealment []CountJSON `json:"by_concealment"`
 }
 
-// VerdictsJSON count verifications by verdict.
+// VerdictsJSON count verifications by verdict, over the period and per
+// UTC day (days with none left out).
 type VerdictsJSON struct {
+	ByVerdict []CountJSON `json:"by_verdict"`
+	ByDay     []DayJSON   `json:"by_day"`
+}
+
+// DayJSON is one day's verifications by verdict.
+type DayJSON struct {
+	Day       string      `json:"day"`
 	ByVerdict []CountJSON `json:"by_verdict"`
 }
 
@@ -675,8 +683,11 @@ func (s *Server) stats(c echo.Context) error {
 	}
 	out := StatsJSON{Authority: st.Authority, From: c.QueryParam("from"), To: c.QueryParam("to"),
 		Cases: caseCountsJSON(st.Cases), Seizures: caseCountsJSON(st.Seizures),
-		Verifications: VerdictsJSON{ByVerdict: countsJSON(st.Verifications)},
+		Verifications: VerdictsJSON{ByVerdict: countsJSON(st.Verifications), ByDay: []DayJSON{}},
 		Alerts: AlertCountsJSON{Total: st.Alerts.Total, ByRule: countsJSON(st.Alerts.ByRule), ByStatus: countsJSON(st.Alerts.ByStatus),
 			BySeverity: countsJSON(st.Alerts.BySeverity)}}
+	for _, d := range st.VerificationsByDay {
+		out.Verifications.ByDay = append(out.Verifications.ByDay, DayJSON{Day: d.Day, ByVerdict: countsJSON(d.Counts)})
+	}
 	return c.JSON(http.StatusOK, out)
 }

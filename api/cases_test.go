@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
@@ -746,6 +747,37 @@ func TestOfflineEndorsementConflictAlert(t *testing.T) {
 		got := e.alertsFor("offline_endorsement_conflict", p.Number)
 		if len(got) != 1 || got[0].Authority != "KG" || got[0].Severity != "high" || !strings.Contains(got[0].Reason, "Irkeshtam") {
 			t.Fatalf("alerts %+v", got)
+		}
+	})
+}
+
+// The verdict chart's per-day counts bucket by UTC day on both stores.
+func TestStatsByDay(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.mustCaseUsers()
+		p := e.issue(falconPermit())
+		e.setTime(time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC))
+		e.loginCaseUsers()
+		e.verify("officer-kg", p.QR, nil)
+		e.verify("officer-kg", "CP1:1234", nil)
+		// 06:30 in Bishkek is still the 30th's first hour in UTC.
+		e.setTime(time.Date(2026, 11, 30, 6, 30, 0, 0, time.FixedZone("Asia/Bishkek", 6*3600)))
+		e.loginCaseUsers()
+		e.verify("officer-kg", p.QR, nil)
+		want := []api.DayJSON{
+			{Day: "2026-11-29", ByVerdict: []api.CountJSON{{Key: "malformed", Count: 1}, {Key: "valid", Count: 1}}},
+			{Day: "2026-11-30", ByVerdict: []api.CountJSON{{Key: "valid", Count: 1}}},
+		}
+		var st api.StatsJSON
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			st = api.StatsJSON{}
+			e.do("analyst-kg", "GET", "/api/v1/stats?from=2026-11-01", nil, 200, &st)
+			if len(st.Verifications.ByDay) == 2 && len(st.Verifications.ByDay[1].ByVerdict) == 1 {
+				break
+			}
+		}
+		if diff := cmp.Diff(want, st.Verifications.ByDay); diff != "" {
+			t.Errorf("by day (-want +got):\n%s", diff)
 		}
 	})
 }

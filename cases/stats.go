@@ -3,6 +3,8 @@ package cases
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
 )
 
 // Count is one bar of a chart.
@@ -28,7 +31,16 @@ type Stats struct {
 	// Verifications by verdict: the scans made by the authority's users or
 	// of its permits.
 	Verifications []Count
-	Alerts        AlertCounts
+	// VerificationsByDay splits them by UTC day, oldest first (days with
+	// none are left out), for the chart of verdicts over time.
+	VerificationsByDay []DayCounts
+	Alerts             AlertCounts
+}
+
+// DayCounts are one day's counts, the day written YYYY-MM-DD.
+type DayCounts struct {
+	Day    string
+	Counts []Count
 }
 
 // CaseCounts count cases along each axis.
@@ -132,17 +144,22 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 		Count int64
 	}
 	var vs []kv
-	vq := db.Table("verifications v").Select("v.verdict AS key, COUNT(*) AS count")
-	if authority != "" {
-		vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
+	// verifications selects the period's scans afresh for each query (a
+	// GORM chain is not reusable once run).
+	verifications := func(sel string) *gorm.DB {
+		vq := db.Table("verifications v").Select(sel)
+		if authority != "" {
+			vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
+		}
+		if !from.IsZero() {
+			vq = vq.Where("v.checked_at >= ?", from)
+		}
+		if !to.IsZero() {
+			vq = vq.Where("v.checked_at < ?", to)
+		}
+		return vq
 	}
-	if !from.IsZero() {
-		vq = vq.Where("v.checked_at >= ?", from)
-	}
-	if !to.IsZero() {
-		vq = vq.Where("v.checked_at < ?", to)
-	}
-	if err := vq.Group("v.verdict").Scan(&vs).Error; err != nil {
+	if err := verifications("v.verdict AS key, COUNT(*) AS count").Group("v.verdict").Scan(&vs).Error; err != nil {
 		return nil, internal("verification stats", err)
 	}
 	vt := tally{}
@@ -150,6 +167,31 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 		vt[v.Key] = v.Count
 	}
 	st.Verifications = vt.counts()
+
+	// Days in UTC on both stores (SQLite's date() converts a stored
+	// offset to UTC).
+	day := "date(v.checked_at)"
+	if db.Dialector.Name() == "postgres" {
+		day = "CAST(CAST(v.checked_at AT TIME ZONE 'UTC' AS DATE) AS TEXT)"
+	}
+	var ds []struct {
+		Day   string
+		Key   string
+		Count int64
+	}
+	if err := verifications(day + " AS day, v.verdict AS key, COUNT(*) AS count").Group(day + ", v.verdict").Scan(&ds).Error; err != nil {
+		return nil, internal("verification stats by day", err)
+	}
+	byDay := map[string]tally{}
+	for _, d := range ds {
+		if byDay[d.Day] == nil {
+			byDay[d.Day] = tally{}
+		}
+		byDay[d.Day][d.Key] += d.Count
+	}
+	for _, d := range slices.Sorted(maps.Keys(byDay)) {
+		st.VerificationsByDay = append(st.VerificationsByDay, DayCounts{Day: d, Counts: byDay[d].counts()})
+	}
 
 	at := map[string]tally{"rule": {}, "status": {}, "severity": {}}
 	for col, t := range at {
