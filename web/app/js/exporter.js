@@ -267,7 +267,7 @@ export function appBadge(status) {
   return h("span", { class: `badge ${APP_BADGE[status] || ""}` }, t("app_" + status));
 }
 
-function permitBadge(status) {
+export function permitBadge(status) {
   return h("span", { class: `badge ${PERMIT_BADGE[status] || ""}` }, t("st_" + status));
 }
 

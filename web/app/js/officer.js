@@ -10,6 +10,11 @@ import * as offline from "./offline.js";
 import * as outbox from "./outbox.js";
 import { getItem, setItem } from "./store.js";
 import { startCamera } from "./camera.js";
+import { codeLabel, permitBadge } from "./exporter.js";
+
+// Document type codes in the signed token (permits.DocTypes).
+const DOC_TYPES = { E: "export", R: "re-export", I: "import", O: "origin", S: "introduction-from-sea", PC: "pre-convention",
+  CB: "captive-breeding", TE: "travelling-exhibition", MI: "musical-instrument", PO: "personal-ownership", X: "other" };
 
 const SCANNERS = ["officer", "issuer", "admin"];
 
@@ -272,12 +277,12 @@ async function verdictScreen() {
   const fact = (k, v) => v && facts.push(h("dt", {}, t(k)), h("dd", {}, v));
   fact("permit", number);
   if (p) {
-    fact("type", p.type); fact("authority", p.authority); fact("route_", `${p.exporter.country} → ${p.importer.country}`);
+    fact("type", t("type_" + p.type)); fact("authority", p.authority); fact("route_", `${p.exporter.country} → ${p.importer.country}`);
     fact("o_exporter", `${p.exporter.name}, ${p.exporter.address}`); fact("o_importer", `${p.importer.name}, ${p.importer.address}`);
-    fact("valid_until", fmtDate(p.valid_until)); fact("purpose", p.purpose); fact("status", p.status);
+    fact("valid_until", fmtDate(p.valid_until)); fact("purpose", codeLabel("purpose_", p.purpose)); fact("status", permitBadge(p.status));
   } else if (c) {
-    fact("type", c.pt); fact("authority", c.iss); fact("route_", (c.cc || []).join(" → "));
-    fact("valid_until", c.exp ? fmtDate(new Date(c.exp * 1000).toISOString()) : ""); fact("purpose", c.pur);
+    fact("type", DOC_TYPES[c.pt] ? t("type_" + DOC_TYPES[c.pt]) : c.pt); fact("authority", c.iss); fact("route_", (c.cc || []).join(" → "));
+    fact("valid_until", c.exp ? fmtDate(new Date(c.exp * 1000).toISOString()) : ""); fact("purpose", codeLabel("purpose_", c.pur));
   }
 
   const lines = p ? p.specimens.map((s) => ({ line: s.line, taxon: s.taxon, appendix: s.appendix, quantity: s.quantity, unit: s.unit, source: s.source, term: s.term, marks: s.marks }))
