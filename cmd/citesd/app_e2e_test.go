@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"net"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/opencites/opencites/scan"
 )
 
@@ -324,6 +327,34 @@ func TestAppOfficerScans(t *testing.T) {
 		chromedp.WaitVisible(verdictSel("revoked", "online"), chromedp.ByQuery))
 	shot(t, ctx, "officer-verdict-revoked")
 
+	// From the verdict, the officer opens a case with a photo of the goods:
+	// it is linked to this failed verification.
+	photo := filepath.Join(t.TempDir(), "goods.png")
+	png.Encode(mustCreate(t, photo), testImage())
+	var caseURL string
+	do(t, ctx, "open a case",
+		chromedp.Click(`[data-action=open-case]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.SetValue(`[name=checkpoint]`, "Torugart", chromedp.ByQuery),
+		chromedp.SetValue(`[name=concealment]`, "vehicle", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[name=photos]`, []string{photo}, chromedp.ByQuery),
+		chromedp.Click(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.Poll(`/^#\/cases\/\d+$/.test(location.hash) && document.querySelector("main dl")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`location.hash`, &caseURL))
+	shot(t, ctx, "officer-case")
+	var cs struct {
+		Concealment string
+		Documents   []struct {
+			Number, Verdict string
+		}
+		Photos []struct{ ID int64 }
+	}
+	s.officer.call("GET", "/api/v1/cases/"+strings.TrimPrefix(caseURL, "#/cases/"), nil, 200, &cs)
+	if cs.Concealment != "vehicle" || len(cs.Documents) != 1 || cs.Documents[0].Number != number || cs.Documents[0].Verdict != "revoked" || len(cs.Photos) != 1 {
+		t.Errorf("case from the app: %+v", cs)
+	}
+	do(t, ctx, "back to the verdict", chromedp.Navigate(app+"/app/#/scan"), chromedp.WaitVisible(verdictSel("revoked", "online"), chromedp.ByQuery))
+
 	// The verdict reads in Russian too.
 	do(t, ctx, "switch to Russian",
 		chromedp.SetValue(`#lang`, "ru", chromedp.ByQuery),
@@ -352,8 +383,9 @@ func TestAppOfficerOffline(t *testing.T) {
 	ctx := browser(t, writeY4M(t, code))
 	app := s.proxy.URL()
 	signInApp(t, ctx, app, "officer", "officer-password")
-	do(t, ctx, "online scan, offline lists downloaded", listsCached,
-		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
+	do(t, ctx, "online scan, offline lists downloaded, app kept offline", listsCached,
+		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery),
+		chromedp.Poll(`navigator.serviceWorker.controller !== null`, nil, chromedp.WithPollingTimeout(20*time.Second)))
 
 	s.proxy.SetCut(true)
 	do(t, ctx, "offline scan",
@@ -367,6 +399,13 @@ func TestAppOfficerOffline(t *testing.T) {
 		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
 	shot(t, ctx, "officer-outbox-waiting")
+	// The phone restarts the app with no network: the service worker serves
+	// it, the outbox still holds the endorsement, and scanning still works.
+	do(t, ctx, "app starts offline",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery),
+		chromedp.Evaluate(`location.hash = "#/scan"`, nil),
+		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery))
 
 	s.proxy.SetCut(false)
 	waitFor(t, "the queued endorsement to arrive", func() bool {
@@ -377,7 +416,8 @@ func TestAppOfficerOffline(t *testing.T) {
 		s.officer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
 		return len(p.Endorsements) == 1 && p.Status == "endorsed" && p.Endorsements[0].Port == "Torugart"
 	})
-	do(t, ctx, "outbox shows it sent", chromedp.WaitVisible(`li[data-status=sent]`, chromedp.ByQuery))
+	do(t, ctx, "outbox shows it sent", chromedp.Evaluate(`location.hash = "#/outbox"`, nil),
+		chromedp.WaitVisible(`li[data-status=sent]`, chromedp.ByQuery))
 
 	// A second phone checks the second permit offline and endorses it;
 	// before it reconnects, another officer endorses the same permit.
@@ -437,7 +477,14 @@ func TestAppExporterApplies(t *testing.T) {
 	s := startAppServer(t)
 	ctx := browser(t, "")
 	app := s.proxy.URL()
-	signInApp(t, ctx, app, "alatoo-trade", "exporter-password")
+	// Signing in works from the keyboard alone: type, Tab, type, Enter.
+	do(t, ctx, "sign in with the keyboard",
+		chromedp.Navigate(app+"/app/"),
+		chromedp.WaitVisible(`input[name=username]`, chromedp.ByQuery),
+		chromedp.Focus(`input[name=username]`, chromedp.ByQuery),
+		chromedp.KeyEvent("alatoo-trade"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("exporter-password"), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`[data-action=new-application]`, chromedp.ByQuery))
 	shot(t, ctx, "exporter-applications")
 	do(t, ctx, "draft an application",
 		chromedp.Click(`[data-action=new-application]`, chromedp.ByQuery),
@@ -476,6 +523,10 @@ func TestAppExporterApplies(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector("a[data-action=open-permit]").getAttribute("href").split("/").pop()`, &number),
 	)
 	shot(t, ctx, "issuer-approved")
+	do(t, ctx, "desktop size", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(app+"/app/#/permits/"+number),
+		chromedp.WaitVisible(`img.qr-image`, chromedp.ByQuery))
+	shot(t, ctx, "desktop-issuer-permit")
+	do(t, ctx, "phone size", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2)))
 	var p struct{ Status, ExporterAccount string }
 	s.issuer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
 	if p.Status != "issued" {
@@ -508,4 +559,24 @@ func TestAppExporterApplies(t *testing.T) {
 	signInApp(t, ctx, app, "analyst", "analyst-password")
 	do(t, ctx, "statistics", chromedp.Navigate(app+"/app/#/stats"), chromedp.WaitVisible(`main svg`, chromedp.ByQuery))
 	shot(t, ctx, "analyst-stats")
+}
+
+func mustCreate(t *testing.T, path string) *os.File {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// testImage is a small picture standing in for a photo of the goods.
+func testImage() image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 90, 255})
+		}
+	}
+	return img
 }
