@@ -238,11 +238,38 @@ func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Acti
 	}
 }
 
-// shot keeps a screenshot of the phone screen as a test artefact.
+// screenProblems lists what makes a screen hard to use: form controls with
+// no label a screen reader can announce, buttons with no name, images with
+// no alt text, and a page wider than the phone (tables scroll inside their
+// own box instead).
+const screenProblems = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    if (el.classList.contains("visually-hidden") && el.type === "file") continue; // opened by its visible label
+    const named = el.labels && el.labels.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+    if (!named) out.push("unlabelled " + el.tagName.toLowerCase() + " " + (el.name || el.id));
+  }
+  for (const b of document.querySelectorAll("button, a[href]")) {
+    if (!(b.textContent.trim() || b.getAttribute("aria-label"))) out.push("nameless " + b.outerHTML.slice(0, 80));
+  }
+  for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) out.push("image without alt " + img.src.slice(0, 60));
+  if (innerWidth <= 400 && document.documentElement.scrollWidth > innerWidth + 1) out.push("page " + document.documentElement.scrollWidth + " px wide on a " + innerWidth + " px screen");
+  return out;
+})()`
+
+// shot keeps a screenshot of the screen as a test artefact, and fails the
+// test on the problems screenProblems finds.
 func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
 	var buf []byte
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	var problems []string
+	if err := chromedp.Run(sctx, chromedp.Evaluate(screenProblems, &problems)); err == nil && !strings.HasPrefix(name, "failed-") {
+		for _, p := range problems {
+			t.Errorf("screen %s: %s", name, p)
+		}
+	}
 	if err := chromedp.Run(sctx, chromedp.FullScreenshot(&buf, 100)); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
@@ -502,9 +529,14 @@ func TestAppExporterApplies(t *testing.T) {
 		chromedp.SendKeys(`[name="specimens.0.marks"]`, "KG-R-0012, KG-R-0013", chromedp.ByQuery),
 	)
 	shot(t, ctx, "exporter-application-form")
-	do(t, ctx, "save and submit",
+	scanOfRings := filepath.Join(t.TempDir(), "captive-breeding-certificate.png")
+	png.Encode(mustCreate(t, scanOfRings), testImage())
+	do(t, ctx, "save, attach a document and submit",
 		chromedp.Click(`[data-action=save]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`main .ok`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[name=attachment]`, []string{scanOfRings}, chromedp.ByQuery),
+		chromedp.Click(`[data-action=upload]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=download-attachment]`, chromedp.ByQuery),
 		chromedp.Click(`[data-action=submit]`, chromedp.ByQuery),
 		chromedp.Poll(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "Submitted")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 	)
