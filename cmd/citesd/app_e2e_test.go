@@ -415,9 +415,11 @@ func TestAppOfficerOffline(t *testing.T) {
 		chromedp.Poll(`navigator.serviceWorker.controller !== null`, nil, chromedp.WithPollingTimeout(20*time.Second)))
 
 	s.proxy.SetCut(true)
+	start := time.Now()
 	do(t, ctx, "offline scan",
 		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
 		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery))
+	t.Logf("offline: camera start to verdict %v", time.Since(start))
 	shot(t, ctx, "officer-verdict-offline")
 	do(t, ctx, "endorse offline",
 		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
