@@ -98,3 +98,31 @@ func TestQuotaRace(t *testing.T) {
 		}
 	})
 }
+
+// An issue refused after its number was taken (the quota ran out as it was
+// charged) stores nothing, and its number is never given to another
+// permit: numbers may have gaps, never repeats.
+func TestRefusedIssueNeverReusesNumber(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.do("issuer-kg", "POST", "/api/v1/quotas", map[string]any{"taxon": "Falco cherrug", "source": "C", "term": "LIV", "year": 2026, "quantity": 5}, 200, nil)
+		first := e.issue(sakerPermit(3))
+		e.wantError("issuer-kg", "POST", "/api/v1/permits", sakerPermit(3), 422, "quota_exceeded")
+		next := e.issue(sakerPermit(1))
+		if next.Number <= first.Number {
+			t.Fatalf("numbers %s then %s", first.Number, next.Number)
+		}
+		var list struct {
+			Permits []api.PermitJSON
+			Total   int
+		}
+		e.do("issuer-kg", "GET", "/api/v1/permits", nil, 200, &list)
+		if len(list.Permits) != 2 {
+			t.Fatalf("%d permits stored, want 2", len(list.Permits))
+		}
+		var h struct{ History []api.AuditJSON }
+		e.do("issuer-kg", "GET", "/api/v1/permits/"+next.Number+"/history", nil, 200, &h)
+		if len(h.History) != 1 || h.History[0].Action != "permit.issue" {
+			t.Errorf("history of %s: %+v", next.Number, h.History)
+		}
+	})
+}

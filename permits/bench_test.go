@@ -83,6 +83,27 @@ func BenchmarkIssue(b *testing.B) {
 	})
 }
 
+// BenchmarkIssueParallel issues from eight goroutines at once, as
+// concurrent issuers (or HTTP connections) do: what it measures beyond
+// BenchmarkIssue is how long issues wait for each other.
+func BenchmarkIssueParallel(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		e := newBenchEnv(b, dsn)
+		req := issueRequest()
+		ctx := context.Background()
+		b.SetParallelism(4) // 8 goroutines on 2 cores
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := e.svc.Issue(ctx, e.issuer, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
 // BenchmarkPlainInsert inserts the rows an issue writes (counter, permit,
 // line, audit entry) with plain SQL, one transaction per permit: the floor
 // the issuing path is measured against.
