@@ -348,6 +348,28 @@ func TestAppOfficerScans(t *testing.T) {
 	}
 	shot(t, ctx, "officer-verdict-valid")
 
+	// A photo of the paper, when the camera will not read: sent to
+	// /api/v1/verify/photo.
+	number2, code2 := s.issue(t)
+	qrPNG, err := scan.EncodePNG(code2, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photoOfPermit := filepath.Join(t.TempDir(), "permit.png")
+	os.WriteFile(photoOfPermit, qrPNG, 0o600)
+	var onScreen string
+	do(t, ctx, "verify a photo",
+		chromedp.Evaluate(`location.hash = "#/scan?camera=off"`, nil),
+		chromedp.WaitVisible(`[data-action=start-camera]`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#photo-input`, []string{photoOfPermit}, chromedp.ByQuery),
+		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery),
+		chromedp.Text(`dl.facts`, &onScreen, chromedp.ByQuery))
+	if !strings.Contains(onScreen, number2) {
+		t.Errorf("the photo's verdict is not for %s:\n%s", number2, onScreen)
+	}
+	do(t, ctx, "back to the camera", chromedp.Evaluate(`location.hash = "#/scan"`, nil),
+		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
+
 	s.issuer.call("POST", "/api/v1/permits/"+number+"/revoke", map[string]string{"reason": "specimens re-checked: rings do not match"}, 200, nil)
 	do(t, ctx, "scan again shows revoked",
 		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
@@ -428,6 +450,15 @@ func TestAppOfficerOffline(t *testing.T) {
 		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
 	shot(t, ctx, "officer-outbox-waiting")
+	// A case opened offline waits beside it.
+	do(t, ctx, "case offline",
+		chromedp.Evaluate(`location.hash = "#/verdict"`, nil),
+		chromedp.Click(`[data-action=open-case]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.SetValue(`[name=checkpoint]`, "Torugart", chromedp.ByQuery),
+		chromedp.SetValue(`[name=notes]`, "rings checked offline", chromedp.ByQuery),
+		chromedp.Click(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelectorAll("li[data-status=waiting]").length === 2`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	// The phone restarts the app with no network: the service worker serves
 	// it, the outbox still holds the endorsement, and scanning still works.
 	do(t, ctx, "app starts offline",
@@ -444,6 +475,16 @@ func TestAppOfficerOffline(t *testing.T) {
 		}
 		s.officer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
 		return len(p.Endorsements) == 1 && p.Status == "endorsed" && p.Endorsements[0].Port == "Torugart"
+	})
+	waitFor(t, "the queued case to arrive", func() bool {
+		var l struct {
+			Cases []struct {
+				Notes     string
+				Documents []struct{ Number string }
+			}
+		}
+		s.officer.call("GET", "/api/v1/cases", nil, 200, &l)
+		return len(l.Cases) == 1 && l.Cases[0].Notes == "rings checked offline" && len(l.Cases[0].Documents) == 1 && l.Cases[0].Documents[0].Number == number
 	})
 	do(t, ctx, "outbox shows it sent", chromedp.Evaluate(`location.hash = "#/outbox"`, nil),
 		chromedp.WaitVisible(`li[data-status=sent]`, chromedp.ByQuery))

@@ -2,7 +2,7 @@
 // with the browser's BarcodeDetector where it has one and the WebAssembly
 // reader (package scan, the same reader as the server's) elsewhere, so the
 // verdict comes within a second of the code coming into view.
-import { decode } from "./offline.js";
+import { decode, module } from "./offline.js";
 
 const MAX_SIDE = 960; // frames are scaled down to this before decoding
 const BUDGET_MS = 250; // per frame, so the preview stays live
@@ -23,7 +23,15 @@ export async function startCamera(video, { onCode, onHint, accept }) {
     stream.getTracks().forEach((tr) => tr.stop());
     video.srcObject = null;
   };
-  const detector = await nativeDetector();
+  // Without a decoder there is no point showing the camera: the caller
+  // offers the photo instead.
+  let detector;
+  try {
+    detector = (await nativeDetector()) || (await module(), null);
+  } catch (err) {
+    stop();
+    throw err;
+  }
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
 

@@ -10,7 +10,7 @@ import * as offline from "./offline.js";
 import * as outbox from "./outbox.js";
 import { getItem, setItem } from "./store.js";
 import { startCamera } from "./camera.js";
-import { codeLabel, permitBadge } from "./exporter.js";
+import { codeLabel, permitBadge, TERMS } from "./exporter.js";
 
 // Document type codes in the signed token (permits.DocTypes).
 const DOC_TYPES = { E: "export", R: "re-export", I: "import", O: "origin", S: "introduction-from-sea", PC: "pre-convention",
@@ -139,7 +139,9 @@ async function cacheGuidance(g) {
   await setItem("guidance", cache);
 }
 
-async function scanScreen() {
+// scanScreen starts the camera at once, unless the link says camera=off
+// (an officer who works from photos, or a phone whose camera is broken).
+async function scanScreen(params, query) {
   const cp = checkpoint();
   const port = h("input", { name: "port", value: cp.port, autocomplete: "off", onchange: () => setCheckpoint({ ...checkpoint(), port: port.value.trim() }) });
   const dir = select("direction", [["export", t("o_dir_export")], ["import", t("o_dir_import")]], cp.direction,
@@ -195,7 +197,7 @@ async function scanScreen() {
     const hint = h("div", { class: "hint", "aria-live": "polite" }, t("camera_hint"));
     const video = h("video", { playsinline: true, muted: true, "aria-label": t("camera_hint") });
     camBox.replaceChildren(h("div", { class: "camera" }, video, h("div", { class: "frame" }), hint),
-      h("div", { class: "actions" }, h("button", { type: "button", onclick: () => { leaveCamera(); camBox.replaceChildren(startBtn); } }, t("stop_camera"))));
+      h("div", { class: "actions" }, h("button", { type: "button", "data-action": "stop-camera", onclick: () => { leaveCamera(); camBox.replaceChildren(startBtn); } }, t("stop_camera"))));
     try {
       stopCamera = await startCamera(video, {
         onCode: (text) => { leaveCamera(); run(text); },
@@ -221,8 +223,9 @@ async function scanScreen() {
     listsLine,
   );
   showLists(listsLine);
-  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) camera();
-  else camBox.replaceChildren(h("p", { class: "notice" }, t("camera_unavailable")));
+  if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) camBox.replaceChildren(h("p", { class: "notice" }, t("camera_unavailable")));
+  else if (query && query.get("camera") === "off") camBox.replaceChildren(startBtn);
+  else camera();
 }
 
 async function decodeFile(file) {
@@ -345,8 +348,8 @@ function guidanceBlock(g, isOffline) {
 
 function lastLines() {
   const r = last.result;
-  if (r.permit) return r.permit.specimens.map((s) => ({ line: s.line, quantity: s.quantity, unit: s.unit, taxon: s.taxon }));
-  return ((r.claims && r.claims.l) || []).map((l, i) => ({ line: String.fromCharCode(65 + i), quantity: l[2], unit: l[5] || "", taxon: l[0] }));
+  if (r.permit) return r.permit.specimens.map((s) => ({ line: s.line, quantity: s.quantity, unit: s.unit, taxon: s.taxon, term: s.term }));
+  return ((r.claims && r.claims.l) || []).map((l, i) => ({ line: String.fromCharCode(65 + i), quantity: l[2], unit: l[5] || "", taxon: l[0], term: l[4] }));
 }
 
 function lastNumber() {
@@ -399,7 +402,7 @@ const OUTCOMES = ["seized", "released", "referred"];
 function caseScreen() {
   const cp = checkpoint();
   const fromScan = last && Date.now() - last.at < 3600e3 ? last : null;
-  const lines = fromScan ? lastLines() : [{ taxon: "", quantity: 1, unit: "" }];
+  const lines = fromScan ? lastLines() : [{ taxon: "", quantity: 1, unit: "", term: "" }];
   const when = h("input", { name: "occurred_at", type: "datetime-local", value: localNow(), required: true });
   const checkpointIn = h("input", { name: "checkpoint", value: cp.port, required: true });
   const transport = select("transport_mode", [["", "—"], ...TRANSPORT.map((x) => [x, x])], "road");
@@ -408,6 +411,7 @@ function caseScreen() {
   const notes = h("textarea", { name: "notes" });
   const specimens = lines.map((l, i) => ({
     taxon: h("input", { name: `specimens.${i}.taxon`, value: l.taxon }),
+    term: select(`specimens.${i}.term`, [["", "—"], ...TERMS.map((c) => [c, codeLabel("term_", c)])], l.term || ""),
     quantity: h("input", { name: `specimens.${i}.quantity`, type: "number", step: "any", min: "0", value: l.quantity }),
     unit: h("input", { name: `specimens.${i}.unit`, value: l.unit || "" }),
     description: h("input", { name: `specimens.${i}.description` }),
@@ -421,7 +425,7 @@ function caseScreen() {
     const body = {
       occurred_at: new Date(when.value).toISOString(), checkpoint: checkpointIn.value.trim(), port: checkpointIn.value.trim(),
       transport_mode: transport.value, concealment: conceal.value, outcome: outcome.value, notes: notes.value.trim(),
-      specimens: specimens.filter((s) => s.taxon.value.trim()).map((s) => ({ taxon: s.taxon.value.trim(), quantity: Number(s.quantity.value), unit: s.unit.value.trim(), description: s.description.value.trim() })),
+      specimens: specimens.filter((s) => s.taxon.value.trim()).map((s) => ({ taxon: s.taxon.value.trim(), term: s.term.value, quantity: Number(s.quantity.value), unit: s.unit.value.trim(), description: s.description.value.trim() })),
       documents: number ? [{ number, ...(vid ? { verification_id: vid } : {}) }] : [],
     };
     const files = [...photos.files];
@@ -452,7 +456,7 @@ function caseScreen() {
   number ? h("p", {}, `${t("permit")}: `, h("strong", {}, number), last ? ` — ${t("v_" + last.result.verdict)}` : "") : null,
   field(t("occurred_at"), when), field(t("checkpoint"), checkpointIn),
   h("div", { class: "row" }, h("div", { class: "grow" }, field(t("transport_mode"), transport)), h("div", { class: "grow" }, field(t("concealment"), conceal)), h("div", { class: "grow" }, field(t("outcome"), outcome))),
-  specimens.map((s) => h("fieldset", {}, h("legend", {}, t("specimen_found")), field(t("taxon"), s.taxon),
+  specimens.map((s) => h("fieldset", {}, h("legend", {}, t("specimen_found")), field(t("taxon"), s.taxon), field(t("term"), s.term),
     h("div", { class: "row" }, h("div", { class: "grow" }, field(t("quantity"), s.quantity)), h("div", { class: "grow" }, field(t("unit"), s.unit))),
     field(t("description"), s.description))),
   field(t("notes"), notes), field(t("photos"), photos), msg,
