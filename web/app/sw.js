@@ -19,14 +19,20 @@ self.addEventListener("activate", (e) => {
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== "GET" || url.origin !== location.origin || !url.pathname.startsWith(new URL("./", location).pathname)) return;
-  // Network first, so an online phone always runs the newest app; the
-  // cached copy answers when the network fails.
-  e.respondWith(fetch(e.request).then((resp) => {
+  // Network first, so an online phone runs the newest app; the cached copy
+  // answers when the network fails, or when it is so slow that a border
+  // post would wait more than three seconds for a file it already has.
+  const cached = () => caches.match(e.request, { ignoreSearch: true })
+    .then((hit) => hit || (e.request.mode === "navigate" ? caches.match("./") : undefined));
+  const network = fetch(e.request).then((resp) => {
     if (resp.ok && resp.status === 200) {
       const copy = resp.clone();
       caches.open(CACHE).then((c) => c.put(e.request, copy));
     }
     return resp;
-  }).catch(() => caches.match(e.request, { ignoreSearch: true })
-    .then((hit) => hit || (e.request.mode === "navigate" ? caches.match("./") : Response.error()))));
+  });
+  const slow = new Promise((resolve) => setTimeout(resolve, 3000)).then(cached)
+    .then((hit) => hit || network);
+  e.respondWith(Promise.race([network, slow])
+    .catch(() => cached().then((hit) => hit || Response.error())));
 });

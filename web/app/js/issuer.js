@@ -277,7 +277,8 @@ function alertItem(a, onAction) {
   if (a.status !== "closed") actions.push(h("button", { type: "button", "data-action": "close", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "close") }, t("close_alert")));
   const evidence = (e) => {
     const label = `${t("ev_" + e.kind)} ${e.ref}`;
-    return h("li", {}, e.kind === "permit" ? h("a", { href: `#/permits/${encodeURIComponent(e.ref)}` }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
+    const href = { permit: "#/permits/", case: "#/cases/" }[e.kind];
+    return h("li", {}, href ? h("a", { href: href + encodeURIComponent(e.ref) }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
   };
   return h("li", { class: "card alert", "data-alert": a.id },
     h("div", { class: "row" },

@@ -516,6 +516,8 @@ route("/scan", { roles: SCANNERS, nav: "nav_scan", home: ["officer"], render: sc
 route("/verdict", { roles: SCANNERS, render: verdictScreen });
 route("/endorse", { roles: ["officer"], render: endorseScreen });
 route("/cases/new", { roles: ["officer"], render: caseScreen });
-route("/cases", { roles: ["officer"], nav: "nav_cases", render: casesScreen });
-route("/cases/:id", { roles: ["officer"], render: caseDetail });
+// Issuers and analysts read their authority's cases too (the API decides
+// which); only officers record them.
+route("/cases", { roles: ["officer", "issuer", "analyst", "admin"], nav: "nav_cases", render: casesScreen });
+route("/cases/:id", { roles: ["officer", "issuer", "analyst", "admin"], render: caseDetail });
 route("/outbox", { roles: ["officer"], nav: "nav_outbox", render: outboxScreen });
