@@ -586,11 +586,34 @@ func TestAppExporterApplies(t *testing.T) {
 	shot(t, ctx, "exporter-application-submitted")
 	signOutApp(t, ctx)
 
+	// The issuer asks for a change; the exporter makes it and resubmits.
 	signInApp(t, ctx, app, "ma-kg", "issuer-password")
 	do(t, ctx, "open the queue", chromedp.WaitVisible(`main table a[data-id]`, chromedp.ByQuery))
 	shot(t, ctx, "issuer-queue")
+	var appID string
+	do(t, ctx, "request changes",
+		chromedp.Evaluate(`document.querySelector("main table a[data-id]").dataset.id`, &appID),
+		chromedp.Click(`main table a[data-id]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=request-changes]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[name=message]`, "Ship one bird per permit.", chromedp.ByQuery),
+		chromedp.Click(`[data-action=request-changes]`, chromedp.ByQuery),
+		chromedp.Poll(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "Changes requested")`, nil, chromedp.WithPollingTimeout(15*time.Second)))
+	signOutApp(t, ctx)
+	signInApp(t, ctx, app, "alatoo-trade", "exporter-password")
+	do(t, ctx, "answer the request",
+		chromedp.Navigate(app+"/app/#/applications/"+appID),
+		chromedp.Poll(`document.querySelector("main").textContent.includes("Ship one bird per permit.")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.SetValue(`[name="specimens.0.quantity"]`, "1", chromedp.ByQuery))
+	shot(t, ctx, "exporter-changes-requested")
+	do(t, ctx, "resubmit",
+		chromedp.Click(`[data-action=submit]`, chromedp.ByQuery),
+		chromedp.Poll(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "Submitted")`, nil, chromedp.WithPollingTimeout(15*time.Second)))
+	signOutApp(t, ctx)
+
+	signInApp(t, ctx, app, "ma-kg", "issuer-password")
 	var number string
 	do(t, ctx, "approve",
+		chromedp.WaitVisible(`main table a[data-id]`, chromedp.ByQuery),
 		chromedp.Click(`main table a[data-id]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action=approve]`, chromedp.ByQuery),
 		chromedp.Click(`[data-action=approve]`, chromedp.ByQuery),
@@ -602,9 +625,12 @@ func TestAppExporterApplies(t *testing.T) {
 		chromedp.WaitVisible(`img.qr-image`, chromedp.ByQuery))
 	shot(t, ctx, "desktop-issuer-permit")
 	do(t, ctx, "phone size", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2)))
-	var p struct{ Status, ExporterAccount string }
+	var p struct {
+		Status    string
+		Specimens []struct{ Quantity float64 }
+	}
 	s.issuer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
-	if p.Status != "issued" {
+	if p.Status != "issued" || len(p.Specimens) != 1 || p.Specimens[0].Quantity != 1 {
 		t.Fatalf("permit %s: %+v", number, p)
 	}
 	do(t, ctx, "alerts and statistics screens",
