@@ -240,8 +240,9 @@ func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Acti
 
 // screenProblems lists what makes a screen hard to use: form controls with
 // no label a screen reader can announce, buttons with no name, images with
-// no alt text, and a page wider than the phone (tables scroll inside their
-// own box instead).
+// no alt text, a page wider than the phone (tables scroll inside their own
+// box instead), and interface strings asked for in a language that lacks
+// them (since the page loaded).
 const screenProblems = `(() => {
   const out = [];
   for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
@@ -254,6 +255,7 @@ const screenProblems = `(() => {
   }
   for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) out.push("image without alt " + img.src.slice(0, 60));
   if (innerWidth <= 400 && document.documentElement.scrollWidth > innerWidth + 1) out.push("page " + document.documentElement.scrollWidth + " px wide on a " + innerWidth + " px screen");
+  for (const k of globalThis.citesI18nMissing || []) out.push("no translation for " + k);
   return out;
 })()`
 

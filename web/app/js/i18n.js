@@ -30,9 +30,15 @@ export function setLang(l) {
   document.documentElement.lang = l;
 }
 
+// missing collects the keys asked for that the current language lacks; the
+// browser tests fail on any (globalThis.citesI18nMissing).
+const missing = new Set();
+globalThis.citesI18nMissing = missing;
+
 // t returns the string for key in the current language (English when a
 // translation is missing), with {name} placeholders filled from vars.
 export function t(key, vars) {
+  if (!(key in dict[current])) missing.add(`${current}:${key}`);
   let s = dict[current][key] ?? dict.en[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
