@@ -495,6 +495,9 @@ func TestAppOfficerOffline(t *testing.T) {
 	// before it reconnects, another officer endorses the same permit.
 	ctx2 := browser(t, writeY4M(t, code2))
 	signInApp(t, ctx2, app, "officer", "officer-password")
+	do(t, ctx2, "second phone in Kyrgyz",
+		chromedp.SetValue(`#lang`, "ky", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
 	do(t, ctx2, "second phone online scan, lists cached", listsCached,
 		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
 	s.proxy.SetCut(true)
