@@ -125,7 +125,12 @@ export async function check(code) {
   } catch (err) {
     if (!(err instanceof OfflineError) && !(err instanceof ApiError && err.status >= 500)) throw err;
     offline.markReachable(false);
-    result = await offline.verify(code, cp.direction);
+    try {
+      result = await offline.verify(code, cp.direction);
+    } catch (e) {
+      // No lists yet (never online) or no WebAssembly: say what to do.
+      throw new Error(e.message === "no_lists" ? t("lists_none") : `${t("error_network")} ${e.message}`);
+    }
   }
   last = { result, code, at: Date.now() };
   go("#/verdict");
