@@ -686,3 +686,49 @@ func testImage() image.Image {
 	}
 	return img
 }
+
+// TestAppOutboxBelongsToItsOfficer: on a shared phone, what one officer
+// queued offline is sent only with that officer's session, never filed
+// under the next officer who signs in.
+func TestAppOutboxBelongsToItsOfficer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	number, code := s.issue(t)
+	ctx := browser(t, writeY4M(t, code))
+	app := s.proxy.URL()
+	signInApp(t, ctx, app, "officer", "officer-password")
+	do(t, ctx, "online scan, lists cached", listsCached, chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
+	s.proxy.SetCut(true)
+	do(t, ctx, "endorse offline",
+		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
+		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery),
+		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=send-endorsement]`, chromedp.ByQuery),
+		chromedp.SetValue(`input[name=port]`, "Torugart", chromedp.ByQuery),
+		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
+	signOutApp(t, ctx)
+	s.proxy.SetCut(false)
+
+	signInApp(t, ctx, app, "officer2", "officer-password")
+	do(t, ctx, "the other officer's item waits", chromedp.Navigate(app+"/app/#/outbox"),
+		chromedp.WaitVisible(`li[data-status=waiting] .notice`, chromedp.ByQuery), chromedp.Sleep(6*time.Second),
+		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
+	shot(t, ctx, "officer-outbox-other-user")
+	var p struct {
+		Endorsements []struct{ Officer string }
+	}
+	s.issuer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
+	if len(p.Endorsements) != 0 {
+		t.Fatalf("sent under another officer's session: %+v", p.Endorsements)
+	}
+	signOutApp(t, ctx)
+
+	signInApp(t, ctx, app, "officer", "officer-password")
+	waitFor(t, "the endorsement, under its officer", func() bool {
+		s.issuer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
+		return len(p.Endorsements) == 1 && p.Endorsements[0].Officer == "officer"
+	})
+}

@@ -9,8 +9,9 @@ const BUDGET_MS = 250; // per frame, so the preview stays live
 
 // startCamera shows the camera in video and calls onCode(text) with the
 // first code accept() takes, onHint(code) with why a code-like pattern did
-// not read (qr_too_small, ...). It returns a function that stops it.
-export async function startCamera(video, { onCode, onHint, accept }) {
+// not read (qr_too_small, ...). It returns a function that stops it; it
+// also stops itself as soon as live() turns false.
+export async function startCamera(video, { onCode, onHint, accept, live = () => true }) {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: false,
     video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
@@ -36,6 +37,7 @@ export async function startCamera(video, { onCode, onHint, accept }) {
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
 
   const tick = async () => {
+    if (!stopped && !live()) stop();
     if (stopped) return;
     try {
       const w = video.videoWidth, hgt = video.videoHeight;

@@ -42,6 +42,7 @@ register({
     case_title: "New case", occurred_at: "When", transport_mode: "Transport", concealment: "Concealment", outcome: "Outcome", notes: "Notes",
     photos: "Photos", case_saved: "Case {id} recorded.", specimen_found: "Specimen found", taxon: "Species (any name)", unit: "Unit (blank = number of specimens)", description: "Description",
     outbox_title: "Outbox", outbox_empty: "Nothing waits to be sent.", ob_waiting: "Waiting for the network", ob_sent: "Sent", ob_conflict: "Conflict", ob_refused: "Refused",
+    ob_other_user: "Recorded by {user}: it is sent when {user} signs in on this phone.",
     retry: "Retry", dismiss: "Dismiss", send_now: "Send now", conflict_help: "The server refused this because the permit was used elsewhere meanwhile. An alert has been raised for the Management Authority.",
     cases_title: "Cases", case_n: "Case {id}", checkpoint_short: "Checkpoint", verdict: "Verdict",
   },
@@ -68,6 +69,7 @@ register({
     case_title: "Новое дело", occurred_at: "Когда", transport_mode: "Транспорт", concealment: "Сокрытие", outcome: "Итог", notes: "Примечания",
     photos: "Фото", case_saved: "Дело {id} зарегистрировано.", specimen_found: "Обнаруженный образец", taxon: "Вид (любое название)", unit: "Единица (пусто = штук)", description: "Описание",
     outbox_title: "Исходящие", outbox_empty: "Нет неотправленных записей.", ob_waiting: "Ждёт сети", ob_sent: "Отправлено", ob_conflict: "Конфликт", ob_refused: "Отклонено",
+    ob_other_user: "Записано пользователем {user}: будет отправлено, когда {user} войдёт на этом телефоне.",
     retry: "Повторить", dismiss: "Убрать", send_now: "Отправить сейчас", conflict_help: "Сервер отклонил запись: разрешение уже использовано в другом месте. Орган по управлению получил оповещение.",
     cases_title: "Дела", case_n: "Дело {id}", checkpoint_short: "Пункт", verdict: "Результат",
   },
@@ -94,6 +96,7 @@ register({
     case_title: "Жаңы иш", occurred_at: "Качан", transport_mode: "Транспорт", concealment: "Жашыруу", outcome: "Жыйынтык", notes: "Эскертүүлөр",
     photos: "Сүрөттөр", case_saved: "{id} иш катталды.", specimen_found: "Табылган үлгү", taxon: "Түр (каалаган аталышы)", unit: "Бирдик (бош = даана)", description: "Сүрөттөмө",
     outbox_title: "Чыгуучу", outbox_empty: "Жөнөтүлө элек эч нерсе жок.", ob_waiting: "Тармакты күтүүдө", ob_sent: "Жөнөтүлдү", ob_conflict: "Карама-каршылык", ob_refused: "Четке кагылды",
+    ob_other_user: "{user} жазган: {user} бул телефондо киргенде жөнөтүлөт.",
     retry: "Кайталоо", dismiss: "Алып салуу", send_now: "Азыр жөнөтүү", conflict_help: "Сервер четке какты: уруксат башка жерде колдонулуп калган. Башкаруу органына эскертүү жөнөтүлдү.",
     cases_title: "Иштер", case_n: "{id} иш", checkpoint_short: "Пункт", verdict: "Жыйынтык",
   },
@@ -107,8 +110,14 @@ function setCheckpoint(cp) { localStorage.setItem("cites.checkpoint", JSON.strin
 
 let last = null; // the verdict on screen: {result, code, at}
 let stopCamera = null;
+// cameraRun numbers camera starts: a camera still starting when the screen
+// changes (or is drawn again, say for a new language) must never begin
+// scanning behind the officer's back, so each start checks it is still the
+// latest.
+let cameraRun = 0;
 
 function leaveCamera() {
+  cameraRun++;
   if (stopCamera) { stopCamera(); stopCamera = null; }
 }
 window.addEventListener("hashchange", () => { if (!location.hash.startsWith("#/scan")) leaveCamera(); });
@@ -203,14 +212,19 @@ async function scanScreen(params, query) {
     const video = h("video", { playsinline: true, muted: true, "aria-label": t("camera_hint") });
     camBox.replaceChildren(h("div", { class: "camera" }, video, h("div", { class: "frame" }), hint),
       h("div", { class: "actions" }, h("button", { type: "button", "data-action": "stop-camera", onclick: () => { leaveCamera(); camBox.replaceChildren(startBtn); } }, t("stop_camera"))));
+    const mine = cameraRun;
+    const current = () => mine === cameraRun;
     try {
-      stopCamera = await startCamera(video, {
-        onCode: (text) => { leaveCamera(); run(text); },
+      const stop = await startCamera(video, {
+        onCode: (text) => { if (current()) { leaveCamera(); run(text); } },
         onHint: (code) => { hint.textContent = code ? t("hint_" + code) : t("camera_hint"); },
         accept: (text) => text.startsWith("CP1:"),
+        live: current,
       });
+      if (current()) stopCamera = stop;
+      else stop();
     } catch (err) {
-      camBox.replaceChildren(h("p", { class: "notice", role: "alert" }, t("camera_unavailable")));
+      if (current()) camBox.replaceChildren(h("p", { class: "notice", role: "alert" }, t("camera_unavailable")));
     }
   }
 
@@ -485,6 +499,7 @@ async function outboxScreen() {
     items.length ? h("ul", { class: "plain" }, items.map((it) => h("li", { class: "card", "data-status": it.status },
       h("div", { class: "row" }, h("strong", { class: "grow" }, it.label), h("span", { class: `badge ${badge[it.status]}` }, label[it.status])),
       h("div", { class: "muted" }, fmtDateTime(it.created)),
+      outbox.owner(it) ? h("p", { class: "notice" }, t("ob_other_user", { user: outbox.owner(it) })) : null,
       it.status === "conflict" ? h("p", { class: "error", role: "alert" }, it.error.message, " ", h("br"), t("conflict_help")) : null,
       it.status === "refused" ? h("p", { class: "error", role: "alert" }, it.error.message, " ", h("code", {}, it.error.code)) : null,
       it.status === "conflict" || it.status === "refused" || it.status === "sent"

@@ -3,7 +3,7 @@
 // the server answers again. A conflict (the permit was endorsed elsewhere
 // meanwhile) is kept and shown to the officer; the server raises the alert.
 import { getItem, setItem } from "./store.js";
-import { post, request, ApiError } from "./api.js";
+import { post, request, session, ApiError } from "./api.js";
 import { markReachable } from "./offline.js";
 
 let items = null; // cached copy of the stored list
@@ -22,16 +22,25 @@ async function save() {
   changed();
 }
 
-// count is the number of items still to send (conflicts and refusals are
-// not counted: they wait for the officer, not for the network).
-export function count() { return (items || []).filter((i) => i.status === "waiting").length; }
+// mine tells whether the signed-in user recorded an item: an item is only
+// ever sent with the session of the officer who recorded it, so a shared
+// phone never files one officer's endorsement under another's name.
+const mine = (it) => { const s = session(); return !!s && it.user === s.username; };
+
+// count is the number of the signed-in user's items still to send
+// (conflicts and refusals wait for the officer, not for the network).
+export function count() { return (items || []).filter((i) => i.status === "waiting" && mine(i)).length; }
+
+// owner is who recorded an item, for the outbox screen.
+export function owner(it) { return mine(it) ? "" : it.user; }
 
 export async function list() { return [...(await load())]; }
 
 // add queues an item: {kind: "endorsement"|"case", path, body, photos: [Blob], label}.
 export async function add(item) {
   await load();
-  items.push({ ...item, id: `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, created: new Date().toISOString(), status: "waiting" });
+  items.push({ ...item, id: `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, created: new Date().toISOString(), status: "waiting",
+    user: session().username });
   await save();
   schedule(false);
 }
@@ -72,7 +81,7 @@ function schedule(failed) {
 async function run() {
   await load();
   let failed = false;
-  for (const it of items.filter((i) => i.status === "waiting")) {
+  for (const it of items.filter((i) => i.status === "waiting" && mine(i))) {
     try {
       await send(it);
       markReachable(true);
