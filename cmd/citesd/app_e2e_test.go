@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/scan"
 )
 
@@ -301,8 +302,13 @@ type appServer struct {
 	officer *client
 }
 
-func startAppServer(t *testing.T) *appServer {
+// startAppServer starts citesd with the test users, on SQLite unless dsn
+// names a database.
+func startAppServer(t *testing.T, dsn ...string) *appServer {
 	env := []string{"CITES_DATA_DIR=" + t.TempDir(), "CITES_BCRYPT_COST=4"}
+	if len(dsn) > 0 {
+		env = append(env, "CITES_DATABASE_URL="+dsn[0])
+	}
 	citesd(t, env, "issuer-password\n", "user", "add", "--username", "ma-kg", "--role", "issuer", "--authority", "KG")
 	citesd(t, env, "officer-password\n", "user", "add", "--username", "officer", "--role", "officer", "--authority", "KG")
 	citesd(t, env, "officer-password\n", "user", "add", "--username", "officer2", "--role", "officer", "--authority", "KG")
@@ -327,12 +333,17 @@ func verdictSel(verdict, mode string) string {
 }
 
 // TestAppOfficerScans: an officer points the phone at a permit and sees
-// "valid"; after the issuer revokes it, the same scan shows "revoked".
+// "valid"; after the issuer revokes it, the same scan shows "revoked". On
+// SQLite and PostgreSQL.
 func TestAppOfficerScans(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	s := startAppServer(t)
+	modelstest.ForEachDB(t, testAppOfficerScans)
+}
+
+func testAppOfficerScans(t *testing.T, dsn string) {
+	s := startAppServer(t, dsn)
 	number, code := s.issue(t)
 	ctx := browser(t, writeY4M(t, code))
 	app := s.proxy.URL()
