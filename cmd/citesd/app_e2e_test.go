@@ -190,6 +190,7 @@ func browser(t *testing.T, video string) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("hide-scrollbars", true), // as on a phone: screenshots show the whole width
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.UserDataDir(t.TempDir()),
@@ -255,7 +256,8 @@ const screenProblems = `(() => {
     if (!(b.textContent.trim() || b.getAttribute("aria-label"))) out.push("nameless " + b.outerHTML.slice(0, 80));
   }
   for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) out.push("image without alt " + img.src.slice(0, 60));
-  if (innerWidth <= 400 && document.documentElement.scrollWidth > innerWidth + 1) out.push("page " + document.documentElement.scrollWidth + " px wide on a " + innerWidth + " px screen");
+  const de = document.documentElement;
+  if (innerWidth <= 400 && de.scrollWidth > de.clientWidth + 1) out.push("page " + de.scrollWidth + " px wide on a " + de.clientWidth + " px screen");
   for (const k of globalThis.citesI18nMissing || []) out.push("no translation for " + k);
   return out;
 })()`

@@ -13,8 +13,11 @@ export function route(pattern, opts) {
   routes.push({ pattern, re, names, ...opts });
 }
 
+// navEntries are the menu entries for a role, its first screen first.
 export function navEntries(role) {
-  return routes.filter((r) => r.nav && r.roles.includes(role));
+  const entries = routes.filter((r) => r.nav && r.roles.includes(role));
+  const home = (r) => (r.home && r.home.includes(role) ? 0 : 1);
+  return entries.sort((a, b) => home(a) - home(b));
 }
 
 export function homeFor(role) {
