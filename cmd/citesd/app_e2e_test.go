@@ -465,13 +465,15 @@ func TestAppOfficerOffline(t *testing.T) {
 		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
 	shot(t, ctx, "officer-outbox-waiting")
-	// A case opened offline waits beside it.
+	// A case opened offline waits beside it; the officer leaves out the
+	// specimen type, which the server will refuse.
 	do(t, ctx, "case offline",
 		chromedp.Evaluate(`location.hash = "#/verdict"`, nil),
 		chromedp.Click(`[data-action=open-case]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action=save-case]`, chromedp.ByQuery),
 		chromedp.SetValue(`[name=checkpoint]`, "Torugart", chromedp.ByQuery),
 		chromedp.SetValue(`[name=notes]`, "rings checked offline", chromedp.ByQuery),
+		chromedp.SetValue(`[name="specimens.0.term"]`, "", chromedp.ByQuery),
 		chromedp.Click(`[data-action=save-case]`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelectorAll("li[data-status=waiting]").length === 2`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	// The phone restarts the app with no network: the service worker serves
@@ -491,6 +493,20 @@ func TestAppOfficerOffline(t *testing.T) {
 		s.officer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
 		return len(p.Endorsements) == 1 && p.Status == "endorsed" && p.Endorsements[0].Port == "Torugart"
 	})
+	// The case comes back refused; the officer corrects it from the outbox.
+	var notes string
+	do(t, ctx, "correct the refused case",
+		chromedp.Evaluate(`location.hash = "#/outbox"`, nil),
+		chromedp.WaitVisible(`li[data-status=refused] [data-action=edit-case]`, chromedp.ByQuery),
+		chromedp.Click(`[data-action=edit-case]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.Value(`[name=notes]`, &notes, chromedp.ByQuery),
+		chromedp.SetValue(`[name="specimens.0.term"]`, "LIV", chromedp.ByQuery),
+		chromedp.Click(`[data-action=save-case]`, chromedp.ByQuery),
+		chromedp.Poll(`/^#\/cases\/\d+$/.test(location.hash)`, nil, chromedp.WithPollingTimeout(15*time.Second)))
+	if notes != "rings checked offline" {
+		t.Errorf("the corrected case lost its notes: %q", notes)
+	}
 	waitFor(t, "the queued case to arrive", func() bool {
 		var l struct {
 			Cases []struct {

@@ -1,7 +1,7 @@
 // The app shell: sign-in, the menu for the signed-in role, the language
 // switch, the connection and outbox status, and the service worker.
 import { register, t, languages, lang, setLang } from "./i18n.js";
-import { h, mount, field, errorBox } from "./ui.js";
+import { h, mount, field, errorBox, nextScreen, screenMount } from "./ui.js";
 import { session, setSession, signIn, whenSignedOut } from "./api.js";
 import { route, navEntries, homeFor, go, resolve, allowed } from "./router.js";
 import * as outbox from "./outbox.js";
@@ -70,6 +70,8 @@ function loginScreen() {
 route("/login", { roles: ["officer", "issuer", "exporter", "admin", "analyst"], render: loginScreen });
 
 async function render() {
+  nextScreen();
+  const show = screenMount();
   header();
   const s = session();
   const m = resolve();
@@ -82,13 +84,13 @@ async function render() {
     return;
   }
   if (!allowed(m.route)) {
-    mount(h("h1", {}, t("not_found")));
+    show(h("h1", {}, t("not_found")));
     return;
   }
   try {
     await m.route.render(m.params, m.query);
   } catch (err) {
-    mount(h("h1", {}, t("error_generic")), errorBox(err));
+    show(h("h1", {}, t("error_generic")), errorBox(err));
   }
 }
 

@@ -2,7 +2,7 @@
 // shares. The application form is built by permitForm, which the issuers'
 // module reuses for issuing a permit directly, so both send the same shape.
 import { register, t } from "./i18n.js";
-import { h, mount, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount } from "./ui.js";
 import { get, post, put, request, blob, qs, session } from "./api.js";
 import { route, go } from "./router.js";
 
@@ -502,6 +502,7 @@ function missingList(app) {
 // ---- applications ----
 
 async function applicationsScreen() {
+  const mount = screenMount();
   mount(h("h1", {}, t("applications")), loading());
   const r = await get("/api/v1/applications");
   const rows = r.applications;
@@ -527,6 +528,7 @@ export function applicationTable(rows, link) {
 // still edit it, read-only otherwise. flash is a message to show with it
 // (the outcome of the action that led here).
 async function applicationScreen({ id }, query, flash) {
+  const mount = screenMount();
   const isNew = id === "new";
   const title = isNew ? t("new_application") : t("application_n", { id });
   mount(h("h1", {}, title), loading());
@@ -620,6 +622,7 @@ function uploadForm(app, onDone) {
 // ---- permits ----
 
 async function permitsScreen(params, query) {
+  const mount = screenMount();
   const q = query.get("q") || "", status = query.get("status") || "";
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off" });
@@ -655,6 +658,7 @@ export function onLeave(f) {
 }
 
 async function permitScreen({ number }) {
+  const mount = screenMount();
   const title = t("permit_n", { number });
   mount(h("h1", {}, title), loading());
   const path = `/api/v1/permits/${encodeURIComponent(number)}`;

@@ -2,7 +2,7 @@
 // directly, quotas, suspicious-conduct alerts (live) and, for analysts and
 // admins, the statistics charts.
 import { register, t, lang } from "./i18n.js";
-import { h, mount, field, select, toast, fmtDate, fmtDateTime, loading } from "./ui.js";
+import { h, field, select, toast, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
 import { get, post, request, qs, session } from "./api.js";
 import { route, go } from "./router.js";
 import {
@@ -121,6 +121,7 @@ const ok = (text) => h("p", { class: "ok", role: "status" }, text);
 // ---- review queue ----
 
 async function queueScreen(params, query) {
+  const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "submitted";
   const sel = select("status", [...QUEUE_STATUSES.map((s) => [s, t("app_" + s)]), ["all", t("all")]], status);
   sel.addEventListener("change", () => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value })));
@@ -134,6 +135,7 @@ async function queueScreen(params, query) {
 // reviewScreen shows an application to the authority, with the decision
 // buttons while it is submitted. flash is the outcome of the last action.
 async function reviewScreen({ id }, query, flash) {
+  const mount = screenMount();
   const title = t("review_n", { id });
   mount(h("h1", {}, title), loading());
   const app = await get(`/api/v1/applications/${encodeURIComponent(id)}`);
@@ -180,6 +182,7 @@ function decisionForm(app) {
 // ---- issuing directly ----
 
 function issueScreen() {
+  const mount = screenMount();
   const form = permitForm({}, { issuer: true });
   const msg = h("div", { "aria-live": "assertive" });
   const btn = h("button", { type: "submit", class: "primary", "data-action": "issue" }, t("issue"));
@@ -205,6 +208,7 @@ function issueScreen() {
 // ---- quotas ----
 
 async function quotasScreen(params, query) {
+  const mount = screenMount();
   const thisYear = new Date().getFullYear();
   const year = parseInt(query.get("year"), 10) || thisYear;
   const s = session();
@@ -299,6 +303,7 @@ function ruleLabel(rule) {
 }
 
 async function alertsScreen(params, query) {
+  const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "open";
   const sel = select("status", [["open", t("alert_open")], ["acknowledged", t("alert_acknowledged")], ["closed", t("alert_closed")], ["all", t("all")]], status);
   sel.addEventListener("change", () => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value })));
@@ -423,6 +428,7 @@ function stream(screen, live, onEvent) {
 const iso = (d) => d.toISOString().slice(0, 10);
 
 async function statsScreen(params, query) {
+  const mount = screenMount();
   const s = session();
   const days = [7, 14, 30].includes(Number(query.get("days"))) ? Number(query.get("days")) : 14;
   const authority = s.role === "admin" ? (query.get("authority") || "").toUpperCase() : "";

@@ -3,7 +3,7 @@
 // the quantities shipped, open a case. With no network the verdict comes
 // from the WebAssembly verifier and the actions wait in the outbox.
 import { register, t } from "./i18n.js";
-import { h, mount, field, select, toast, errorBox, fmtDate, fmtDateTime, ago, loading } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, ago, loading, screenMount } from "./ui.js";
 import { post, get, request, session, OfflineError, ApiError, qs } from "./api.js";
 import { route, go } from "./router.js";
 import * as offline from "./offline.js";
@@ -43,6 +43,7 @@ register({
     photos: "Photos", case_saved: "Case {id} recorded.", specimen_found: "Specimen found", taxon: "Species (any name)", unit: "Unit (blank = number of specimens)", description: "Description",
     outbox_title: "Outbox", outbox_empty: "Nothing waits to be sent.", ob_waiting: "Waiting for the network", ob_sent: "Sent", ob_conflict: "Conflict", ob_refused: "Refused",
     ob_other_user: "Recorded by {user}: it is sent when {user} signs in on this phone.",
+    edit_resend: "Correct and send again", photos_kept: "{n} photo(s) from the first attempt are kept.",
     retry: "Retry", dismiss: "Dismiss", send_now: "Send now", conflict_help: "The server refused this because the permit was used elsewhere meanwhile. An alert has been raised for the Management Authority.",
     cases_title: "Cases", case_n: "Case {id}", checkpoint_short: "Checkpoint", verdict: "Verdict",
   },
@@ -70,6 +71,7 @@ register({
     photos: "Фото", case_saved: "Дело {id} зарегистрировано.", specimen_found: "Обнаруженный образец", taxon: "Вид (любое название)", unit: "Единица (пусто = штук)", description: "Описание",
     outbox_title: "Исходящие", outbox_empty: "Нет неотправленных записей.", ob_waiting: "Ждёт сети", ob_sent: "Отправлено", ob_conflict: "Конфликт", ob_refused: "Отклонено",
     ob_other_user: "Записано пользователем {user}: будет отправлено, когда {user} войдёт на этом телефоне.",
+    edit_resend: "Исправить и отправить снова", photos_kept: "Фото из первой попытки сохранены: {n}.",
     retry: "Повторить", dismiss: "Убрать", send_now: "Отправить сейчас", conflict_help: "Сервер отклонил запись: разрешение уже использовано в другом месте. Орган по управлению получил оповещение.",
     cases_title: "Дела", case_n: "Дело {id}", checkpoint_short: "Пункт", verdict: "Результат",
   },
@@ -97,6 +99,7 @@ register({
     photos: "Сүрөттөр", case_saved: "{id} иш катталды.", specimen_found: "Табылган үлгү", taxon: "Түр (каалаган аталышы)", unit: "Бирдик (бош = даана)", description: "Сүрөттөмө",
     outbox_title: "Чыгуучу", outbox_empty: "Жөнөтүлө элек эч нерсе жок.", ob_waiting: "Тармакты күтүүдө", ob_sent: "Жөнөтүлдү", ob_conflict: "Карама-каршылык", ob_refused: "Четке кагылды",
     ob_other_user: "{user} жазган: {user} бул телефондо киргенде жөнөтүлөт.",
+    edit_resend: "Оңдоп, кайра жөнөтүү", photos_kept: "Биринчи аракеттеги сүрөттөр сакталды: {n}.",
     retry: "Кайталоо", dismiss: "Алып салуу", send_now: "Азыр жөнөтүү", conflict_help: "Сервер четке какты: уруксат башка жерде колдонулуп калган. Башкаруу органына эскертүү жөнөтүлдү.",
     cases_title: "Иштер", case_n: "{id} иш", checkpoint_short: "Пункт", verdict: "Жыйынтык",
   },
@@ -156,6 +159,7 @@ async function cacheGuidance(g) {
 // scanScreen starts the camera at once, unless the link says camera=off
 // (an officer who works from photos, or a phone whose camera is broken).
 async function scanScreen(params, query) {
+  const mount = screenMount();
   const cp = checkpoint();
   const port = h("input", { name: "port", value: cp.port, autocomplete: "off", onchange: () => setCheckpoint({ ...checkpoint(), port: port.value.trim() }) });
   const dir = select("direction", [["export", t("o_dir_export")], ["import", t("o_dir_import")]], cp.direction,
@@ -278,6 +282,7 @@ const SYMBOL = { valid: "✓", expired: "⌛", used: "⊘", not_yet_valid: "⌛"
 // verdictScreen shows the last verdict. Online answers carry the registry's
 // permit and guidance; offline answers carry the signed claims only.
 async function verdictScreen() {
+  const mount = screenMount();
   if (!last) return go("#/scan");
   const r = last.result;
   const isOffline = r.mode === "offline";
@@ -378,6 +383,7 @@ function lastNumber() {
 
 // endorseScreen records box 14: the quantities actually shipped.
 function endorseScreen() {
+  const mount = screenMount();
   if (!last || !lastNumber()) return go("#/scan");
   const number = lastNumber();
   const cp = checkpoint();
@@ -416,28 +422,37 @@ const CONCEALMENTS = ["none", "luggage", "body", "clothing", "false_compartment"
 const TRANSPORT = ["air", "road", "rail", "sea", "post", "pedestrian", "other"];
 const OUTCOMES = ["seized", "released", "referred"];
 
+// caseDraft is a queued case the server refused, opened again for the
+// officer to correct (outbox screen, "Correct and send again").
+let caseDraft = null;
+
 // caseScreen records a seizure or suspicious shipment, from the verdict on
-// screen when there is one.
+// screen when there is one, or from a refused queued case.
 function caseScreen() {
+  const mount = screenMount();
   const cp = checkpoint();
-  const fromScan = last && Date.now() - last.at < 3600e3 ? last : null;
-  const lines = fromScan ? lastLines() : [{ taxon: "", quantity: 1, unit: "", term: "" }];
-  const when = h("input", { name: "occurred_at", type: "datetime-local", value: localNow(), required: true });
-  const checkpointIn = h("input", { name: "checkpoint", value: cp.port, required: true });
-  const transport = select("transport_mode", [["", "—"], ...TRANSPORT.map((x) => [x, x])], "road");
-  const conceal = select("concealment", [["", "—"], ...CONCEALMENTS.map((x) => [x, x])], "");
-  const outcome = select("outcome", [["", "—"], ...OUTCOMES.map((x) => [x, x])], "seized");
-  const notes = h("textarea", { name: "notes" });
+  const draft = caseDraft;
+  caseDraft = null;
+  const b = draft ? draft.body : null;
+  const fromScan = !draft && last && Date.now() - last.at < 3600e3 ? last : null;
+  const lines = b && b.specimens.length ? b.specimens : fromScan ? lastLines() : [{ taxon: "", quantity: 1, unit: "", term: "" }];
+  const when = h("input", { name: "occurred_at", type: "datetime-local", value: localTime(b && b.occurred_at), required: true });
+  const checkpointIn = h("input", { name: "checkpoint", value: b ? b.checkpoint : cp.port, required: true });
+  const transport = select("transport_mode", [["", "—"], ...TRANSPORT.map((x) => [x, x])], b ? b.transport_mode : "road");
+  const conceal = select("concealment", [["", "—"], ...CONCEALMENTS.map((x) => [x, x])], b ? b.concealment : "");
+  const outcome = select("outcome", [["", "—"], ...OUTCOMES.map((x) => [x, x])], b ? b.outcome : "seized");
+  const notes = h("textarea", { name: "notes", value: b ? b.notes : "" });
+  const keptPhotos = draft ? draft.photos || [] : [];
   const specimens = lines.map((l, i) => ({
     taxon: h("input", { name: `specimens.${i}.taxon`, value: l.taxon }),
     term: select(`specimens.${i}.term`, [["", "—"], ...TERMS.map((c) => [c, codeLabel("term_", c)])], l.term || ""),
     quantity: h("input", { name: `specimens.${i}.quantity`, type: "number", step: "any", min: "0", value: l.quantity }),
     unit: h("input", { name: `specimens.${i}.unit`, value: l.unit || "" }),
-    description: h("input", { name: `specimens.${i}.description` }),
+    description: h("input", { name: `specimens.${i}.description`, value: l.description || "" }),
   }));
   const photos = h("input", { name: "photos", type: "file", accept: "image/*", multiple: true, capture: "environment" });
   const msg = h("div", { "aria-live": "assertive" });
-  const number = fromScan ? lastNumber() : "";
+  const number = b ? ((b.documents || [])[0] || {}).number || "" : fromScan ? lastNumber() : "";
   const vid = fromScan && fromScan.result.verification_id;
   const form = h("form", { onsubmit: async (e) => {
     e.preventDefault();
@@ -447,7 +462,7 @@ function caseScreen() {
       specimens: specimens.filter((s) => s.taxon.value.trim()).map((s) => ({ taxon: s.taxon.value.trim(), term: s.term.value, quantity: Number(s.quantity.value), unit: s.unit.value.trim(), description: s.description.value.trim() })),
       documents: number ? [{ number, ...(vid ? { verification_id: vid } : {}) }] : [],
     };
-    const files = [...photos.files];
+    const files = [...keptPhotos, ...photos.files];
     // A case from a failed online scan links the verification; otherwise
     // (valid permit, or offline) the permit number links the document.
     const path = vid && fromScan.result.verdict !== "valid" ? `/api/v1/cases/from-verification/${encodeURIComponent(vid)}` : "/api/v1/cases";
@@ -459,11 +474,13 @@ function caseScreen() {
         fd.append("photo", f);
         await request("POST", `/api/v1/cases/${c.id}/photos`, fd, { timeout: 30000 });
       }
+      if (draft) await outbox.remove(draft.id);
       toast(t("case_saved", { id: c.id }));
       go(`#/cases/${c.id}`);
     } catch (err) {
       if (err instanceof OfflineError) {
         await outbox.add({ kind: "case", path: "/api/v1/cases", body: { ...body, documents: number ? [{ number }] : [] }, photos: files, label: `${t("open_case")}: ${number || body.checkpoint}` });
+        if (draft) await outbox.remove(draft.id);
         toast(t("queued_offline"));
         go("#/outbox");
         return;
@@ -478,19 +495,22 @@ function caseScreen() {
   specimens.map((s) => h("fieldset", {}, h("legend", {}, t("specimen_found")), field(t("taxon"), s.taxon), field(t("term"), s.term),
     h("div", { class: "row" }, h("div", { class: "grow" }, field(t("quantity"), s.quantity)), h("div", { class: "grow" }, field(t("unit"), s.unit))),
     field(t("description"), s.description))),
-  field(t("notes"), notes), field(t("photos"), photos), msg,
+  field(t("notes"), notes), field(t("photos"), photos),
+  keptPhotos.length ? h("p", { class: "muted" }, t("photos_kept", { n: keptPhotos.length })) : null, msg,
   h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", "data-action": "save-case" }, t("save")),
     h("button", { type: "button", onclick: () => history.back() }, t("cancel"))));
   mount(form);
 }
 
-function localNow() {
-  const d = new Date();
+// localTime writes a time (now when absent) for a datetime-local input.
+function localTime(iso) {
+  const d = iso ? new Date(iso) : new Date();
   d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
   return d.toISOString().slice(0, 16);
 }
 
 async function outboxScreen() {
+  const mount = screenMount();
   const items = await outbox.list();
   const label = { waiting: t("ob_waiting"), sent: t("ob_sent"), conflict: t("ob_conflict"), refused: t("ob_refused") };
   const badge = { waiting: "warn", sent: "good", conflict: "bad", refused: "bad" };
@@ -502,6 +522,8 @@ async function outboxScreen() {
       outbox.owner(it) ? h("p", { class: "notice" }, t("ob_other_user", { user: outbox.owner(it) })) : null,
       it.status === "conflict" ? h("p", { class: "error", role: "alert" }, it.error.message, " ", h("br"), t("conflict_help")) : null,
       it.status === "refused" ? h("p", { class: "error", role: "alert" }, it.error.message, " ", h("code", {}, it.error.code)) : null,
+      it.status === "refused" && it.kind === "case" && it.caseId == null && !outbox.owner(it)
+        ? h("button", { type: "button", class: "primary", "data-action": "edit-case", onclick: () => { caseDraft = it; go("#/cases/new"); } }, t("edit_resend")) : null,
       it.status === "conflict" || it.status === "refused" || it.status === "sent"
         ? h("button", { type: "button", onclick: async () => { await outbox.remove(it.id); outboxScreen(); } }, t("dismiss")) : null))) : h("p", {}, t("outbox_empty")),
     outbox.count() ? h("button", { type: "button", class: "primary", "data-action": "send-now", onclick: async () => { await outbox.flush(); outboxScreen(); } }, t("send_now")) : null,
@@ -509,6 +531,7 @@ async function outboxScreen() {
 }
 
 async function casesScreen() {
+  const mount = screenMount();
   mount(h("h1", {}, t("cases_title")), loading());
   const r = await get("/api/v1/cases" + qs({ page: 1 }));
   const list = r.cases || r.items || [];
@@ -517,6 +540,7 @@ async function casesScreen() {
 }
 
 async function caseDetail({ id }) {
+  const mount = screenMount();
   mount(h("h1", {}, t("case_n", { id })), loading());
   const c = await get(`/api/v1/cases/${encodeURIComponent(id)}`);
   const facts = [];

@@ -25,6 +25,21 @@ function append(el, children) {
   }
 }
 
+let generation = 0;
+
+// nextScreen marks the start of a new screen; the router calls it before
+// each render.
+export function nextScreen() { generation++; }
+
+// screenMount returns mount for the screen now starting: once another
+// screen has started it does nothing, so a slow screen's late answer (a
+// poor connection) never replaces the screen the user has moved on to.
+// Screens shadow the imported mount with it: const mount = screenMount().
+export function screenMount() {
+  const mine = generation;
+  return (...children) => { if (mine === generation) mount(...children); };
+}
+
 // mount replaces the main area's content and moves focus to its heading,
 // so screen readers announce the new screen.
 export function mount(...children) {
