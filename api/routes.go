@@ -22,8 +22,10 @@ func (s *Server) routes() {
 		e.GET("/app/*", app)
 		e.HEAD("/app/*", app)
 		toApp := func(c echo.Context) error { return c.Redirect(http.StatusFound, "/app/") }
-		e.GET("/", toApp)
-		e.GET("/app", toApp)
+		for _, path := range []string{"/", "/app"} {
+			e.GET(path, toApp)
+			e.HEAD(path, toApp)
+		}
 	}
 
 	v1 := e.Group("/api/v1")
