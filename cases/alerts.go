@@ -263,9 +263,7 @@ func (s *Service) Alerts(ctx context.Context, actor permits.Actor, f AlertFilter
 	if err := checkLen("rule", f.Rule, 60); err != nil {
 		return nil, err
 	}
-	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	_ = s.Flush(fctx)
-	cancel()
+	s.settle(ctx)
 	q := s.db.WithContext(ctx).Model(&models.Alert{})
 	if authority != "" {
 		q = q.Where("authority = ?", authority)

@@ -59,6 +59,15 @@ func (s *Service) Observe(ctx context.Context, e permits.Event) { s.engine.obser
 // Flush returns once every event queued before the call is evaluated.
 func (s *Service) Flush(ctx context.Context) error { return s.engine.flush(ctx) }
 
+// settle lets the rules engine handle the events already queued, for at
+// most two seconds, so that alert lists and counts include what was just
+// scanned or issued.
+func (s *Service) settle(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = s.Flush(fctx)
+}
+
 // Rules returns the thresholds in force.
 func (s *Service) Rules() RulesConfig { return s.engine.cfg }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
-	"gorm.io/gorm"
 )
 
 // Count is one bar of a chart.
@@ -91,6 +90,7 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 	if err != nil {
 		return nil, err
 	}
+	s.settle(ctx)
 	st := &Stats{Authority: authority, From: from, To: to}
 	db := s.db.WithContext(ctx)
 	q := db.Model(&models.Case{})
@@ -143,52 +143,40 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 		Key   string
 		Count int64
 	}
-	var vs []kv
-	// verifications selects the period's scans afresh for each query (a
-	// GORM chain is not reusable once run).
-	verifications := func(sel string) *gorm.DB {
-		vq := db.Table("verifications v").Select(sel)
-		if authority != "" {
-			vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
-		}
-		if !from.IsZero() {
-			vq = vq.Where("v.checked_at >= ?", from)
-		}
-		if !to.IsZero() {
-			vq = vq.Where("v.checked_at < ?", to)
-		}
-		return vq
-	}
-	if err := verifications("v.verdict AS key, COUNT(*) AS count").Group("v.verdict").Scan(&vs).Error; err != nil {
-		return nil, internal("verification stats", err)
-	}
-	vt := tally{}
-	for _, v := range vs {
-		vt[v.Key] = v.Count
-	}
-	st.Verifications = vt.counts()
-
-	// Days in UTC on both stores (SQLite's date() converts a stored
-	// offset to UTC).
+	// Verifications by UTC day and verdict, in one query; the period's
+	// totals are their sums. SQLite's date() converts a stored offset to
+	// UTC.
 	day := "date(v.checked_at)"
 	if db.Dialector.Name() == "postgres" {
 		day = "CAST(CAST(v.checked_at AT TIME ZONE 'UTC' AS DATE) AS TEXT)"
+	}
+	vq := db.Table("verifications v").Select(day + " AS day, v.verdict AS key, COUNT(*) AS count")
+	if authority != "" {
+		vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
+	}
+	if !from.IsZero() {
+		vq = vq.Where("v.checked_at >= ?", from)
+	}
+	if !to.IsZero() {
+		vq = vq.Where("v.checked_at < ?", to)
 	}
 	var ds []struct {
 		Day   string
 		Key   string
 		Count int64
 	}
-	if err := verifications(day + " AS day, v.verdict AS key, COUNT(*) AS count").Group(day + ", v.verdict").Scan(&ds).Error; err != nil {
-		return nil, internal("verification stats by day", err)
+	if err := vq.Group(day + ", v.verdict").Scan(&ds).Error; err != nil {
+		return nil, internal("verification stats", err)
 	}
-	byDay := map[string]tally{}
+	total, byDay := tally{}, map[string]tally{}
 	for _, d := range ds {
 		if byDay[d.Day] == nil {
 			byDay[d.Day] = tally{}
 		}
 		byDay[d.Day][d.Key] += d.Count
+		total[d.Key] += d.Count
 	}
+	st.Verifications = total.counts()
 	for _, d := range slices.Sorted(maps.Keys(byDay)) {
 		st.VerificationsByDay = append(st.VerificationsByDay, DayCounts{Day: d, Counts: byDay[d].counts()})
 	}
