@@ -149,19 +149,20 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := io.Reader(bytes.NewReader(as.body))
 	if as.gzipped {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
-			h.Set("Content-Encoding", "gzip")
-		} else {
-			zr, err := gzip.NewReader(bytes.NewReader(as.body))
-			if err != nil {
-				http.Error(w, "corrupt asset", http.StatusInternalServerError)
-				return
-			}
-			defer zr.Close()
-			body = zr
-		}
 	}
-	if !as.gzipped || acceptsGzip(r) {
+	if as.gzipped && !acceptsGzip(r) {
+		// The rare client that takes no gzip gets it decompressed as sent.
+		zr, err := gzip.NewReader(bytes.NewReader(as.body))
+		if err != nil {
+			http.Error(w, "corrupt asset", http.StatusInternalServerError)
+			return
+		}
+		defer zr.Close()
+		body = zr
+	} else {
+		if as.gzipped {
+			h.Set("Content-Encoding", "gzip")
+		}
 		h.Set("Content-Length", strconv.Itoa(len(as.body)))
 	}
 	w.WriteHeader(http.StatusOK)

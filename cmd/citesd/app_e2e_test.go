@@ -421,8 +421,7 @@ func testAppOfficerScans(t *testing.T, dsn string) {
 
 	// The verdict reads in Russian too.
 	do(t, ctx, "switch to Russian",
-		chromedp.SetValue(`#lang`, "ru", chromedp.ByQuery),
-		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
+		switchLanguage("ru"),
 		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
 		chromedp.WaitVisible(verdictSel("revoked", "online"), chromedp.ByQuery),
 		chromedp.Text(`#verdict-word`, &text, chromedp.ByQuery))
@@ -458,12 +457,7 @@ func TestAppOfficerOffline(t *testing.T) {
 		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery))
 	t.Logf("offline: camera start to verdict %v", time.Since(start))
 	shot(t, ctx, "officer-verdict-offline")
-	do(t, ctx, "endorse offline",
-		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=port]`, "Torugart", chromedp.ByQuery),
-		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
+	do(t, ctx, "endorse offline", endorseFromVerdict("Torugart"))
 	shot(t, ctx, "officer-outbox-waiting")
 	// A case opened offline waits beside it; the officer leaves out the
 	// specimen type, which the server will refuse.
@@ -524,20 +518,14 @@ func TestAppOfficerOffline(t *testing.T) {
 	// before it reconnects, another officer endorses the same permit.
 	ctx2 := browser(t, writeY4M(t, code2))
 	signInApp(t, ctx2, app, "officer", "officer-password")
-	do(t, ctx2, "second phone in Kyrgyz",
-		chromedp.SetValue(`#lang`, "ky", chromedp.ByQuery),
-		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
+	do(t, ctx2, "second phone in Kyrgyz", switchLanguage("ky"))
 	do(t, ctx2, "second phone online scan, lists cached", listsCached,
 		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
 	s.proxy.SetCut(true)
 	do(t, ctx2, "second phone offline endorsement",
 		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
 		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery),
-		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.SetValue(`input[name=port]`, "Irkeshtam", chromedp.ByQuery),
-		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
+		endorseFromVerdict("Irkeshtam"))
 	s.officer.call("POST", "/api/v1/permits/"+number2+"/endorsements",
 		map[string]any{"port": "Torugart", "direction": "export", "lines": []map[string]any{{"line": "A", "quantity": 2}}}, 201, nil)
 	s.proxy.SetCut(false)
@@ -553,6 +541,26 @@ func TestAppOfficerOffline(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no offline_endorsement_conflict alert for %s: %+v", number2, alerts.Alerts)
+	}
+}
+
+// endorseFromVerdict endorses the permit on screen, at port, with no
+// network, and waits for the endorsement to show in the outbox.
+func endorseFromVerdict(port string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=send-endorsement]`, chromedp.ByQuery),
+		chromedp.SetValue(`input[name=port]`, port, chromedp.ByQuery),
+		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery),
+	}
+}
+
+// switchLanguage picks the app's language as a user does, from the menu.
+func switchLanguage(lang string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SetValue(`#lang`, lang, chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
 	}
 }
 
@@ -733,11 +741,7 @@ func TestAppOutboxBelongsToItsOfficer(t *testing.T) {
 	do(t, ctx, "endorse offline",
 		chromedp.Click(`[data-action=scan-next]`, chromedp.ByQuery),
 		chromedp.WaitVisible(verdictSel("valid", "offline"), chromedp.ByQuery),
-		chromedp.Click(`[data-action=endorse]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.SetValue(`input[name=port]`, "Torugart", chromedp.ByQuery),
-		chromedp.Click(`[data-action=send-endorsement]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`li[data-status=waiting]`, chromedp.ByQuery))
+		endorseFromVerdict("Torugart"))
 	signOutApp(t, ctx)
 	s.proxy.SetCut(false)
 

@@ -242,13 +242,6 @@ register({
 
 // ---- shared helpers (also used by issuer.js) ----
 
-// problem is an error box that also shows the server's hint, when it gives one.
-export function problem(err) {
-  const box = errorBox(err);
-  if (err && err.body && err.body.hint) box.append(h("br"), err.body.hint);
-  return box;
-}
-
 // busy disables the given buttons while an action runs, so a double tap
 // cannot send it twice.
 export async function busy(buttons, action) {
@@ -464,7 +457,7 @@ export function attachmentList(app) {
       onclick: async (e) => {
         const btn = e.currentTarget;
         try { saveBlob(await blob(`/api/v1/applications/${app.id}/attachments/${a.id}`), a.filename || `document-${a.id}`); }
-        catch (err) { btn.after(problem(err)); }
+        catch (err) { btn.after(errorBox(err)); }
       } }, t("download"), h("span", { class: "visually-hidden" }, ` ${a.filename}`)))));
 }
 
@@ -554,14 +547,14 @@ async function applicationScreen({ id }, query, flash) {
     try {
       saved = await (isNew ? post("/api/v1/applications", form.read()) : put(`/api/v1/applications/${app.id}`, form.read()));
     } catch (err) {
-      msg.replaceChildren(problem(err));
+      msg.replaceChildren(errorBox(err));
       return;
     }
     let outcome;
     try {
       outcome = await then(saved);
     } catch (err) {
-      outcome = problem(err);
+      outcome = errorBox(err);
     }
     if (isNew) history.replaceState(null, "", `#/applications/${saved.id}`);
     await applicationScreen({ id: String(saved.id) }, query, outcome);
@@ -612,7 +605,7 @@ function uploadForm(app, onDone) {
           file.value = "";
           msg.replaceChildren(h("p", { class: "ok", role: "status" }, t("attached")));
         } catch (err) {
-          msg.replaceChildren(problem(err));
+          msg.replaceChildren(errorBox(err));
         }
       });
     },
@@ -671,7 +664,7 @@ async function permitScreen({ number }) {
   const msg = h("div", { "aria-live": "assertive" });
   const download = (suffix, filename, btn) => busy([btn], async () => {
     msg.replaceChildren();
-    try { saveBlob(await blob(path + suffix), filename); } catch (err) { msg.replaceChildren(problem(err)); }
+    try { saveBlob(await blob(path + suffix), filename); } catch (err) { msg.replaceChildren(errorBox(err)); }
   });
   const pdfBtn = h("button", { type: "button", "data-action": "pdf", onclick: () => download("/pdf", `${p.number}.pdf`, pdfBtn) }, t("download_pdf"));
   const qrBtn = h("button", { type: "button", "data-action": "qr", onclick: () => download("/qr.png", `${p.number}-qr.png`, qrBtn) }, t("download_qr"));
@@ -710,7 +703,7 @@ async function permitScreen({ number }) {
     onLeave(() => URL.revokeObjectURL(url));
     qrBox.replaceChildren(h("img", { src: url, alt: t("qr_alt", { number: p.number }), width: 240, height: 240, class: "qr-image" }));
   } catch (err) {
-    qrBox.replaceChildren(problem(err));
+    qrBox.replaceChildren(errorBox(err));
   }
 }
 
@@ -744,7 +737,7 @@ function revokeSection(p) {
               toast(t("revoked_ok"));
               await permitScreen({ number: p.number });
             } catch (err) {
-              msg.replaceChildren(problem(err));
+              msg.replaceChildren(errorBox(err));
             }
           });
         },

@@ -2,11 +2,11 @@
 // directly, quotas, suspicious-conduct alerts (live) and, for analysts and
 // admins, the statistics charts.
 import { register, t, lang } from "./i18n.js";
-import { h, field, select, toast, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
 import { get, post, request, qs, session } from "./api.js";
 import { route, go } from "./router.js";
 import {
-  permitForm, requestFacts, attachmentList, messageList, statusNotice, applicationTable, appBadge, problem, busy,
+  permitForm, requestFacts, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
   readControls, taxonInput, onLeave, codeLabel, SOURCES, TERMS, UNITS,
 } from "./exporter.js";
 import { stackedBars, hBars } from "./charts.js";
@@ -168,7 +168,7 @@ function decisionForm(app) {
       const a = await post(`/api/v1/applications/${app.id}/decision`, { decision, message: text });
       await reviewScreen({ id: String(app.id) }, null, ok(done(a)));
     } catch (err) {
-      msg.replaceChildren(problem(err));
+      msg.replaceChildren(errorBox(err));
     }
   });
   approve.addEventListener("click", () => decide("approve", false, (a) => t("approved_ok", { number: a.permit_number })));
@@ -198,7 +198,7 @@ function issueScreen() {
             toast(t("issued_ok", { number: p.number }));
             go(`#/permits/${encodeURIComponent(p.number)}`);
           } catch (err) {
-            msg.replaceChildren(problem(err));
+            msg.replaceChildren(errorBox(err));
           }
         });
       },
@@ -254,7 +254,7 @@ function quotaForm(year, s) {
           if (q.year === year) await quotasScreen({}, new URLSearchParams(qs({ year })));
           else go("#/quotas" + qs({ year: q.year }));
         } catch (err) {
-          msg.replaceChildren(problem(err));
+          msg.replaceChildren(errorBox(err));
         }
       });
     },
@@ -323,7 +323,7 @@ async function alertsScreen(params, query) {
     try {
       upsert(await post(`/api/v1/alerts/${a.id}/${verb}`));
     } catch (err) {
-      msg.replaceChildren(problem(err));
+      msg.replaceChildren(errorBox(err));
     }
   });
   const draw = () => list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction)) : [h("li", { class: "muted" }, t("alerts_empty"))]));

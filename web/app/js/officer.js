@@ -3,7 +3,7 @@
 // the quantities shipped, open a case. With no network the verdict comes
 // from the WebAssembly verifier and the actions wait in the outbox.
 import { register, t } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, ago, loading, screenMount } from "./ui.js";
+import { h, field, select, toast, errorBox, errorText, fmtDate, fmtDateTime, ago, loading, screenMount } from "./ui.js";
 import { post, get, request, session, OfflineError, ApiError, qs } from "./api.js";
 import { route, go } from "./router.js";
 import * as offline from "./offline.js";
@@ -266,7 +266,7 @@ async function decodeFile(file) {
 async function showLists(el) {
   const i = await offline.info().catch(() => null);
   const refreshBtn = h("button", { type: "button", class: "link", "data-action": "refresh-lists", onclick: async () => {
-    try { await offline.refresh(); toast(t("lists_updated")); } catch (err) { toast(errorBoxText(err), "error"); }
+    try { await offline.refresh(); toast(t("lists_updated")); } catch (err) { toast(errorText(err), "error"); }
     showLists(el);
   } }, t("lists_refresh"));
   el.replaceChildren(
@@ -274,7 +274,13 @@ async function showLists(el) {
     i && i.anchorMismatch ? h("p", { class: "error", role: "alert" }, t("anchor_changed")) : null);
 }
 
-function errorBoxText(err) { return err && err.offline ? t("error_network") : (err && err.message) || t("error_generic"); }
+
+// factList is a definition list of [label key, value] pairs, leaving out
+// empty values; null when nothing is left.
+function factList(pairs) {
+  const items = pairs.filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]);
+  return items.length ? h("dl", { class: "facts" }, items) : null;
+}
 
 const GOOD = new Set(["valid"]);
 const SYMBOL = { valid: "✓", expired: "⌛", used: "⊘", not_yet_valid: "⌛" };
@@ -300,17 +306,14 @@ async function verdictScreen() {
     h("div", { class: "word", id: "verdict-word" }, word),
     h("div", { class: "sub" }, good ? t("sub_good") : t("sub_bad")));
 
-  const facts = [];
-  const fact = (k, v) => v && facts.push(h("dt", {}, t(k)), h("dd", {}, v));
-  fact("permit", number);
-  if (p) {
-    fact("type", t("type_" + p.type)); fact("authority", p.authority); fact("route_", `${p.exporter.country} → ${p.importer.country}`);
-    fact("o_exporter", `${p.exporter.name}, ${p.exporter.address}`); fact("o_importer", `${p.importer.name}, ${p.importer.address}`);
-    fact("valid_until", fmtDate(p.valid_until)); fact("purpose", codeLabel("purpose_", p.purpose)); fact("status", permitBadge(p.status));
-  } else if (c) {
-    fact("type", DOC_TYPES[c.pt] ? t("type_" + DOC_TYPES[c.pt]) : c.pt); fact("authority", c.iss); fact("route_", (c.cc || []).join(" → "));
-    fact("valid_until", c.exp ? fmtDate(new Date(c.exp * 1000).toISOString()) : ""); fact("purpose", codeLabel("purpose_", c.pur));
-  }
+  const facts = factList([["permit", number], ...(p ? [
+    ["type", t("type_" + p.type)], ["authority", p.authority], ["route_", `${p.exporter.country} → ${p.importer.country}`],
+    ["o_exporter", `${p.exporter.name}, ${p.exporter.address}`], ["o_importer", `${p.importer.name}, ${p.importer.address}`],
+    ["valid_until", fmtDate(p.valid_until)], ["purpose", codeLabel("purpose_", p.purpose)], ["status", permitBadge(p.status)],
+  ] : c ? [
+    ["type", DOC_TYPES[c.pt] ? t("type_" + DOC_TYPES[c.pt]) : c.pt], ["authority", c.iss], ["route_", (c.cc || []).join(" → ")],
+    ["valid_until", c.exp ? fmtDate(new Date(c.exp * 1000).toISOString()) : ""], ["purpose", codeLabel("purpose_", c.pur)],
+  ] : [])]);
 
   const lines = p ? p.specimens.map((s) => ({ line: s.line, taxon: s.taxon, appendix: s.appendix, quantity: s.quantity, unit: s.unit, source: s.source, term: s.term, marks: s.marks }))
     : c ? (c.l || []).map((l, i) => ({ line: String.fromCharCode(65 + i), taxon: l[0], appendix: l[1], quantity: l[2], source: l[3], term: l[4], unit: l[5] || "" })) : [];
@@ -333,7 +336,7 @@ async function verdictScreen() {
       : t("mode_online", { time: checked })),
     isOffline && r.stale ? h("p", { class: "error", role: "alert" }, t("stale")) : null,
     r.reasons && r.reasons.length ? h("ul", { class: "reasons" }, r.reasons.map((x) => h("li", {}, x.message, " ", h("code", {}, x.code)))) : null,
-    facts.length ? h("dl", { class: "facts" }, facts) : null,
+    facts,
     table ? [h("h2", {}, t("o_specimens")), table] : null,
     guidanceBlock(guidance, isOffline),
     p && p.endorsements && p.endorsements.length ? [h("h2", {}, t("o_endorsements")), h("ul", {}, p.endorsements.map((e) =>
@@ -543,11 +546,8 @@ async function caseDetail({ id }) {
   const mount = screenMount();
   mount(h("h1", {}, t("case_n", { id })), loading());
   const c = await get(`/api/v1/cases/${encodeURIComponent(id)}`);
-  const facts = [];
-  const fact = (k, v) => v && facts.push(h("dt", {}, t(k)), h("dd", {}, v));
-  fact("occurred_at", fmtDateTime(c.occurred_at)); fact("checkpoint_short", c.checkpoint); fact("transport_mode", c.transport_mode);
-  fact("concealment", c.concealment); fact("outcome", c.outcome); fact("notes", c.notes);
-  mount(h("h1", {}, t("case_n", { id })), h("dl", { class: "facts" }, facts),
+  mount(h("h1", {}, t("case_n", { id })), factList([["occurred_at", fmtDateTime(c.occurred_at)], ["checkpoint_short", c.checkpoint],
+    ["transport_mode", c.transport_mode], ["concealment", c.concealment], ["outcome", c.outcome], ["notes", c.notes]]),
     (c.specimens || []).length ? [h("h2", {}, t("o_specimens")), h("ul", {}, c.specimens.map((s) => h("li", {}, h("i", {}, s.taxon), ` ${s.quantity} ${s.unit || ""}`)))] : null,
     (c.documents || []).length ? [h("h2", {}, t("permit")), h("ul", {}, c.documents.map((d) => h("li", {}, d.number, d.verdict ? ` — ${t("v_" + d.verdict)}` : "")))] : null,
     (c.photos || []).length ? [h("h2", {}, t("photos")), h("p", {}, `${c.photos.length}`)] : null);

@@ -86,9 +86,12 @@ export function errorText(err) {
   return t("error_generic");
 }
 
-// errorBox is an inline alert for a failed action.
+// errorBox is an inline alert for a failed action, with the server's hint
+// when it gives one (how to take a readable photo, say).
 export function errorBox(err) {
-  return h("p", { class: "error", role: "alert" }, errorText(err), err && err.code ? h("code", {}, ` (${err.code})`) : null);
+  const hint = err && err.body && err.body.hint;
+  return h("p", { class: "error", role: "alert" }, errorText(err), err && err.code ? h("code", {}, ` (${err.code})`) : null,
+    hint ? [h("br"), hint] : null);
 }
 
 export function fmtDate(s) {
