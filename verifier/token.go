@@ -181,38 +181,71 @@ type KeyLookup func(kid string) (k Key, ok bool)
 // reported as bad_signature even if its payload is garbage, because
 // tampering is what the officer must hear about.
 func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
+	sc, fail := checkSignature(text, keys)
+	if fail != nil {
+		return *fail
+	}
+	return checkClaims(sc, now)
+}
+
+// signedCode is a code whose signature verified under key: what stays true
+// of the code for as long as the key is trusted.
+type signedCode struct {
+	kid    string
+	key    Key
+	claims Claims
+}
+
+// checkSignature runs the checks up to and including the signature and
+// decodes the claims; a code that fails one gets its TokenCheck instead.
+func checkSignature(text string, keys KeyLookup) (signedCode, *TokenCheck) {
+	fail := func(tc TokenCheck) (signedCode, *TokenCheck) { return signedCode{}, &tc }
 	jws, err := DecodeCode(text)
 	if err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "not_a_permit_code", Message: "This is not a CITES permit code."}}
+		return fail(TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "not_a_permit_code", Message: "This is not a CITES permit code."}})
 	}
 	parts := strings.Split(jws, ".")
 	if len(parts) != 3 {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_structure", Message: "The code is damaged or incomplete."}}
+		return fail(TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_structure", Message: "The code is damaged or incomplete."}})
 	}
 	hdr, err := parseHeader(parts[0])
 	if err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_header", Message: "The code is damaged or is not a permit code."}}
+		return fail(TokenCheck{Verdict: VerdictMalformed, Reason: Reason{Code: "bad_header", Message: "The code is damaged or is not a permit code."}})
 	}
 	key, ok := keys(hdr.Kid)
-	if !ok || key.Public == nil {
-		return TokenCheck{Verdict: VerdictUnknownKey, Kid: hdr.Kid, Reason: Reason{Code: "unknown_key", Message: "The code was signed with a key this registry does not know: it may come from another authority, or be forged."}}
-	}
-	pub := key.Public
-	if key.Status == KeyCompromised {
-		return TokenCheck{Verdict: VerdictRevoked, Kid: hdr.Kid, Reason: Reason{Code: "key_compromised", Message: "The key that signed this permit has been withdrawn; the permit must be re-issued."}}
+	if tc := checkKey(hdr.Kid, key, ok); tc != nil {
+		return signedCode{}, tc
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
-	if err != nil || jwt.SigningMethodES256.Verify(parts[0]+"."+parts[1], sig, pub) != nil {
-		return TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{Code: "bad_signature", Message: "The signature does not match: the code is forged or has been altered."}}
+	if err != nil || jwt.SigningMethodES256.Verify(parts[0]+"."+parts[1], sig, key.Public) != nil {
+		return fail(TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{Code: "bad_signature", Message: "The signature does not match: the code is forged or has been altered."}})
 	}
-	// The signature is verified above, once; the library then decodes and
-	// validates the claims (exp required, iat and nbf checked) so that the
-	// rules are golang-jwt's, not a copy of them.
-	var c Claims
-	if err := decodeClaims(parts[1], &c); err != nil {
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
+	// The signature is verified above, once; checkClaims then has the
+	// library validate the claims (exp required, iat and nbf checked) so
+	// that the rules are golang-jwt's, not a copy of them.
+	sc := signedCode{kid: hdr.Kid, key: key}
+	if err := decodeClaims(parts[1], &sc.claims); err != nil {
+		return fail(TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}})
 	}
-	err = jwt.NewValidator(
+	return sc, nil
+}
+
+// checkKey refuses an unknown key and a compromised one; it returns nil
+// for a key that may verify.
+func checkKey(kid string, key Key, ok bool) *TokenCheck {
+	if !ok || key.Public == nil {
+		return &TokenCheck{Verdict: VerdictUnknownKey, Kid: kid, Reason: Reason{Code: "unknown_key", Message: "The code was signed with a key this registry does not know: it may come from another authority, or be forged."}}
+	}
+	if key.Status == KeyCompromised {
+		return &TokenCheck{Verdict: VerdictRevoked, Kid: kid, Reason: Reason{Code: "key_compromised", Message: "The key that signed this permit has been withdrawn; the permit must be re-issued."}}
+	}
+	return nil
+}
+
+// checkClaims judges a signed code's content and dates at now.
+func checkClaims(sc signedCode, now time.Time) TokenCheck {
+	c := sc.claims // a copy: the caller may keep what it is given
+	err := jwt.NewValidator(
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(func() time.Time { return now }),
@@ -220,21 +253,21 @@ func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return TokenCheck{Verdict: VerdictExpired, Kid: hdr.Kid, Claims: &c, Reason: Reason{Code: "expired", Message: "The permit's validity has ended."}}
+		return TokenCheck{Verdict: VerdictExpired, Kid: sc.kid, Claims: &c, Reason: Reason{Code: "expired", Message: "The permit's validity has ended."}}
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return TokenCheck{Verdict: VerdictNotYetValid, Kid: hdr.Kid, Claims: &c, Reason: Reason{Code: "not_yet_valid", Message: "The permit is not valid yet (or the clock of this device is wrong)."}}
+		return TokenCheck{Verdict: VerdictNotYetValid, Kid: sc.kid, Claims: &c, Reason: Reason{Code: "not_yet_valid", Message: "The permit is not valid yet (or the clock of this device is wrong)."}}
 	default:
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
+		return TokenCheck{Verdict: VerdictMalformed, Kid: sc.kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	if c.Issuer == "" || c.ID == "" || len(c.Lines) == 0 || len(c.Countries) != 2 {
-		return TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
+		return TokenCheck{Verdict: VerdictMalformed, Kid: sc.kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
 	}
 	// A retired key signs nothing new: a token it signed after retiring is
 	// the mark of a stolen key.
-	if key.Status == KeyRetired && key.RetiredAt != nil && c.IssuedAt != nil && c.IssuedAt.After(*key.RetiredAt) {
-		return TokenCheck{Verdict: VerdictRevoked, Kid: hdr.Kid, Reason: Reason{Code: "key_retired", Message: "The code was signed after its key was retired: treat it as forged."}}
+	if k := sc.key; k.Status == KeyRetired && k.RetiredAt != nil && c.IssuedAt != nil && c.IssuedAt.After(*k.RetiredAt) {
+		return TokenCheck{Verdict: VerdictRevoked, Kid: sc.kid, Reason: Reason{Code: "key_retired", Message: "The code was signed after its key was retired: treat it as forged."}}
 	}
-	return TokenCheck{Verdict: VerdictValid, Kid: hdr.Kid, Claims: &c}
+	return TokenCheck{Verdict: VerdictValid, Kid: sc.kid, Claims: &c}
 }
 
 type header struct {
