@@ -476,3 +476,67 @@ func TestNumbersAreUniqueUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// Scans that arrive together share one status query and the signature
+// check of a code seen before is remembered: every scan must still get its
+// own permit's verdict, whether valid, revoked, forged or unknown to the
+// registry.
+func TestConcurrentScansGetTheirOwnVerdict(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		type want struct{ code, number, verdict string }
+		var cases []want
+		for i := range 6 {
+			p := e.issue(falconPermit())
+			verdict := "valid"
+			if i%3 == 0 {
+				e.do("issuer-kg", "POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": "test"}, 200, nil)
+				verdict = "revoked"
+			}
+			cases = append(cases, want{p.QR, p.Number, verdict})
+			forged := []byte(p.QR)
+			forged[len(forged)/2] ^= 1 // a digit changed, still digits
+			cases = append(cases, want{string(forged), "", "forged"})
+		}
+		kid := e.issue(falconPermit()).KeyID
+		own := mustPrivateKey(t, e.dataDir, kid)
+		claims := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+			Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
+		claims.Issuer, claims.ID = "KG", "26KG999999"
+		claims.IssuedAt = jwt.NewNumericDate(e.clock.Now())
+		claims.ExpiresAt = jwt.NewNumericDate(e.clock.Now().Add(24 * time.Hour))
+		tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+		tok.Header["kid"], tok.Header["typ"] = kid, permits.TokenType
+		s, err := tok.SignedString(own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, want{permits.EncodeCode(s), "", "not_found"})
+
+		const scans = 150
+		got := make([]api.VerificationJSON, scans)
+		status := make([]int, scans)
+		var wg sync.WaitGroup
+		for i := range scans {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status[i] = e.try("officer", "POST", "/api/v1/verify", map[string]any{"code": cases[i%len(cases)].code}, &got[i])
+			}()
+		}
+		wg.Wait()
+		for i, v := range got {
+			w := cases[i%len(cases)]
+			number := ""
+			if v.Permit != nil {
+				number = v.Permit.Number
+			}
+			verdict := v.Verdict
+			if verdict == "bad_signature" || verdict == "malformed" {
+				verdict = "forged" // which one depends on the digit changed
+			}
+			if status[i] != 200 || verdict != w.verdict || number != w.number {
+				t.Fatalf("scan %d: status %d, verdict %q for permit %q; want %q for %q", i, status[i], v.Verdict, number, w.verdict, w.number)
+			}
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/species"
+	"github.com/opencites/opencites/verifier"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -56,6 +57,8 @@ type Service struct {
 	observers  []Observer
 	lists      listCache
 	foreign    Foreign
+	status     statusReader
+	signatures *verifier.Cache
 
 	// content caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the
@@ -77,6 +80,11 @@ type Config struct {
 	Recorder *Recorder
 }
 
+// signatureCacheSize is how many verified codes the registry remembers
+// (about 2 KB each): more than the permits a country's border posts see
+// in a day.
+const signatureCacheSize = 4096
+
 // New returns a Service.
 func New(cfg Config) *Service {
 	now := cfg.Now
@@ -92,6 +100,8 @@ func New(cfg Config) *Service {
 		sp = species.Default()
 	}
 	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, cost: cost, rec: cfg.Recorder}
+	s.status.db = cfg.DB
+	s.signatures = verifier.NewCache(signatureCacheSize)
 	s.speciesRef.Store(sp)
 	return s
 }
