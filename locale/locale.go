@@ -28,6 +28,9 @@ var (
 	matcher language.Matcher
 	tags    []language.Tag
 	codes   = map[string]map[string]bool{}
+	// shared holds one Localizer per language: they only read the bundle,
+	// so every request of a language uses the same one.
+	shared = map[string]*Localizer{}
 )
 
 func init() {
@@ -46,6 +49,9 @@ func init() {
 		}
 	}
 	matcher = language.NewMatcher(tags)
+	for _, l := range Languages {
+		shared[l] = &Localizer{lang: l, loc: i18n.NewLocalizer(bundle, l)}
+	}
 }
 
 // Localizer speaks one language.
@@ -73,7 +79,7 @@ func New(explicit, acceptLanguage string) *Localizer {
 			}
 		}
 	}
-	return &Localizer{lang: lang, loc: i18n.NewLocalizer(bundle, lang)}
+	return shared[lang]
 }
 
 // Lang is the language chosen: "en", "ru" or "ky".
