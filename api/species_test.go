@@ -121,6 +121,11 @@ func TestListingChangeKeepsHistory(t *testing.T) {
 		if before.Specimens[0].Appendix != "II" {
 			t.Fatalf("before: %+v", before.Specimens[0])
 		}
+		// Scanned before the change: the guidance (cached from here on for
+		// this permit) shows no change; the import must replace it.
+		if v := e.verify("officer", before.QR, nil); v.Guidance.Species[0].ListingChanged || v.Guidance.Species[0].ListingNow.Appendix != "II" {
+			t.Fatalf("before uplisting: %+v", v.Guidance.Species[0])
+		}
 		csv := strings.Join(species.CSVColumns, ",") + "\n" +
 			"Bovidae,FAMILY,,,,,,,,,,,,\nOvis,GENUS,Bovidae,,,,,,,,,,,\nOvis ammon,SPECIES,,II,,,,,argali,архар,,TRO,,\n" +
 			"Ovis ammon polii,SUBSPECIES,,I,,,,,Marco Polo sheep,,,TRO,,\n"

@@ -135,7 +135,8 @@ type SpeciesGuidance struct {
 }
 
 // Guide builds the guidance for a permit checked in a direction ("export"
-// or "import"; "" for the document's own side).
+// or "import"; "" for the document's own side). The answer for a
+// registry permit is shared by every scan of it: read it, never change it.
 func (s *Service) Guide(p *Permit, direction string) *Guidance {
 	if p == nil {
 		return nil
@@ -147,6 +148,39 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 			direction = rules.Import
 		}
 	}
+	ref := s.Species()
+	key := guideKey{p.ID, direction}
+	if p.ID != 0 { // a permit of this registry: its content never changes
+		if e, ok := s.guides.Load(key); ok && e.(*guideEntry).ref == ref {
+			return e.(*guideEntry).g
+		}
+	}
+	g := s.guide(ref, p, direction)
+	if p.ID != 0 {
+		if s.guidesN.Add(1) > maxCachedPermits {
+			s.guides.Clear()
+			s.guidesN.Store(0)
+		}
+		s.guides.Store(key, &guideEntry{ref, g})
+	}
+	return g
+}
+
+// guideKey and guideEntry cache a registry permit's guidance for a
+// direction, for as long as the species reference it was drawn from is
+// the current one: officers scan the same permits over and over, and the
+// listing lookups were a twentieth of a scan's cost.
+type guideKey struct {
+	id        int64
+	direction string
+}
+
+type guideEntry struct {
+	ref *species.Reference
+	g   *Guidance
+}
+
+func (s *Service) guide(ref *species.Reference, p *Permit, direction string) *Guidance {
 	g := &Guidance{}
 	seenDoc := map[string]bool{p.Type: true}
 	seenReason := map[string]bool{}
@@ -156,7 +190,7 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 			origin = p.Exporter.Country
 		}
 		sg := SpeciesGuidance{Line: l.Line, AtIssue: species.Listing{Appendix: l.Appendix, ListedAs: l.ListedAs}}
-		now, err := s.Species().ListingFor(l.Taxon, origin)
+		now, err := ref.ListingFor(l.Taxon, origin)
 		if err == nil {
 			sg.Taxon, sg.Now = now.Taxon, now
 			sg.ListingChanged = now.Appendix != l.Appendix

@@ -65,6 +65,8 @@ type Service struct {
 	// mutable status from the database.
 	cached  sync.Map // int64 permit ID -> *Permit
 	cachedN atomic.Int64
+	guides  sync.Map // guideKey -> *guideEntry
+	guidesN atomic.Int64
 }
 
 // Config wires a Service.
