@@ -197,6 +197,7 @@ func (m *Main) servePprof() {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace) // where requests wait: go tool trace
 	srv := &http.Server{Addr: m.Config.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	m.Log.Info("pprof listening", "addr", m.Config.PprofAddr)
 	if err := srv.ListenAndServe(); err != nil {
