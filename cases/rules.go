@@ -70,6 +70,11 @@ type RulesConfig struct {
 	SpikeBaselineWindows int
 	SpikeFactor          float64
 	SpikeMinPermits      int
+	// VolumeCheckEvery is how often the captive-volume and spike checks
+	// run for one exporter and species: each check sums its whole window,
+	// so the newest permit's check covers those issued before it, and a
+	// burst of issues waits at most this long for its alert.
+	VolumeCheckEvery time.Duration
 	// QueueSize is how many events may wait for evaluation before
 	// observers wait; RecentScans how many scans are remembered in memory.
 	QueueSize   int
@@ -95,6 +100,7 @@ var DefaultRules = RulesConfig{
 	SpikeBaselineWindows: 8,
 	SpikeFactor:          3,
 	SpikeMinPermits:      5,
+	VolumeCheckEvery:     5 * time.Second,
 	QueueSize:            8192,
 	RecentScans:          20000,
 	MaxEvidence:          100,
@@ -138,6 +144,9 @@ func (c RulesConfig) withDefaults() RulesConfig {
 	if c.SpikeMinPermits <= 0 {
 		c.SpikeMinPermits = d.SpikeMinPermits
 	}
+	if c.VolumeCheckEvery <= 0 {
+		c.VolumeCheckEvery = d.VolumeCheckEvery
+	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = d.QueueSize
 	}
@@ -179,9 +188,14 @@ type Engine struct {
 	pendingIdx map[string]int
 	open       map[string]*openAlert // rule|group|authority -> alert stored
 	// volumeChecks are the captive-volume and spike checks owed by the
-	// issues of the current batch, one per permit: a flood of issues costs
-	// one pair of queries per batch, not per permit.
+	// issues of the current batch, one per permit. They wait in
+	// volumeOwed, the newest permit per exporter and species, until
+	// VolumeCheckEvery has passed since that key's last check (volumeAt):
+	// each check scans the window's permits, and one per issue made a
+	// busy issuing day cost the database more than the issues themselves.
 	volumeChecks []volumeCheck
+	volumeOwed   map[string]volumeCheck
+	volumeAt     map[string]time.Time
 }
 
 // volumeCheck is a deferred captive-volume and spike check of one permit.
@@ -201,7 +215,8 @@ type sighting struct {
 
 func newEngine(s *Service, cfg RulesConfig) *Engine {
 	e := &Engine{s: s, cfg: cfg, ch: make(chan item, cfg.QueueSize), flushC: make(chan chan struct{}), done: make(chan struct{}),
-		recent: newRecentScans(cfg.RecentScans), seen: map[string][]sighting{}, watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{}}
+		recent: newRecentScans(cfg.RecentScans), seen: map[string][]sighting{}, watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{},
+		volumeOwed: map[string]volumeCheck{}, volumeAt: map[string]time.Time{}}
 	e.subs.subs = map[*subscription]struct{}{}
 	e.wg.Add(1)
 	go e.run()
@@ -238,15 +253,24 @@ func (e *Engine) caseRecorded(c *Case, updated bool) {
 
 func (e *Engine) run() {
 	defer e.wg.Done()
+	tick := time.NewTicker(e.cfg.VolumeCheckEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case it := <-e.ch:
 			e.batch(it)
+		case <-tick.C:
+			e.runVolumeChecks(false)
+			e.storePending()
 		case ack := <-e.flushC:
 			e.drain()
+			e.runVolumeChecks(true)
+			e.storePending()
 			close(ack)
 		case <-e.done:
 			e.drain()
+			e.runVolumeChecks(true)
+			e.storePending()
 			return
 		}
 	}
@@ -273,26 +297,59 @@ func (e *Engine) batch(first item) {
 	e.endBatch()
 }
 
-// endBatch runs the volume checks the batch owes, each once (its counts
-// cover every permit of the batch, all stored by now), and stores the
-// alerts raised.
+// endBatch runs the volume checks that are due and stores the alerts
+// raised.
 func (e *Engine) endBatch() {
-	if len(e.volumeChecks) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		captiveDone, spikeDone := map[string]bool{}, map[string]bool{}
-		for i := len(e.volumeChecks) - 1; i >= 0; i-- { // newest first
-			vc := e.volumeChecks[i]
-			if err := e.captive(ctx, vc.p, vc.ev, captiveDone); err != nil {
-				e.s.log.Error("alert rules", "err", err)
-			}
-			if err := e.spike(ctx, vc.p, vc.ev, spikeDone); err != nil {
-				e.s.log.Error("alert rules", "err", err)
+	e.runVolumeChecks(false)
+	e.storePending()
+}
+
+// runVolumeChecks runs the owed captive-volume and spike checks whose key
+// was last checked VolumeCheckEvery ago or more; all runs every one (a
+// flush, or shutting down).
+func (e *Engine) runVolumeChecks(all bool) {
+	for _, vc := range e.volumeChecks { // oldest first: the newest stays owed
+		e.volumeOwed[volumeKey(vc.p)] = vc
+	}
+	e.volumeChecks = e.volumeChecks[:0]
+	if len(e.volumeOwed) == 0 {
+		return
+	}
+	now := time.Now() // the engine's own pace, not the registry's clock
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	captiveDone, spikeDone := map[string]bool{}, map[string]bool{}
+	for k, vc := range e.volumeOwed {
+		if !all && now.Sub(e.volumeAt[k]) < e.cfg.VolumeCheckEvery {
+			continue
+		}
+		delete(e.volumeOwed, k)
+		e.volumeAt[k] = now
+		if err := e.captive(ctx, vc.p, vc.ev, captiveDone); err != nil {
+			e.s.log.Error("alert rules", "err", err)
+		}
+		if err := e.spike(ctx, vc.p, vc.ev, spikeDone); err != nil {
+			e.s.log.Error("alert rules", "err", err)
+		}
+	}
+	for k, at := range e.volumeAt { // forget keys checked long ago
+		if now.Sub(at) >= e.cfg.VolumeCheckEvery {
+			if _, owed := e.volumeOwed[k]; !owed {
+				delete(e.volumeAt, k)
 			}
 		}
-		cancel()
-		e.volumeChecks = e.volumeChecks[:0]
 	}
-	e.storePending()
+}
+
+// volumeKey names what a permit's volume checks cover: its authority,
+// exporter and species lines.
+func volumeKey(p *permits.Permit) string {
+	parts := []string{p.Authority, strings.ToLower(p.Exporter.Name)}
+	for _, l := range p.Lines {
+		parts = append(parts, l.Taxon+"/"+l.Unit+"/"+l.Source)
+	}
+	sort.Strings(parts[2:])
+	return strings.Join(parts, "|")
 }
 
 func (e *Engine) drain() {
