@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/http"
 
@@ -50,8 +51,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
-		// The client went away: nobody reads an answer, and it is no fault of ours.
+	if c.Request().Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, sql.ErrTxDone)) {
+		// The client went away: nobody reads an answer, and it is no fault
+		// of ours. (database/sql rolls a transaction back when its request's
+		// context ends, and the commit then reports ErrTxDone.)
 		c.Response().WriteHeader(StatusClientClosed)
 		return
 	}
