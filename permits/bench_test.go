@@ -31,6 +31,12 @@ type benchEnv struct {
 }
 
 func newBenchEnv(b *testing.B, dsn string) *benchEnv {
+	return newBenchEnvCache(b, dsn, 0)
+}
+
+// newBenchEnvCache is newBenchEnv with a signature cache of the given size
+// (permits.Config.SignatureCache).
+func newBenchEnvCache(b *testing.B, dsn string, signatureCache int) *benchEnv {
 	b.Helper()
 	db := modelstest.MustOpen(b, dsn)
 	ctx := context.Background()
@@ -43,7 +49,7 @@ func newBenchEnv(b *testing.B, dsn string) *benchEnv {
 	}
 	rec := permits.NewRecorder(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	b.Cleanup(rec.Close)
-	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4, Recorder: rec})
+	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4, Recorder: rec, SignatureCache: signatureCache})
 	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: permits.RoleIssuer, Authority: "KG"})
 	if err != nil {
 		b.Fatal(err)
@@ -172,10 +178,22 @@ func BenchmarkSignatureCheck(b *testing.B) {
 
 // BenchmarkVerify is the whole online verification: decode, check the
 // signature and claims, read the status from the registry, record the
-// verification, on all cores, over 200 different permits.
+// verification, on all cores, over 200 different permits. "repeat" is the
+// registry as it runs: a code scanned before is not verified again
+// (verifier.Cache). "first-scan" turns that off: every scan pays the ECDSA
+// check, as the first scan of each code does.
 func BenchmarkVerify(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		cache int
+	}{{"repeat", 0}, {"first-scan", -1}} {
+		b.Run(c.name, func(b *testing.B) { benchmarkVerify(b, c.cache) })
+	}
+}
+
+func benchmarkVerify(b *testing.B, cache int) {
 	forEachBenchDB(b, func(b *testing.B, dsn string) {
-		e := newBenchEnv(b, dsn)
+		e := newBenchEnvCache(b, dsn, cache)
 		ctx := context.Background()
 		var codes []string
 		for i := 0; i < 200; i++ {
@@ -187,6 +205,7 @@ func BenchmarkVerify(b *testing.B) {
 		}
 		officer := permits.Actor{UserID: e.issuer.UserID, Username: "officer", Role: permits.RoleOfficer}
 		var n atomic.Int64
+		b.SetParallelism(16) // scans from many phones at once, as the server sees them
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {

@@ -80,12 +80,16 @@ type Config struct {
 	BcryptCost int
 	// Recorder stores verification records; nil records synchronously.
 	Recorder *Recorder
+	// SignatureCache is how many verified codes to remember: 0 means
+	// DefaultSignatureCache, a negative number none (every scan pays the
+	// ECDSA check, as a code's first scan does).
+	SignatureCache int
 }
 
-// signatureCacheSize is how many verified codes the registry remembers
+// DefaultSignatureCache is how many verified codes the registry remembers
 // (about 2 KB each): more than the permits a country's border posts see
 // in a day.
-const signatureCacheSize = 4096
+const DefaultSignatureCache = 4096
 
 // New returns a Service.
 func New(cfg Config) *Service {
@@ -103,7 +107,12 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, cost: cost, rec: cfg.Recorder}
 	s.status.db = cfg.DB
-	s.signatures = verifier.NewCache(signatureCacheSize)
+	switch n := cfg.SignatureCache; {
+	case n == 0:
+		s.signatures = verifier.NewCache(DefaultSignatureCache)
+	case n > 0:
+		s.signatures = verifier.NewCache(n)
+	}
 	s.speciesRef.Store(sp)
 	return s
 }

@@ -1,26 +1,24 @@
 -- wrk script: POST /api/v1/verify with the bodies prepared by
--- `citesload -prepare FILE`, one a line, in turn.
-local bodies = {}
-local token = ""
+-- `citesload -prepare FILE`, one a line, in turn. The requests are built
+-- once, in init, and responses are not handed to Lua: wrk's own cost per
+-- request stays small, so that it measures the server rather than itself.
+-- wrk reports any answer other than 2xx as "Non-2xx or 3xx responses".
+local requests = {}
 local i = 0
 
 function init(args)
-  for line in io.lines(args[1]) do
-    if #line > 0 then bodies[#bodies + 1] = line end
-  end
   local f = io.open(args[1] .. ".token")
-  token = f:read("*a")
+  local token = f:read("*a")
   f:close()
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+  for line in io.lines(args[1]) do
+    if #line > 0 then
+      requests[#requests + 1] = wrk.format("POST", "/api/v1/verify", headers, line)
+    end
+  end
 end
 
 function request()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/api/v1/verify",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, bodies[i])
-end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    io.stderr:write("status " .. status .. "\n")
-  end
+  i = i % #requests + 1
+  return requests[i]
 end
