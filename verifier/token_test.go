@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"math/big"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -161,8 +162,14 @@ func FuzzCheckToken(f *testing.F) {
 	f.Add(EncodeCode(strings.Repeat(".", 50)))
 	f.Add(EncodeCode("e30.e30.e30"))
 	keys := lookupFor(key)
+	cache := NewCache(64) // the registry's path must agree, first time and again
 	f.Fuzz(func(t *testing.T, text string) {
 		tc := CheckToken(text, keys, testNow)
+		for range 2 {
+			if got := cache.CheckToken(text, keys, testNow); !reflect.DeepEqual(got, tc) {
+				t.Fatalf("cache says %+v, CheckToken %+v", got, tc)
+			}
+		}
 		switch tc.Verdict {
 		case VerdictValid, VerdictExpired, VerdictNotYetValid:
 			if tc.Claims == nil {
