@@ -73,7 +73,8 @@ type RulesConfig struct {
 	// VolumeCheckEvery is how often the captive-volume and spike checks
 	// run for one exporter and species: each check sums its whole window,
 	// so the newest permit's check covers those issued before it, and a
-	// burst of issues waits at most this long for its alert.
+	// burst of issues waits for its alert no more than twice this long
+	// (the engine looks for owed checks at this interval).
 	VolumeCheckEvery time.Duration
 	// QueueSize is how many events may wait for evaluation before
 	// observers wait; RecentScans how many scans are remembered in memory.

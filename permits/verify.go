@@ -251,9 +251,9 @@ func (s *Service) endorsements(ctx context.Context, id int64) ([]Endorsement, er
 
 // newID names a verification: 48 bits of milliseconds, then 80 random
 // bits, in hex (as UUIDv7 orders them). Records written in time order fill
-// the primary key's index at its end instead of at random pages: at a busy
-// border post's rate, random keys made the database rewrite whole index
-// pages into its log after every checkpoint.
+// the primary key's index at its end instead of at random pages, each of
+// which PostgreSQL would copy whole into its log at its first change after
+// every checkpoint.
 func newID(at time.Time) string {
 	var b [16]byte
 	ms := uint64(at.UnixMilli())
