@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
@@ -144,18 +143,7 @@ func (e *env) casePhoto(user string, caseID int64, kind string, img []byte, want
 func foreignCode(t *testing.T, now time.Time, number string) string {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	c := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
-		Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
-	c.Issuer, c.ID = "KG", number
-	c.IssuedAt = jwt.NewNumericDate(now)
-	c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour))
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	tok.Header["kid"], tok.Header["typ"] = "zzzzzzzz", permits.TokenType
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return permits.EncodeCode(s)
+	return signCode(t, key, "zzzzzzzz", falconClaims(now, number))
 }
 
 func TestCaseFromFailedScanWithPhotos(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
@@ -257,4 +258,28 @@ func (e *env) photoStatus(user, path string, img []byte) int {
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
 	return rec.Code
+}
+
+// falconClaims are the signed claims of a one-line falcon export permit
+// numbered number, valid for a day from now.
+func falconClaims(now time.Time, number string) permits.Claims {
+	c := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+		Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
+	c.Issuer, c.ID = "KG", number
+	c.IssuedAt = jwt.NewNumericDate(now)
+	c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour))
+	return c
+}
+
+// signCode signs claims with key under kid, as the registry signs a
+// permit, and returns the QR text.
+func signCode(t testing.TB, key *ecdsa.PrivateKey, kid string, c permits.Claims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+	tok.Header["kid"], tok.Header["typ"] = kid, permits.TokenType
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return permits.EncodeCode(s)
 }

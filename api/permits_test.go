@@ -163,38 +163,25 @@ func TestVerifyForeignAndBrokenCodes(t *testing.T) {
 		p := e.issue(falconPermit())
 		// A well-formed token signed by a key the registry does not know.
 		stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		claims := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
-			Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
-		claims.Issuer, claims.ID = "KG", p.Number
-		claims.IssuedAt = jwt.NewNumericDate(e.clock.Now())
-		claims.ExpiresAt = jwt.NewNumericDate(e.clock.Now().Add(24 * time.Hour))
-		sign := func(key *ecdsa.PrivateKey, kid string, c permits.Claims) string {
-			tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-			tok.Header["kid"], tok.Header["typ"] = kid, permits.TokenType
-			s, err := tok.SignedString(key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return permits.EncodeCode(s)
-		}
-		if v := e.verify("officer", sign(stranger, "zzzzzzzz", claims), nil); v.Verdict != "unknown_key" || v.Permit != nil {
+		claims := falconClaims(e.clock.Now(), p.Number)
+		if v := e.verify("officer", signCode(t, stranger, "zzzzzzzz", claims), nil); v.Verdict != "unknown_key" || v.Permit != nil {
 			t.Errorf("unknown key: %+v", v)
 		}
 		// The stranger's key under our kid: a forgery.
-		if v := e.verify("officer", sign(stranger, p.KeyID, claims), nil); v.Verdict != "bad_signature" || v.Permit != nil {
+		if v := e.verify("officer", signCode(t, stranger, p.KeyID, claims), nil); v.Verdict != "bad_signature" || v.Permit != nil {
 			t.Errorf("forged with our kid: %+v", v)
 		}
 		// Signed by us (through the test's access to the key file) but for a
 		// number the registry never issued.
 		own := mustPrivateKey(t, e.dataDir, p.KeyID)
 		claims.ID = "26KG999999"
-		if v := e.verify("officer", sign(own, p.KeyID, claims), nil); v.Verdict != "not_found" || v.Permit != nil {
+		if v := e.verify("officer", signCode(t, own, p.KeyID, claims), nil); v.Verdict != "not_found" || v.Permit != nil {
 			t.Errorf("unknown number: %+v", v)
 		}
 		// No exp: malformed even though the signature is ours.
 		claims.ID = p.Number
 		claims.ExpiresAt = nil
-		if v := e.verify("officer", sign(own, p.KeyID, claims), nil); v.Verdict != "malformed" {
+		if v := e.verify("officer", signCode(t, own, p.KeyID, claims), nil); v.Verdict != "malformed" {
 			t.Errorf("no exp: %+v", v)
 		}
 		for _, code := range []string{"hello", "https://example.com/", permits.CodePrefix, permits.CodePrefix + "123",
@@ -499,18 +486,7 @@ func TestConcurrentScansGetTheirOwnVerdict(t *testing.T) {
 		}
 		kid := e.issue(falconPermit()).KeyID
 		own := mustPrivateKey(t, e.dataDir, kid)
-		claims := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
-			Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
-		claims.Issuer, claims.ID = "KG", "26KG999999"
-		claims.IssuedAt = jwt.NewNumericDate(e.clock.Now())
-		claims.ExpiresAt = jwt.NewNumericDate(e.clock.Now().Add(24 * time.Hour))
-		tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
-		tok.Header["kid"], tok.Header["typ"] = kid, permits.TokenType
-		s, err := tok.SignedString(own)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, want{permits.EncodeCode(s), "", "not_found"})
+		cases = append(cases, want{signCode(t, own, kid, falconClaims(e.clock.Now(), "26KG999999")), "", "not_found"})
 
 		const scans = 150
 		got := make([]api.VerificationJSON, scans)

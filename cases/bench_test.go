@@ -2,11 +2,8 @@ package cases_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
@@ -42,42 +39,15 @@ func BenchmarkVerify(b *testing.B) {
 
 func benchVerify(b *testing.B, dsn string, bad bool, rules bool) {
 	ctx := context.Background()
-	sdb := modelstest.MustOpen(b, dsn)
-	keys, err := permits.NewKeyring(ctx, sdb, b.TempDir(), time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rec := permits.NewRecorder(sdb, log)
-	b.Cleanup(rec.Close)
-	svc := permits.New(permits.Config{DB: sdb, Keys: keys, BcryptCost: 4, Recorder: rec})
-	var cs *cases.Service
+	var cfg *cases.RulesConfig
 	if rules {
-		cs = cases.New(cases.Config{DB: sdb, Permits: svc, Logger: log})
-		b.Cleanup(cs.Close)
-		svc.AddObserver(cs)
+		cfg = &cases.RulesConfig{}
 	}
-	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: permits.RoleIssuer, Authority: "KG"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	issuer := permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}
+	r := newTestRegistry(b, dsn, cfg)
+	svc, cs, issuer := r.svc, r.cases, r.issuer
 	var codes []string
 	for i := 0; i < 200; i++ {
-		p, err := svc.Issue(ctx, issuer, permits.IssueRequest{
-			Type: "export", Purpose: "T",
-			Exporter:   permits.Party{Name: "Ala-Too Trade LLC", Address: "Bishkek", Country: "KG"},
-			Importer:   permits.Party{Name: "Gulf Falconry", Address: "Dubai", Country: "AE"},
-			ValidUntil: time.Now().AddDate(0, 3, 0).Format(time.DateOnly),
-			Specimens: []permits.SpecimenRequest{{Taxon: "Falco cherrug", Description: "live falcons", Term: "LIV", Source: "C",
-				Quantity: 2, Marks: "KG-R-0012"}},
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		p := r.issueFalcons(b, 2)
 		if bad && i%4 == 1 {
 			if _, err := svc.Revoke(ctx, issuer, p.Number, "benchmark"); err != nil {
 				b.Fatal(err)
@@ -92,7 +62,7 @@ func benchVerify(b *testing.B, dsn string, bad bool, rules bool) {
 	if cs != nil {
 		cs.Flush(ctx)
 	}
-	officer := permits.Actor{UserID: u.ID, Username: "officer", Role: permits.RoleOfficer, Authority: "KG"}
+	officer := permits.Actor{UserID: issuer.UserID, Username: "officer", Role: permits.RoleOfficer, Authority: "KG"}
 	ports := []string{"Manas airport"}
 	if bad {
 		ports = []string{"Manas airport", "Torugart", "Irkeshtam"}
@@ -114,5 +84,5 @@ func benchVerify(b *testing.B, dsn string, bad bool, rules bool) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
-	rec.Flush(ctx)
+	r.rec.Flush(ctx)
 }
