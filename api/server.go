@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -132,21 +131,16 @@ func bindJSON(c echo.Context, v any) error {
 	if ct != echo.MIMEApplicationJSON {
 		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxJSONBody+1))
-	if err != nil {
+	// Decoded straight from the body: no copy of it is kept, and a body
+	// over the limit stops being read at the limit.
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, MaxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
 			return apiError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
 		}
-		return apiError(http.StatusBadRequest, "invalid_json", "the request body could not be read")
-	}
-	if len(body) > MaxJSONBody {
-		return apiError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
 		return apiError(http.StatusBadRequest, "invalid_json", "the body is not valid JSON for this endpoint: "+jsonProblem(err))
 	}
 	if dec.More() {
