@@ -104,7 +104,7 @@ func TestRoles(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
-		send := func(ct, body string, want int, code string) {
+		send := func(ct, body string, want int, code string) string {
 			t.Helper()
 			req := httptest.NewRequest("POST", "/api/v1/permits", strings.NewReader(body))
 			req.Header.Set("Content-Type", ct)
@@ -113,12 +113,25 @@ func TestBadInput(t *testing.T) {
 			if eb.Error != code {
 				t.Errorf("%.30q: error %q, want %q", body, eb.Error, code)
 			}
+			return eb.Message
 		}
-		send("application/json", `{"type":`, 400, "invalid_json")
-		send("application/json", `{"type":"export","valid_untill":"2027-01-01"}`, 400, "invalid_json")
-		send("application/json", `{"type":1}`, 400, "invalid_json")
-		send("application/json", `{} {}`, 400, "invalid_json")
-		send("application/json", ``, 400, "invalid_json")
+		// Each message names what is wrong, so that a client's author can
+		// fix the request.
+		for body, says := range map[string]string{
+			`{"type":`: "cut short",
+			`{"type":"export","valid_untill":"2027-01-01"}`: `unknown field "valid_untill"`,
+			`{"Type":"export"}`:                             `unknown field "Type"`, // names match exactly
+			`{"type":"export","type":"import"}`:             `field "type" appears twice`,
+			`{"type":1}`:                                    `field "type" must be string`,
+			`{"specimens":[{"quantity":"two"}]}`:            `field "specimens/0/quantity" must be`,
+			`{} {}`:                                         "syntax error at byte 3",
+			`[{}]`:                                          "must be a JSON object",
+			``:                                              "empty",
+		} {
+			if msg := send("application/json", body, 400, "invalid_json"); !strings.Contains(msg, says) {
+				t.Errorf("%q: message %q does not say %q", body, msg, says)
+			}
+		}
 		send("text/plain", `{}`, 415, "unsupported_media_type")
 		send("application/json", `{"conditions":"`+strings.Repeat("x", 2<<20)+`"}`, 413, "body_too_large")
 		e.wantError("officer", "GET", "/api/v1/nothing-here", nil, 404, "route_not_found")

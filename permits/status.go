@@ -27,11 +27,13 @@ type statusReader struct {
 	running int // queries in flight, at most maxStatusQueries
 }
 
-// maxStatusQueries is how many batched status queries run at once. One:
-// scans arriving while it runs wait for the next, so that under load each
-// query answers many scans; measured on two cores, a second concurrent
-// query only made batches smaller and the database busier.
-const maxStatusQueries = 1
+// maxStatusQueries is how many batched status queries run at once; scans
+// arriving while they run wait for the next. Two: on two cores shared with
+// the server, PostgreSQL's backend often waits a scheduler slice for a
+// core, and with one query every scan waited behind it (p99 34 ms at
+// 20,000 scans a second, 20 ms with two, for a tenth of a core more of
+// database work on smaller batches; docs/benchmarks.md).
+const maxStatusQueries = 2
 
 // maxStatusBatch bounds one query's size (and its number of parameters).
 const maxStatusBatch = 64
