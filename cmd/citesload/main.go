@@ -17,11 +17,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -41,8 +43,22 @@ func main() {
 		pid         = flag.Int("pid", 0, "server pid, to sample its resident memory")
 		prepare     = flag.String("prepare", "", "issue -permits permits, write one verify body a line to this file and the officer's token to FILE.token, and exit (for wrk)")
 		prepIssue   = flag.String("prepare-issue", "", "write a permit request body to this file and the issuer's token to FILE.token, and exit (for wrk)")
+		procs       = flag.Int("procs", 1, "GOMAXPROCS of the generator: one keeps Go's scheduler from spinning on a second core that the server needs")
+		cpuProfile  = flag.String("cpuprofile", "", "write the generator's own CPU profile to this file (to check that it measures the server, not itself)")
 	)
 	flag.Parse()
+	runtime.GOMAXPROCS(max(*procs, 1))
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "citesload:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *prepIssue != "" {
 		tok, err := signIn(*base, *issuer, *issuerPass)
 		if err == nil {
@@ -66,6 +82,7 @@ func main() {
 	}
 	if err := run(*base, *user, *pass, *issuer, *issuerPass, *mode, *nPermits, min(*duration, 5*time.Minute), *concurrency, *rate, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "citesload:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -142,88 +159,33 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 		}
 	}
 
-	conns := make([]*loadConn, conc)
-	for w := range conns {
-		conns[w] = &loadConn{addr: host}
+	ok := func(code int, body []byte) bool {
+		return (code == 200 || code == 201) && (mode != "verify" || bytes.Contains(body, []byte(`"verdict":"valid"`)))
 	}
-	defer func() {
-		for _, c := range conns {
-			c.close()
-		}
-	}()
-	if err := warmUp(conns, requests); err != nil {
+	l, err := newLoop(host, conc, requests, ok)
+	if err != nil {
 		return err
 	}
+	defer l.close()
+	// Warm-up, untimed: the figures are the server's steady state, not its
+	// first second (when it opens database connections, prepares statements
+	// and fills its caches, which a running server did long ago).
+	if err := l.run(0, time.Minute, max(len(requests), conc), false); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	l.errors = 0
 
 	var peakRSS atomic.Int64
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if pid > 0 {
 		go sampleRSS(ctx, pid, &peakRSS)
 	}
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		errs      atomic.Int64
-		n         atomic.Int64
-		wg        sync.WaitGroup
-	)
-	paced := rate > 0
-	jobs := make(chan time.Time, 1<<16)
 	start := time.Now()
-	for _, conn := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			for {
-				var sched time.Time
-				if paced {
-					var ok bool
-					if sched, ok = <-jobs; !ok {
-						break
-					}
-				} else if ctx.Err() != nil {
-					break
-				} else {
-					sched = time.Now()
-				}
-				i := n.Add(1)
-				code, b, err := conn.do(requests[i%int64(len(requests))])
-				if err != nil || (code != 200 && code != 201) || (mode == "verify" && !bytes.Contains(b, []byte(`"verdict":"valid"`))) {
-					if errs.Add(1) <= 3 {
-						fmt.Fprintf(os.Stderr, "request failed: %d %.200s %v\n", code, b, err)
-					}
-				}
-				// Latency from the scheduled time, so a slow server cannot
-				// hide queueing (coordinated omission).
-				local = append(local, time.Since(sched))
-			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
-		}()
+	if err := l.run(rate, d, 0, true); err != nil {
+		return err
 	}
-	if paced {
-		// Request i is due at start + i/rate; if the workers fall behind,
-		// requests queue here and their lateness counts in the latency.
-		// Due requests are released every 250 µs rather than by a sleep
-		// each, which would cost the generator more than the server; the
-		// wait until release counts in the latency.
-		interval := time.Duration(float64(time.Second) / rate)
-		for i := 0; ctx.Err() == nil; {
-			for due := start.Add(time.Duration(i) * interval); !due.After(time.Now()) && ctx.Err() == nil; due = start.Add(time.Duration(i) * interval) {
-				select {
-				case jobs <- due:
-					i++
-				case <-ctx.Done():
-				}
-			}
-			time.Sleep(250 * time.Microsecond)
-		}
-		close(jobs)
-	}
-	wg.Wait()
+	latencies := l.latencies
 	elapsed := time.Since(start)
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	pct := func(p float64) time.Duration {
@@ -233,7 +195,7 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
 	fmt.Printf("mode=%s requests=%d errors=%d duration=%s rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
-		mode, len(latencies), errs.Load(), elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
+		mode, len(latencies), l.errors, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
 		pct(1).Round(10*time.Microsecond))
 	if pid > 0 {
@@ -241,33 +203,6 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 	}
 	fmt.Println()
 	return nil
-}
-
-// warmUp opens every connection and sends every request once, untimed:
-// the figures are the server's steady state, not its first second (when
-// it opens database connections, prepares statements and fills its
-// caches, which a running server did long ago).
-func warmUp(conns []*loadConn, requests [][]byte) error {
-	errs := make(chan error, len(conns))
-	for w, conn := range conns {
-		go func() {
-			var err error
-			for i := w; i < max(len(requests), len(conns)) && err == nil; i += len(conns) {
-				var code int
-				if code, _, err = conn.do(requests[i%len(requests)]); err == nil && code/100 != 2 {
-					err = fmt.Errorf("warm-up request answered %d", code)
-				}
-			}
-			errs <- err
-		}()
-	}
-	var first error
-	for range conns {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
 }
 
 // sampleRSS records the peak VmRSS (kB) of pid every 100 ms.
@@ -326,4 +261,20 @@ func prepareBodies(base, user, pass, issuer, issuerPass string, n int, file stri
 		return err
 	}
 	return os.WriteFile(file+".token", []byte(otok), 0o600)
+}
+
+// requestTimeout bounds one request: a server that stops answering fails
+// the run instead of hanging it.
+const requestTimeout = 30 * time.Second
+
+// rawRequest prepares a POST of body to target (a URL on the server), as
+// the bytes sent for it on every use.
+func rawRequest(target, token string, body []byte) ([]byte, string, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, "", err
+	}
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n",
+		u.RequestURI(), u.Host, token, len(body))
+	return append([]byte(head), body...), u.Host, nil
 }
