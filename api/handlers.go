@@ -244,8 +244,22 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 		pj.QR = ""
 	}
 	l := localizer(c)
-	return c.JSON(http.StatusOK, VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
-		Permit: pj, Guidance: guidanceJSON(l, v.Guidance), CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source})
+	out := VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
+		Permit: pj, CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source}
+	if v.Guidance == nil || v.Permit == nil || v.Permit.ID == 0 { // no guidance, or a foreign permit's, made per scan
+		out.Guidance = guidanceJSON(l, v.Guidance)
+		return c.JSON(http.StatusOK, out)
+	}
+	raw, err := s.guidance.get(l, v.Guidance)
+	if err != nil {
+		return err
+	}
+	// The same answer, its guidance rendered once per permit and language:
+	// the outer field takes the place of the embedded one.
+	return c.JSON(http.StatusOK, struct {
+		VerificationJSON
+		Guidance json.RawMessage `json:"guidance"`
+	}{out, raw})
 }
 
 // raiseOfflineConflict alerts the permit's Management Authority that an

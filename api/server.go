@@ -60,6 +60,7 @@ type Server struct {
 	limiter       *loginLimiter
 	sessions      sessionCache
 	photoSlots    chan struct{}
+	guidance      renderedGuidance
 	publicURL     string
 	cases         *cases.Service
 	app           http.Handler

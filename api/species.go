@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites/locale"
@@ -168,4 +170,46 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 		out.Documents = append(out.Documents, DocumentJSON(d))
 	}
 	return out
+}
+
+// renderedGuidance keeps the guidance of registry permits encoded as JSON,
+// per language. permits.Service.Guide hands out the same value for a
+// permit and direction while the species reference stays current, the
+// guidance is half of a scan's answer, and building and encoding it again
+// on every scan of the same permit was a twentieth of the server's work.
+type renderedGuidance struct {
+	mu sync.Mutex
+	m  map[renderedKey]json.RawMessage
+}
+
+// renderedKey is a guidance value and a shared localizer (one per
+// language): a new species reference means new guidance values, so an
+// entry is never stale, only unused.
+type renderedKey struct {
+	g *permits.Guidance
+	l *locale.Localizer
+}
+
+// maxRenderedGuidance bounds the cache (about 1.5 KB an entry).
+const maxRenderedGuidance = 4096
+
+func (r *renderedGuidance) get(l *locale.Localizer, g *permits.Guidance) (json.RawMessage, error) {
+	k := renderedKey{g, l}
+	r.mu.Lock()
+	raw, ok := r.m[k]
+	r.mu.Unlock()
+	if ok {
+		return raw, nil
+	}
+	raw, err := json.Marshal(guidanceJSON(l, g))
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxRenderedGuidance {
+		r.m = make(map[renderedKey]json.RawMessage)
+	}
+	r.m[k] = raw
+	return raw, nil
 }
