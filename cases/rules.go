@@ -212,6 +212,7 @@ const maxSightings = 8
 type sighting struct {
 	port, ref, kind string // ref: verification id or "endorsement"
 	at              time.Time
+	checkpoint      string // normPort(port), set by sighted
 }
 
 func newEngine(s *Service, cfg RulesConfig) *Engine {
@@ -561,7 +562,9 @@ func withPermit(evs []Evidence, p Evidence) []Evidence {
 // sighted remembers where a permit was seen and raises an alert when it
 // was seen at another checkpoint within the window.
 func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) error {
-	if normPort(s.port) == "" {
+	// Normalized once: the engine sees every scan, and normalizing each
+	// remembered sighting again was a fiftieth of the server's CPU.
+	if s.checkpoint = normPort(s.port); s.checkpoint == "" {
 		return nil
 	}
 	key := permitKey(ev.Authority, ev.Number)
@@ -570,7 +573,7 @@ func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) err
 	var keep []sighting
 	var other *sighting
 	for _, old := range e.seen[key] {
-		if s.at.Sub(old.at) > e.cfg.CheckpointWindow || normPort(old.port) == normPort(s.port) {
+		if s.at.Sub(old.at) > e.cfg.CheckpointWindow || old.checkpoint == s.checkpoint {
 			continue
 		}
 		keep = append(keep, old)
@@ -747,7 +750,7 @@ func orgKey(name string) string {
 // importer, was named in a case.
 func (e *Engine) linked(ctx context.Context, ev *permits.Event, evs []Evidence) error {
 	p := ev.Permit
-	if p == nil {
+	if p == nil || len(e.watch) == 0 { // no case links anything yet
 		return nil
 	}
 	var why []string
