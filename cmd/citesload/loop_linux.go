@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -221,7 +222,7 @@ func (l *loop) receive(c *loopConn, now time.Time, record bool) error {
 	}
 	if !l.ok(code, body) {
 		if l.errors++; l.errors <= 3 {
-			fmt.Printf("request failed: %d %.200s\n", code, body)
+			fmt.Fprintf(os.Stderr, "request failed: %d %.200s\n", code, body)
 		}
 	}
 	if record {

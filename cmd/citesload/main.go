@@ -173,7 +173,9 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 	if err := l.run(0, time.Minute, max(len(requests), conc), false); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
-	l.errors = 0
+	if l.errors > 0 {
+		return fmt.Errorf("warm-up: %d requests failed", l.errors)
+	}
 
 	var peakRSS atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
