@@ -5,7 +5,7 @@
 #      a permit's ES256 signature on all cores, and inserting an issue's rows
 #      with plain SQL;
 #   1. POST /api/v1/verify as fast as it goes (wrk when installed:
-#      apt-get install wrk; it costs the machine far less than a Go client);
+#      apt-get install wrk; citesload otherwise);
 #   2. POST /api/v1/verify at a fixed rate, RATE, by default the goal's rate:
 #      half the signature-check rate of 0. (citesload, open loop: latency
 #      counts from when each request was due);
