@@ -41,10 +41,10 @@ type Main struct {
 
 // serveGCPercent is the garbage collector's setting for a serving process
 // unless GOGC says otherwise. A scan allocates about 13 KB and keeps
-// almost none of it, so with Go's default of 100 collection took a sixth
-// of the server's CPU under a stream of scans; at 200 it takes half that,
-// and the process stays near 105 MB resident at 20,000 scans a second
-// (400 went past 150 MB for no further gain). docs/benchmarks.md.
+// almost none of it. Measured under wrk on two cores: at Go's default of
+// 100 the server spent about 60 us of CPU a scan and stayed near 80 MB
+// resident; at 200, 50 us and 105 MB; at 400, no less CPU and 160 MB, past
+// the 150 MB goal. docs/benchmarks.md.
 const serveGCPercent = 200
 
 // tuneGC applies serveGCPercent unless the operator set GOGC, which the Go
