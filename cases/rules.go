@@ -562,8 +562,9 @@ func withPermit(evs []Evidence, p Evidence) []Evidence {
 // sighted remembers where a permit was seen and raises an alert when it
 // was seen at another checkpoint within the window.
 func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) error {
-	// Normalized once: the engine sees every scan, and normalizing each
-	// remembered sighting again was a fiftieth of the server's CPU.
+	// Normalized once: the engine sees every scan, and normalizing every
+	// remembered sighting's port again (with the parties' names in linked)
+	// cost a thirtieth of the server's CPU at 20,000 scans a second.
 	if s.checkpoint = normPort(s.port); s.checkpoint == "" {
 		return nil
 	}
