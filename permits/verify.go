@@ -104,7 +104,8 @@ func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*
 }
 
 // codeSHA256 hashes a scanned code without copying it first: the copy was
-// a tenth of a scan's allocation.
+// a twentieth of the bytes a scan allocated (63 of 1,373 MB in a heap
+// profile under wrk).
 func codeSHA256(code string) [sha256.Size]byte {
 	h := sha256.New()
 	var buf [512]byte
