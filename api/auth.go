@@ -9,7 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites"
 )
 
 // SessionTTL is how long a sign-in lasts. Role changes and disabled
@@ -28,7 +28,7 @@ type sessionClaims struct {
 	jwt.RegisteredClaims
 }
 
-func (s *Server) issueSession(a permits.Actor) (string, time.Time, error) {
+func (s *Server) issueSession(a opencites.Actor) (string, time.Time, error) {
 	now := s.now()
 	exp := now.Add(SessionTTL).Truncate(time.Second)
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, sessionClaims{
@@ -51,23 +51,23 @@ type sessionCache struct {
 }
 
 type cachedSession struct {
-	actor permits.Actor
+	actor opencites.Actor
 	exp   time.Time
 }
 
 const maxCachedSessions = 10000
 
-func (c *sessionCache) get(tok string, now time.Time) (permits.Actor, bool) {
+func (c *sessionCache) get(tok string, now time.Time) (opencites.Actor, bool) {
 	c.mu.RLock()
 	cs, ok := c.m[tok]
 	c.mu.RUnlock()
 	if !ok || !now.Before(cs.exp) {
-		return permits.Actor{}, false
+		return opencites.Actor{}, false
 	}
 	return cs.actor, true
 }
 
-func (c *sessionCache) put(tok string, a permits.Actor, exp time.Time) {
+func (c *sessionCache) put(tok string, a opencites.Actor, exp time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedSessions {
@@ -76,20 +76,20 @@ func (c *sessionCache) put(tok string, a permits.Actor, exp time.Time) {
 	c.m[tok] = cachedSession{actor: a, exp: exp}
 }
 
-func (s *Server) parseSession(tok string) (permits.Actor, bool) {
+func (s *Server) parseSession(tok string) (opencites.Actor, bool) {
 	if a, ok := s.sessions.get(tok, s.now()); ok {
 		return a, true
 	}
 	var c sessionClaims
 	t, err := s.sessionParser.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return s.sessionKey, nil })
 	if err != nil || t.Header["typ"] != sessionType {
-		return permits.Actor{}, false
+		return opencites.Actor{}, false
 	}
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
-	if err != nil || !permits.ValidRole(c.Role) {
-		return permits.Actor{}, false
+	if err != nil || !opencites.ValidRole(c.Role) {
+		return opencites.Actor{}, false
 	}
-	a := permits.Actor{UserID: id, Username: c.Name, Role: c.Role, Authority: c.Authority}
+	a := opencites.Actor{UserID: id, Username: c.Name, Role: c.Role, Authority: c.Authority}
 	s.sessions.put(tok, a, c.ExpiresAt.Time)
 	return a, true
 }
@@ -113,8 +113,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func actor(c echo.Context) permits.Actor {
-	a, _ := c.Get(actorKey).(permits.Actor)
+func actor(c echo.Context) opencites.Actor {
+	a, _ := c.Get(actorKey).(opencites.Actor)
 	return a
 }
 

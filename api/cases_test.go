@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
@@ -30,17 +31,17 @@ import (
 // caseUsers are the accounts the case tests add: officers and analysts
 // bound to an authority.
 var caseUsers = []permits.NewUser{
-	{Username: "officer-kg", Password: "officer-kg-password", Role: permits.RoleOfficer, Authority: "KG"},
-	{Username: "officer-kz", Password: "officer-kz-password", Role: permits.RoleOfficer, Authority: "KZ"},
-	{Username: "analyst-kg", Password: "analyst-kg-password", Role: permits.RoleAnalyst, Authority: "KG"},
-	{Username: "analyst-kz", Password: "analyst-kz-password", Role: permits.RoleAnalyst, Authority: "KZ"},
+	{Username: "officer-kg", Password: "officer-kg-password", Role: opencites.RoleOfficer, Authority: "KG"},
+	{Username: "officer-kz", Password: "officer-kz-password", Role: opencites.RoleOfficer, Authority: "KZ"},
+	{Username: "analyst-kg", Password: "analyst-kg-password", Role: opencites.RoleAnalyst, Authority: "KG"},
+	{Username: "analyst-kz", Password: "analyst-kz-password", Role: opencites.RoleAnalyst, Authority: "KZ"},
 }
 
 // mustCaseUsers creates caseUsers and signs them in.
 func (e *env) mustCaseUsers() {
 	e.t.Helper()
 	for _, u := range caseUsers {
-		if _, err := e.svc.CreateUser(context.Background(), permits.System, u); err != nil {
+		if _, err := e.svc.CreateUser(context.Background(), opencites.System, u); err != nil {
 			e.t.Fatal(err)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/scan"
 )
 
@@ -19,15 +19,15 @@ type ErrorBody struct {
 	Hint    string `json:"hint,omitempty"`
 }
 
-var kindStatus = map[permits.Kind]int{
-	permits.KindInternal:     http.StatusInternalServerError,
-	permits.KindInvalid:      http.StatusUnprocessableEntity,
-	permits.KindBadRequest:   http.StatusBadRequest,
-	permits.KindUnauthorized: http.StatusUnauthorized,
-	permits.KindForbidden:    http.StatusForbidden,
-	permits.KindNotFound:     http.StatusNotFound,
-	permits.KindConflict:     http.StatusConflict,
-	permits.KindTooMany:      http.StatusTooManyRequests,
+var kindStatus = map[opencites.Kind]int{
+	opencites.KindInternal:     http.StatusInternalServerError,
+	opencites.KindInvalid:      http.StatusUnprocessableEntity,
+	opencites.KindBadRequest:   http.StatusBadRequest,
+	opencites.KindUnauthorized: http.StatusUnauthorized,
+	opencites.KindForbidden:    http.StatusForbidden,
+	opencites.KindNotFound:     http.StatusNotFound,
+	opencites.KindConflict:     http.StatusConflict,
+	opencites.KindTooMany:      http.StatusTooManyRequests,
 }
 
 var scanStatus = map[string]int{
@@ -75,10 +75,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 func (s *Server) errorBody(err error) (int, ErrorBody) {
-	var de *permits.Error
+	var de *opencites.Error
 	if errors.As(err, &de) {
 		status := kindStatus[de.Kind]
-		if de.Kind == permits.KindInternal {
+		if de.Kind == opencites.KindInternal {
 			return status, ErrorBody{Error: "internal", Message: "internal error"}
 		}
 		return status, ErrorBody{Error: de.Code, Message: de.Message}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
@@ -60,7 +61,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	a, err := s.svc.Login(c.Request().Context(), req.Username, req.Password)
 	if err != nil {
-		if permits.CodeOf(err) == "bad_credentials" {
+		if opencites.CodeOf(err) == "bad_credentials" {
 			s.limiter.fail(req.Username, ip)
 		}
 		return err
@@ -288,17 +289,17 @@ func (s *Server) raiseOfflineConflict(c echo.Context, number string, req Endorse
 		return
 	}
 	authority := ""
-	if p, err := s.svc.Get(c.Request().Context(), permits.System, number); err == nil {
+	if p, err := s.svc.Get(c.Request().Context(), opencites.System, number); err == nil {
 		authority = p.Authority
 	}
 	a := actor(c)
 	reason := fmt.Sprintf("endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
-		number, a.Username, req.Port, req.Direction, req.RecordedOfflineAt.UTC().Format(time.RFC3339), permits.CodeOf(cause))
+		number, a.Username, req.Port, req.Direction, req.RecordedOfflineAt.UTC().Format(time.RFC3339), opencites.CodeOf(cause))
 	s.cases.RaiseExternal(authority, "offline_endorsement_conflict", "high", number, reason,
 		cases.Evidence{Kind: "permit", Ref: number, At: s.now()})
 }
 
 func isConflict(err error) bool {
-	var pe *permits.Error
-	return errors.As(err, &pe) && pe.Kind == permits.KindConflict
+	var pe *opencites.Error
+	return errors.As(err, &pe) && pe.Kind == opencites.KindConflict
 }

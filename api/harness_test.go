@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
@@ -51,13 +52,13 @@ type env struct {
 }
 
 var testUsers = []permits.NewUser{
-	{Username: "admin", Password: "admin-password-1", Role: permits.RoleAdmin},
-	{Username: "issuer-kg", Password: "issuer-password-1", Role: permits.RoleIssuer, Authority: "KG"},
-	{Username: "issuer-kz", Password: "issuer-password-2", Role: permits.RoleIssuer, Authority: "KZ"},
-	{Username: "officer", Password: "officer-password-1", Role: permits.RoleOfficer},
-	{Username: "officer2", Password: "officer-password-2", Role: permits.RoleOfficer},
-	{Username: "alatoo-trade", Password: "exporter-password-1", Role: permits.RoleExporter},
-	{Username: "other-trade", Password: "exporter-password-2", Role: permits.RoleExporter},
+	{Username: "admin", Password: "admin-password-1", Role: opencites.RoleAdmin},
+	{Username: "issuer-kg", Password: "issuer-password-1", Role: opencites.RoleIssuer, Authority: "KG"},
+	{Username: "issuer-kz", Password: "issuer-password-2", Role: opencites.RoleIssuer, Authority: "KZ"},
+	{Username: "officer", Password: "officer-password-1", Role: opencites.RoleOfficer},
+	{Username: "officer2", Password: "officer-password-2", Role: opencites.RoleOfficer},
+	{Username: "alatoo-trade", Password: "exporter-password-1", Role: opencites.RoleExporter},
+	{Username: "other-trade", Password: "exporter-password-2", Role: opencites.RoleExporter},
 }
 
 func newEnv(t testing.TB, dsn string) *env {
@@ -70,7 +71,7 @@ func newEnv(t testing.TB, dsn string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
@@ -88,7 +89,7 @@ func newEnv(t testing.TB, dsn string) *env {
 	}
 	e := &env{t: t, srv: srv, svc: svc, cases: cs, keys: keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
 	for _, u := range testUsers {
-		if _, err := svc.CreateUser(ctx, permits.System, u); err != nil {
+		if _, err := svc.CreateUser(ctx, opencites.System, u); err != nil {
 			t.Fatal(err)
 		}
 		e.tokens[u.Username] = e.login(u.Username, u.Password)

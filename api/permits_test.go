@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
@@ -398,7 +399,7 @@ func TestEndorsementRules(t *testing.T) {
 func TestKeyRotationKeepsOldPermitsValid(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		old := e.issue(falconPermit())
-		if _, err := e.keys.Rotate(context.Background(), permits.System); err != nil {
+		if _, err := e.keys.Rotate(context.Background(), opencites.System); err != nil {
 			t.Fatal(err)
 		}
 		fresh := e.issue(falconPermit())

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -222,10 +222,10 @@ func (s *Service) loadAlert(db *gorm.DB, id int64, authority string) (Alert, err
 	var row models.Alert
 	err := q.Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Alert{}, errorf(permits.KindNotFound, "alert_not_found", "no alert %d", id)
+		return Alert{}, opencites.Errorf(opencites.KindNotFound, "alert_not_found", "no alert %d", id)
 	}
 	if err != nil {
-		return Alert{}, internal("read alert", err)
+		return Alert{}, opencites.Internal("read alert", err)
 	}
 	return alertOf(&row), nil
 }
@@ -250,7 +250,7 @@ type AlertPage struct {
 // Alerts lists the alerts of the actor's authority (all, for admins),
 // once the rules have seen every event already observed.
 // Errors: forbidden, authority_required (403), invalid_alert_status (422).
-func (s *Service) Alerts(ctx context.Context, actor permits.Actor, f AlertFilter) (*AlertPage, error) {
+func (s *Service) Alerts(ctx context.Context, actor opencites.Actor, f AlertFilter) (*AlertPage, error) {
 	authority, err := alertScope(actor)
 	if err != nil {
 		return nil, err
@@ -258,7 +258,7 @@ func (s *Service) Alerts(ctx context.Context, actor permits.Actor, f AlertFilter
 	switch f.Status {
 	case "", StatusOpen, StatusAcknowledged, StatusClosed:
 	default:
-		return nil, invalid("invalid_alert_status", "status must be one of open, acknowledged, closed")
+		return nil, opencites.Invalid("invalid_alert_status", "status must be one of open, acknowledged, closed")
 	}
 	if err := checkLen("rule", f.Rule, 60); err != nil {
 		return nil, err
@@ -285,12 +285,12 @@ func (s *Service) Alerts(ctx context.Context, actor permits.Actor, f AlertFilter
 	}
 	page := &AlertPage{Page: f.Page, Size: f.Size, Alerts: []Alert{}}
 	if err := q.Count(&page.Total).Error; err != nil {
-		return nil, internal("count alerts", err)
+		return nil, opencites.Internal("count alerts", err)
 	}
 	var rows []models.Alert
 	if err := q.Preload("Evidence", orderID).Order("last_seen_at DESC, id DESC").Limit(f.Size).Offset((f.Page - 1) * f.Size).
 		Find(&rows).Error; err != nil {
-		return nil, internal("list alerts", err)
+		return nil, opencites.Internal("list alerts", err)
 	}
 	for i := range rows {
 		page.Alerts = append(page.Alerts, alertOf(&rows[i]))
@@ -300,7 +300,7 @@ func (s *Service) Alerts(ctx context.Context, actor permits.Actor, f AlertFilter
 
 // Alert returns one alert the actor may see. Errors: forbidden,
 // authority_required (403), alert_not_found (404).
-func (s *Service) Alert(ctx context.Context, actor permits.Actor, id int64) (Alert, error) {
+func (s *Service) Alert(ctx context.Context, actor opencites.Actor, id int64) (Alert, error) {
 	authority, err := alertScope(actor)
 	if err != nil {
 		return Alert{}, err
@@ -310,17 +310,17 @@ func (s *Service) Alert(ctx context.Context, actor permits.Actor, id int64) (Ale
 
 // Acknowledge marks an open alert as being looked at, with who and when.
 // Errors: as Alert, and alert_not_open (409).
-func (s *Service) Acknowledge(ctx context.Context, actor permits.Actor, id int64) (Alert, error) {
+func (s *Service) Acknowledge(ctx context.Context, actor opencites.Actor, id int64) (Alert, error) {
 	return s.setStatus(ctx, actor, id, StatusAcknowledged)
 }
 
 // CloseAlert closes an open or acknowledged alert; later conduct of the same
 // group raises a new one. Errors: as Alert, and alert_closed (409).
-func (s *Service) CloseAlert(ctx context.Context, actor permits.Actor, id int64) (Alert, error) {
+func (s *Service) CloseAlert(ctx context.Context, actor opencites.Actor, id int64) (Alert, error) {
 	return s.setStatus(ctx, actor, id, StatusClosed)
 }
 
-func (s *Service) setStatus(ctx context.Context, actor permits.Actor, id int64, status string) (Alert, error) {
+func (s *Service) setStatus(ctx context.Context, actor opencites.Actor, id int64, status string) (Alert, error) {
 	authority, err := alertScope(actor)
 	if err != nil {
 		return Alert{}, err
@@ -343,15 +343,14 @@ func (s *Service) setStatus(ctx context.Context, actor permits.Actor, id int64, 
 		}
 		if res.RowsAffected == 0 {
 			if a.Status == StatusClosed {
-				return errorf(permits.KindConflict, "alert_closed", "alert %d is closed", id)
+				return opencites.Errorf(opencites.KindConflict, "alert_closed", "alert %d is closed", id)
 			}
-			return errorf(permits.KindConflict, "alert_not_open", "alert %d is already %s", id, a.Status)
+			return opencites.Errorf(opencites.KindConflict, "alert_not_open", "alert %d is already %s", id, a.Status)
 		}
-		return audit(tx, now, actor, "alert."+status, "alert", strconv.FormatInt(id, 10),
-			map[string]string{"status": a.Status}, map[string]string{"status": status})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "alert." + status, EntityType: "alert", EntityID: strconv.FormatInt(id, 10), Before: map[string]string{"status": a.Status}, After: map[string]string{"status": status}})
 	})
 	if err != nil {
-		return Alert{}, asDomain("alert status", err)
+		return Alert{}, opencites.AsDomain("alert status", err)
 	}
 	a, err := s.loadAlert(s.db.WithContext(ctx), id, "")
 	if err != nil {
@@ -405,7 +404,7 @@ func (b *broker) publish(ev AlertEvent) {
 // Subscribe returns a channel of the alert events the actor may see, and a
 // function that ends the subscription. The channel is closed when the
 // subscription ends. Errors: as Alerts.
-func (s *Service) Subscribe(actor permits.Actor) (<-chan AlertEvent, func(), error) {
+func (s *Service) Subscribe(actor opencites.Actor) (<-chan AlertEvent, func(), error) {
 	authority, err := alertScope(actor)
 	if err != nil {
 		return nil, nil, err

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
@@ -62,7 +63,7 @@ func benchVerify(b *testing.B, dsn string, bad bool, rules bool) {
 	if cs != nil {
 		cs.Flush(ctx)
 	}
-	officer := permits.Actor{UserID: issuer.UserID, Username: "officer", Role: permits.RoleOfficer, Authority: "KG"}
+	officer := opencites.Actor{UserID: issuer.UserID, Username: "officer", Role: opencites.RoleOfficer, Authority: "KG"}
 	ports := []string{"Manas airport"}
 	if bad {
 		ports = []string{"Manas airport", "Torugart", "Irkeshtam"}

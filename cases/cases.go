@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/species"
@@ -133,7 +134,7 @@ func oneOf(v string, list []string) bool {
 
 func checkLen(field, v string, max int) error {
 	if utf8.RuneCountInString(v) > max {
-		return invalid("field_too_long", "%s is longer than %d characters", field, max)
+		return opencites.Invalid("field_too_long", "%s is longer than %d characters", field, max)
 	}
 	return nil
 }
@@ -144,7 +145,7 @@ func country(field, c string, required bool) (string, error) {
 		return "", nil
 	}
 	if !permits.ValidCountry(c) {
-		return "", invalid("invalid_country", "%s %q is not an ISO 3166 alpha-2 code", field, c)
+		return "", opencites.Invalid("invalid_country", "%s %q is not an ISO 3166 alpha-2 code", field, c)
 	}
 	return c, nil
 }
@@ -161,24 +162,24 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 	in.Outcome = strings.TrimSpace(in.Outcome)
 	switch {
 	case in.OccurredAt.IsZero():
-		return nil, invalid("occurred_at_required", "say when the case happened (occurred_at)")
+		return nil, opencites.Invalid("occurred_at_required", "say when the case happened (occurred_at)")
 	case in.OccurredAt.After(now.Add(time.Hour)):
-		return nil, invalid("occurred_in_future", "occurred_at is in the future")
+		return nil, opencites.Invalid("occurred_in_future", "occurred_at is in the future")
 	case in.Checkpoint == "":
-		return nil, invalid("checkpoint_required", "name the checkpoint")
+		return nil, opencites.Invalid("checkpoint_required", "name the checkpoint")
 	case in.Concealment != "" && !oneOf(in.Concealment, Concealments):
-		return nil, invalid("invalid_concealment", "concealment must be one of %s", strings.Join(Concealments, ", "))
+		return nil, opencites.Invalid("invalid_concealment", "concealment must be one of %s", strings.Join(Concealments, ", "))
 	case in.TransportMode != "" && !oneOf(in.TransportMode, TransportModes):
-		return nil, invalid("invalid_transport_mode", "transport_mode must be one of %s", strings.Join(TransportModes, ", "))
+		return nil, opencites.Invalid("invalid_transport_mode", "transport_mode must be one of %s", strings.Join(TransportModes, ", "))
 	case !oneOf(in.Outcome, Outcomes):
-		return nil, invalid("invalid_outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
+		return nil, opencites.Invalid("invalid_outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
 	case (in.Latitude == nil) != (in.Longitude == nil):
-		return nil, invalid("invalid_coordinates", "give both latitude and longitude, or neither")
+		return nil, opencites.Invalid("invalid_coordinates", "give both latitude and longitude, or neither")
 	case in.Latitude != nil && (math.IsNaN(*in.Latitude) || *in.Latitude < -90 || *in.Latitude > 90 ||
 		math.IsNaN(*in.Longitude) || *in.Longitude < -180 || *in.Longitude > 180):
-		return nil, invalid("invalid_coordinates", "latitude is -90 to 90 and longitude -180 to 180 degrees")
+		return nil, opencites.Invalid("invalid_coordinates", "latitude is -90 to 90 and longitude -180 to 180 degrees")
 	case len(in.Specimens) > MaxSpecimens, len(in.Documents) > MaxDocuments, len(in.Parties) > MaxParties, len(in.TransitCountries) > MaxTransit:
-		return nil, invalid("too_many_items", "a case holds at most %d specimens, %d documents, %d parties and %d transit countries",
+		return nil, opencites.Invalid("too_many_items", "a case holds at most %d specimens, %d documents, %d parties and %d transit countries",
 			MaxSpecimens, MaxDocuments, MaxParties, MaxTransit)
 	}
 	for _, f := range []struct {
@@ -215,13 +216,13 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		sp.Unit = strings.TrimSpace(sp.Unit)
 		sp.Description = strings.TrimSpace(sp.Description)
 		if _, ok := permits.Terms[sp.Term]; !ok {
-			return nil, invalid("invalid_term", "%sterm %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", at, sp.Term)
+			return nil, opencites.Invalid("invalid_term", "%sterm %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", at, sp.Term)
 		}
 		if _, ok := permits.Units[sp.Unit]; !ok {
-			return nil, invalid("invalid_unit", "%sunit %q is not a CITES unit (empty for a number of specimens, kg, g, l, ...)", at, sp.Unit)
+			return nil, opencites.Invalid("invalid_unit", "%sunit %q is not a CITES unit (empty for a number of specimens, kg, g, l, ...)", at, sp.Unit)
 		}
 		if !(sp.Quantity > 0) || sp.Quantity > 1e9 {
-			return nil, invalid("invalid_quantity", "%squantity must be greater than zero", at)
+			return nil, opencites.Invalid("invalid_quantity", "%squantity must be greater than zero", at)
 		}
 		if err := checkLen(at+"taxon", sp.Taxon, 120); err != nil {
 			return nil, err
@@ -231,10 +232,10 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		}
 		l, err := ref.ListingFor(sp.Taxon, row.OriginCountry)
 		if errors.Is(err, species.ErrNotFound) {
-			return nil, invalid("unknown_taxon", "%staxon %q is not in the species reference", at, sp.Taxon)
+			return nil, opencites.Invalid("unknown_taxon", "%staxon %q is not in the species reference", at, sp.Taxon)
 		}
 		if err != nil {
-			return nil, internal("species listing", err)
+			return nil, opencites.Internal("species listing", err)
 		}
 		appendix := l.Appendix
 		if l.NotListed {
@@ -248,7 +249,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		d.Number = strings.ToUpper(strings.TrimSpace(d.Number))
 		d.VerificationID = strings.TrimSpace(d.VerificationID)
 		if d.Number == "" && d.VerificationID == "" {
-			return nil, invalid("invalid_document", "%sgive a number, a verification_id or both", at)
+			return nil, opencites.Invalid("invalid_document", "%sgive a number, a verification_id or both", at)
 		}
 		if err := checkLen(at+"number", d.Number, 60); err != nil {
 			return nil, err
@@ -260,7 +261,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 				return nil, err
 			}
 			if !ok {
-				return nil, invalid("unknown_verification", "%sverification %q is not recorded", at, d.VerificationID)
+				return nil, opencites.Invalid("unknown_verification", "%sverification %q is not recorded", at, d.VerificationID)
 			}
 			doc.VerificationID, doc.Verdict = v.ID, v.Verdict
 			if doc.Number == "" {
@@ -277,7 +278,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 			case err == nil:
 				doc.PermitID, doc.PermitAuthority = &p.ID, p.Authority
 			case !errors.Is(err, gorm.ErrRecordNotFound):
-				return nil, internal("link permit", err)
+				return nil, opencites.Internal("link permit", err)
 			}
 		}
 		row.Documents = append(row.Documents, doc)
@@ -287,7 +288,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		p.Role = strings.TrimSpace(p.Role)
 		p.Organisation = strings.TrimSpace(p.Organisation)
 		if !oneOf(p.Role, PartyRoles) {
-			return nil, invalid("invalid_party_role", "%srole must be one of %s", at, strings.Join(PartyRoles, ", "))
+			return nil, opencites.Invalid("invalid_party_role", "%srole must be one of %s", at, strings.Join(PartyRoles, ", "))
 		}
 		if err := checkLen(at+"organisation", p.Organisation, 200); err != nil {
 			return nil, err
@@ -325,11 +326,11 @@ func splitCountries(s string) []string {
 // too_many_items, invalid_country, invalid_term, invalid_unit,
 // invalid_quantity, unknown_taxon, invalid_document, unknown_verification,
 // invalid_party_role, field_too_long (422).
-func (s *Service) Create(ctx context.Context, actor permits.Actor, in Input) (*Case, error) {
+func (s *Service) Create(ctx context.Context, actor opencites.Actor, in Input) (*Case, error) {
 	return s.create(ctx, actor, in, "")
 }
 
-func (s *Service) create(ctx context.Context, actor permits.Actor, in Input, verificationID string) (*Case, error) {
+func (s *Service) create(ctx context.Context, actor opencites.Actor, in Input, verificationID string) (*Case, error) {
 	authority, err := writeScope(actor)
 	if err != nil {
 		return nil, err
@@ -348,13 +349,13 @@ func (s *Service) create(ctx context.Context, actor permits.Actor, in Input, ver
 		if err := createChildren(tx, row); err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "case.create", "case", strconv.FormatInt(row.ID, 10), nil, auditView(row))
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "case.create", EntityType: "case", EntityID: strconv.FormatInt(row.ID, 10), After: auditView(row)})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) && verificationID != "" {
-		return nil, errorf(permits.KindConflict, "case_exists", "a case was already opened from this verification")
+		return nil, opencites.Errorf(opencites.KindConflict, "case_exists", "a case was already opened from this verification")
 	}
 	if err != nil {
-		return nil, asDomain("create case", err)
+		return nil, opencites.AsDomain("create case", err)
 	}
 	c := caseOf(row, nil)
 	s.engine.caseRecorded(c, false)
@@ -395,7 +396,7 @@ func createChildren(tx *gorm.DB, row *models.Case) error {
 // Update replaces a case's fields; photos stay. Only officers of the
 // case's authority may; the audit entry holds the case before and after.
 // Errors: as Create, and case_not_found (404).
-func (s *Service) Update(ctx context.Context, actor permits.Actor, id int64, in Input) (*Case, error) {
+func (s *Service) Update(ctx context.Context, actor opencites.Actor, id int64, in Input) (*Case, error) {
 	authority, err := writeScope(actor)
 	if err != nil {
 		return nil, err
@@ -423,10 +424,10 @@ func (s *Service) Update(ctx context.Context, actor permits.Actor, id int64, in 
 		if err := createChildren(tx, next); err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "case.update", "case", strconv.FormatInt(id, 10), auditView(prev), auditView(next))
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "case.update", EntityType: "case", EntityID: strconv.FormatInt(id, 10), Before: auditView(prev), After: auditView(next)})
 	})
 	if err != nil {
-		return nil, asDomain("update case", err)
+		return nil, opencites.AsDomain("update case", err)
 	}
 	c, err := s.Get(ctx, actor, id)
 	if err != nil {
@@ -437,7 +438,7 @@ func (s *Service) Update(ctx context.Context, actor permits.Actor, id int64, in 
 }
 
 func errCaseNotFound(id int64) error {
-	return errorf(permits.KindNotFound, "case_not_found", "no case %d", id)
+	return opencites.Errorf(opencites.KindNotFound, "case_not_found", "no case %d", id)
 }
 
 // loadCase reads a case with its specimens, documents and parties; a case
@@ -462,18 +463,18 @@ func orderID(db *gorm.DB) *gorm.DB { return db.Order("id") }
 
 // Get returns a case the actor may read, with its photos' descriptions.
 // Errors: forbidden, authority_required (403), case_not_found (404).
-func (s *Service) Get(ctx context.Context, actor permits.Actor, id int64) (*Case, error) {
+func (s *Service) Get(ctx context.Context, actor opencites.Actor, id int64) (*Case, error) {
 	authority, err := readScope(actor)
 	if err != nil {
 		return nil, err
 	}
 	row, err := loadCase(s.db.WithContext(ctx), id, authority)
 	if err != nil {
-		return nil, asDomain("get case", err)
+		return nil, opencites.AsDomain("get case", err)
 	}
 	var photos []models.CasePhoto
 	if err := s.db.WithContext(ctx).Where("case_id = ?", id).Order("id").Find(&photos).Error; err != nil {
-		return nil, internal("case photos", err)
+		return nil, opencites.Internal("case photos", err)
 	}
 	return caseOf(row, photos), nil
 }
@@ -538,14 +539,14 @@ type HistoryEntry struct {
 
 // History returns the audit trail of a case the actor may read.
 // Errors: as Get.
-func (s *Service) History(ctx context.Context, actor permits.Actor, id int64) ([]HistoryEntry, error) {
+func (s *Service) History(ctx context.Context, actor opencites.Actor, id int64) ([]HistoryEntry, error) {
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	var rows []models.AuditEntry
 	if err := s.db.WithContext(ctx).Where("entity_type = ? AND entity_id = ?", "case", strconv.FormatInt(id, 10)).
 		Order("id").Find(&rows).Error; err != nil {
-		return nil, internal("case history", err)
+		return nil, opencites.Internal("case history", err)
 	}
 	out := make([]HistoryEntry, len(rows))
 	for i, r := range rows {

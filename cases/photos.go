@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
 	"golang.org/x/image/draw"
 	"gorm.io/gorm"
 )
@@ -194,7 +194,7 @@ func newKey() string {
 // Errors: forbidden, authority_required (403), case_not_found (404),
 // invalid_photo_kind, unsupported_photo, invalid_photo, photo_too_large
 // (422).
-func (s *Service) AddPhoto(ctx context.Context, actor permits.Actor, caseID int64, kind string, data []byte) (Photo, error) {
+func (s *Service) AddPhoto(ctx context.Context, actor opencites.Actor, caseID int64, kind string, data []byte) (Photo, error) {
 	authority, err := writeScope(actor)
 	if err != nil {
 		return Photo{}, err
@@ -203,76 +203,75 @@ func (s *Service) AddPhoto(ctx context.Context, actor permits.Actor, caseID int6
 		kind = "goods"
 	}
 	if !oneOf(kind, PhotoKinds) {
-		return Photo{}, invalid("invalid_photo_kind", "kind must be one of goods, document, other")
+		return Photo{}, opencites.Invalid("invalid_photo_kind", "kind must be one of goods, document, other")
 	}
 	if len(data) > MaxPhotoBytes {
-		return Photo{}, errorf(permits.KindInvalid, "photo_too_large", "the photo is larger than 20 MB")
+		return Photo{}, opencites.Errorf(opencites.KindInvalid, "photo_too_large", "the photo is larger than 20 MB")
 	}
 	ct, ok := sniffPhoto(data)
 	if !ok {
-		return Photo{}, invalid("unsupported_photo", "send a JPEG or PNG photo")
+		return Photo{}, opencites.Invalid("unsupported_photo", "send a JPEG or PNG photo")
 	}
 	if _, err := loadCase(s.db.WithContext(ctx), caseID, authority); err != nil {
-		return Photo{}, asDomain("photo case", err)
+		return Photo{}, opencites.AsDomain("photo case", err)
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return Photo{}, invalid("invalid_photo", "the photo cannot be read as an image")
+		return Photo{}, opencites.Invalid("invalid_photo", "the photo cannot be read as an image")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || float64(cfg.Width)*float64(cfg.Height) > MaxPhotoPixels {
-		return Photo{}, errorf(permits.KindInvalid, "photo_too_large", "the photo has too many pixels")
+		return Photo{}, opencites.Errorf(opencites.KindInvalid, "photo_too_large", "the photo has too many pixels")
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return Photo{}, invalid("invalid_photo", "the photo cannot be read as an image")
+		return Photo{}, opencites.Invalid("invalid_photo", "the photo cannot be read as an image")
 	}
 	thumb, err := thumbnail(img)
 	if err != nil {
-		return Photo{}, internal("thumbnail", err)
+		return Photo{}, opencites.Internal("thumbnail", err)
 	}
 	sum := sha256.Sum256(data)
 	now := s.now()
 	row := models.CasePhoto{CaseID: caseID, Kind: kind, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		Width: cfg.Width, Height: cfg.Height, StorageKey: newKey(), ThumbKey: newKey(), CreatedAt: now, CreatedBy: actor.UserID}
 	if err := s.photos.Put(ctx, row.StorageKey, data); err != nil {
-		return Photo{}, internal("store photo", err)
+		return Photo{}, opencites.Internal("store photo", err)
 	}
 	if err := s.photos.Put(ctx, row.ThumbKey, thumb); err != nil {
 		_ = s.photos.Delete(ctx, row.StorageKey)
-		return Photo{}, internal("store thumbnail", err)
+		return Photo{}, opencites.Internal("store thumbnail", err)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "case.photo.add", "case", strconv.FormatInt(caseID, 10), nil,
-			map[string]any{"photo": row.ID, "kind": kind, "sha256": row.SHA256, "size": row.Size})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "case.photo.add", EntityType: "case", EntityID: strconv.FormatInt(caseID, 10), After: map[string]any{"photo": row.ID, "kind": kind, "sha256": row.SHA256, "size": row.Size}})
 	})
 	if err != nil {
 		_ = s.photos.Delete(ctx, row.StorageKey)
 		_ = s.photos.Delete(ctx, row.ThumbKey)
-		return Photo{}, internal("add photo", err)
+		return Photo{}, opencites.Internal("add photo", err)
 	}
 	return photoOf(row), nil
 }
 
 // PhotoData returns a photo of a case the actor may read, or its
 // thumbnail (always JPEG). Errors: as Get, and photo_not_found (404).
-func (s *Service) PhotoData(ctx context.Context, actor permits.Actor, caseID, photoID int64, thumb bool) (Photo, []byte, error) {
+func (s *Service) PhotoData(ctx context.Context, actor opencites.Actor, caseID, photoID int64, thumb bool) (Photo, []byte, error) {
 	authority, err := readScope(actor)
 	if err != nil {
 		return Photo{}, nil, err
 	}
 	if _, err := loadCase(s.db.WithContext(ctx), caseID, authority); err != nil {
-		return Photo{}, nil, asDomain("photo case", err)
+		return Photo{}, nil, opencites.AsDomain("photo case", err)
 	}
 	var row models.CasePhoto
 	err = s.db.WithContext(ctx).Where("id = ? AND case_id = ?", photoID, caseID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Photo{}, nil, errorf(permits.KindNotFound, "photo_not_found", "no photo %d in case %d", photoID, caseID)
+		return Photo{}, nil, opencites.Errorf(opencites.KindNotFound, "photo_not_found", "no photo %d in case %d", photoID, caseID)
 	}
 	if err != nil {
-		return Photo{}, nil, internal("read photo", err)
+		return Photo{}, nil, opencites.Internal("read photo", err)
 	}
 	key := row.StorageKey
 	p := photoOf(row)
@@ -281,7 +280,7 @@ func (s *Service) PhotoData(ctx context.Context, actor permits.Actor, caseID, ph
 	}
 	data, err := s.photos.Get(ctx, key)
 	if err != nil {
-		return Photo{}, nil, internal("load photo", err)
+		return Photo{}, nil, opencites.Internal("load photo", err)
 	}
 	return p, data, nil
 }

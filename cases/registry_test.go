@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
@@ -20,7 +21,7 @@ type testRegistry struct {
 	svc    *permits.Service
 	rec    *permits.Recorder
 	cases  *cases.Service // nil without rules
-	issuer permits.Actor
+	issuer opencites.Actor
 }
 
 func newTestRegistry(tb testing.TB, dsn string, rules *cases.RulesConfig) *testRegistry {
@@ -31,7 +32,7 @@ func newTestRegistry(tb testing.TB, dsn string, rules *cases.RulesConfig) *testR
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -43,11 +44,11 @@ func newTestRegistry(tb testing.TB, dsn string, rules *cases.RulesConfig) *testR
 		tb.Cleanup(r.cases.Close)
 		r.svc.AddObserver(r.cases)
 	}
-	u, err := r.svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: permits.RoleIssuer, Authority: "KG"})
+	u, err := r.svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r.issuer = permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}
+	r.issuer = opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}
 	return r
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 )
@@ -801,7 +802,7 @@ func (e *Engine) caseKeys(ctx context.Context, c *Case) (keys map[string]string,
 		}
 		keys["permit:"+d.Number] = "permit " + d.Number
 		if d.PermitLinked {
-			if p, err := e.s.permits.Get(ctx, permits.System, d.Number); err == nil {
+			if p, err := e.s.permits.Get(ctx, opencites.System, d.Number); err == nil {
 				ps[d.Number] = p
 				if k := orgKey(p.Exporter.Name); k != "" {
 					keys[k] = "exporter " + p.Exporter.Name

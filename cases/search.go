@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
 )
 
@@ -72,13 +72,13 @@ func (s *Service) filtered(q *gorm.DB, f Filter) (*gorm.DB, error) {
 	}
 	if f.Concealment != "" {
 		if !oneOf(f.Concealment, Concealments) {
-			return nil, invalid("invalid_concealment", "concealment must be one of %s", strings.Join(Concealments, ", "))
+			return nil, opencites.Invalid("invalid_concealment", "concealment must be one of %s", strings.Join(Concealments, ", "))
 		}
 		q = q.Where("cases.concealment = ?", f.Concealment)
 	}
 	if f.Outcome != "" {
 		if !oneOf(f.Outcome, Outcomes) {
-			return nil, invalid("invalid_outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
+			return nil, opencites.Invalid("invalid_outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
 		}
 		q = q.Where("cases.outcome = ?", f.Outcome)
 	}
@@ -120,7 +120,7 @@ func (s *Service) taxonNames(name string) []string {
 
 // List searches the cases the actor may read, newest first.
 // Errors: forbidden, authority_required (403), and those of the filter (422).
-func (s *Service) List(ctx context.Context, actor permits.Actor, f Filter) (*Page, error) {
+func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*Page, error) {
 	authority, err := readScope(actor)
 	if err != nil {
 		return nil, err
@@ -140,12 +140,12 @@ func (s *Service) List(ctx context.Context, actor permits.Actor, f Filter) (*Pag
 	}
 	page := &Page{Page: f.Page, Size: f.Size, Cases: []*Case{}}
 	if err := q.Count(&page.Total).Error; err != nil {
-		return nil, internal("count cases", err)
+		return nil, opencites.Internal("count cases", err)
 	}
 	var rows []models.Case
 	if err := q.Preload("Specimens", orderID).Preload("Documents", orderID).Preload("Parties", orderID).
 		Order("cases.occurred_at DESC, cases.id DESC").Limit(f.Size).Offset((f.Page - 1) * f.Size).Find(&rows).Error; err != nil {
-		return nil, internal("list cases", err)
+		return nil, opencites.Internal("list cases", err)
 	}
 	ids := make([]int64, len(rows))
 	for i := range rows {
@@ -155,7 +155,7 @@ func (s *Service) List(ctx context.Context, actor permits.Actor, f Filter) (*Pag
 	if len(ids) > 0 {
 		var ps []models.CasePhoto
 		if err := s.db.WithContext(ctx).Where("case_id IN ?", ids).Order("id").Find(&ps).Error; err != nil {
-			return nil, internal("list case photos", err)
+			return nil, opencites.Internal("list case photos", err)
 		}
 		for _, p := range ps {
 			photos[p.CaseID] = append(photos[p.CaseID], p)

@@ -2,10 +2,10 @@ package cases
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
 )
@@ -71,90 +71,62 @@ func (s *Service) settle(ctx context.Context) {
 // Rules returns the thresholds in force.
 func (s *Service) Rules() RulesConfig { return s.engine.cfg }
 
-func errorf(kind permits.Kind, code, format string, args ...any) error {
-	return permits.Errorf(kind, code, format, args...)
-}
-
-func invalid(code, format string, args ...any) error {
-	return permits.Errorf(permits.KindInvalid, code, format, args...)
-}
-
-// internal wraps an unexpected failure; its message never reaches a client.
-func internal(op string, err error) error {
-	return &permits.Error{Kind: permits.KindInternal, Code: "internal", Message: "internal error", Err: fmt.Errorf("%s: %w", op, err)}
-}
-
-// asDomain passes domain errors through and wraps anything else.
-func asDomain(op string, err error) error {
-	if _, ok := err.(*permits.Error); ok {
-		return err
-	}
-	return internal(op, err)
-}
-
-// audit writes the history of cases into the permits' audit table.
-var audit = permits.Audit
-
 // Who may do what. Officers record and edit their authority's cases;
 // analysts read them, the alerts and the summaries; admins read
 // everything; issuers see their authority's alerts; exporters nothing.
 
-func forbidden(a permits.Actor) error {
-	return errorf(permits.KindForbidden, "forbidden", "the %s role may not do this", a.Role)
-}
-
 // readScope reports whether the actor may read cases at all, and
 // returns the authority they are limited to ("" for all).
-func readScope(a permits.Actor) (authority string, err error) {
+func readScope(a opencites.Actor) (authority string, err error) {
 	switch a.Role {
-	case permits.RoleAdmin:
+	case opencites.RoleAdmin:
 		return "", nil
-	case permits.RoleOfficer, permits.RoleAnalyst:
+	case opencites.RoleOfficer, opencites.RoleAnalyst:
 		if a.Authority == "" {
-			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+			return "", opencites.Errorf(opencites.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
 		}
 		return a.Authority, nil
 	}
-	return "", forbidden(a)
+	return "", opencites.Forbidden(a)
 }
 
 // writeScope is the authority an officer records cases for.
-func writeScope(a permits.Actor) (string, error) {
-	if a.Role != permits.RoleOfficer {
-		return "", forbidden(a)
+func writeScope(a opencites.Actor) (string, error) {
+	if a.Role != opencites.RoleOfficer {
+		return "", opencites.Forbidden(a)
 	}
 	if a.Authority == "" {
-		return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+		return "", opencites.Errorf(opencites.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
 	}
 	return a.Authority, nil
 }
 
 // alertScope is the authority whose alerts the actor sees ("" for all).
-func alertScope(a permits.Actor) (string, error) {
+func alertScope(a opencites.Actor) (string, error) {
 	switch a.Role {
-	case permits.RoleAdmin:
+	case opencites.RoleAdmin:
 		return "", nil
-	case permits.RoleAnalyst, permits.RoleIssuer:
+	case opencites.RoleAnalyst, opencites.RoleIssuer:
 		if a.Authority == "" {
-			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+			return "", opencites.Errorf(opencites.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
 		}
 		return a.Authority, nil
 	}
-	return "", forbidden(a)
+	return "", opencites.Forbidden(a)
 }
 
 // statsScope is the authority whose summaries the actor reads ("" for all).
-func statsScope(a permits.Actor, asked string) (string, error) {
+func statsScope(a opencites.Actor, asked string) (string, error) {
 	switch a.Role {
-	case permits.RoleAdmin:
+	case opencites.RoleAdmin:
 		return asked, nil
-	case permits.RoleAnalyst:
+	case opencites.RoleAnalyst:
 		if a.Authority == "" {
-			return "", errorf(permits.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
+			return "", opencites.Errorf(opencites.KindForbidden, "authority_required", "your account is not bound to an authority: ask an admin to set one")
 		}
 		return a.Authority, nil
 	}
-	return "", forbidden(a)
+	return "", opencites.Forbidden(a)
 }
 
 // RaiseExternal records an alert that came from outside this node's rules,

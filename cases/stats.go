@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 )
@@ -81,10 +82,10 @@ func (t tally) counts() []Count {
 // authority (admins: of authority, or all when it is ""), occurring in
 // [from, to) where those are set.
 // Errors: forbidden, authority_required (403), invalid_country (422).
-func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority string, from, to time.Time) (*Stats, error) {
+func (s *Service) Summary(ctx context.Context, actor opencites.Actor, authority string, from, to time.Time) (*Stats, error) {
 	authority = strings.ToUpper(strings.TrimSpace(authority))
 	if authority != "" && !permits.ValidCountry(authority) {
-		return nil, invalid("invalid_country", "authority must be an ISO 3166 alpha-2 code")
+		return nil, opencites.Invalid("invalid_country", "authority must be an ISO 3166 alpha-2 code")
 	}
 	authority, err := statsScope(actor, authority)
 	if err != nil {
@@ -105,7 +106,7 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 	}
 	var rows []models.Case
 	if err := q.Select("id, occurred_at, checkpoint, origin_country, outcome, concealment").Preload("Specimens").Find(&rows).Error; err != nil {
-		return nil, internal("case stats", err)
+		return nil, opencites.Internal("case stats", err)
 	}
 	count := func(rows []models.Case) CaseCounts {
 		sp, cp, co, mo, ou, cn := tally{}, tally{}, tally{}, tally{}, tally{}, tally{}
@@ -166,7 +167,7 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 		Count int64
 	}
 	if err := vq.Group(day + ", v.verdict").Scan(&ds).Error; err != nil {
-		return nil, internal("verification stats", err)
+		return nil, opencites.Internal("verification stats", err)
 	}
 	total, byDay := tally{}, map[string]tally{}
 	for _, d := range ds {
@@ -195,7 +196,7 @@ func (s *Service) Summary(ctx context.Context, actor permits.Actor, authority st
 			aq = aq.Where("created_at < ?", to)
 		}
 		if err := aq.Group(col).Scan(&rs).Error; err != nil {
-			return nil, internal("alert stats", err)
+			return nil, opencites.Internal("alert stats", err)
 		}
 		for _, r := range rs {
 			t[r.Key] = r.Count
@@ -221,7 +222,7 @@ const MaxExport = 100000
 // their roles and countries only. Cells a spreadsheet would run as a
 // formula are prefixed with an apostrophe.
 // Errors: forbidden, authority_required (403), those of the filter (422).
-func (s *Service) Export(ctx context.Context, actor permits.Actor, f Filter) ([][]string, error) {
+func (s *Service) Export(ctx context.Context, actor opencites.Actor, f Filter) ([][]string, error) {
 	authority, err := statsScope(actor, "")
 	if err != nil {
 		return nil, err
@@ -236,7 +237,7 @@ func (s *Service) Export(ctx context.Context, actor permits.Actor, f Filter) ([]
 	var rows []models.Case
 	if err := q.Preload("Specimens", orderID).Preload("Documents", orderID).Preload("Parties", orderID).
 		Order("cases.occurred_at, cases.id").Limit(MaxExport).Find(&rows).Error; err != nil {
-		return nil, internal("export cases", err)
+		return nil, opencites.Internal("export cases", err)
 	}
 	photos := map[int64]int64{}
 	var pc []struct {
@@ -244,7 +245,7 @@ func (s *Service) Export(ctx context.Context, actor permits.Actor, f Filter) ([]
 		N      int64
 	}
 	if err := s.db.WithContext(ctx).Model(&models.CasePhoto{}).Select("case_id, COUNT(*) AS n").Group("case_id").Scan(&pc).Error; err != nil {
-		return nil, internal("export photos", err)
+		return nil, opencites.Internal("export photos", err)
 	}
 	for _, p := range pc {
 		photos[p.CaseID] = p.N

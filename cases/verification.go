@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
@@ -38,12 +39,12 @@ func (s *Service) verification(ctx context.Context, id string) (scan, bool, erro
 		out := scan{ID: v.ID, CheckedAt: v.CheckedAt.UTC(), UserID: v.UserID, Verdict: v.Verdict, Authority: v.Authority,
 			Number: v.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256}
 		if err := s.db.WithContext(ctx).Model(&models.User{}).Select("authority").Where("id = ?", v.UserID).Scan(&out.Scanner).Error; err != nil {
-			return scan{}, false, internal("scanner authority", err)
+			return scan{}, false, opencites.Internal("scanner authority", err)
 		}
 		return out, true, nil
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return scan{}, false, internal("read verification", err)
+		return scan{}, false, opencites.Internal("read verification", err)
 	}
 	sc, ok := s.engine.recent.get(id)
 	return sc, ok, nil
@@ -56,7 +57,7 @@ func (s *Service) verification(ctx context.Context, id string) (scan, bool, erro
 //
 // Errors: forbidden, authority_required (403), verification_not_found
 // (404), verification_valid, case_exists (409).
-func (s *Service) Draft(ctx context.Context, actor permits.Actor, verificationID string) (Input, error) {
+func (s *Service) Draft(ctx context.Context, actor opencites.Actor, verificationID string) (Input, error) {
 	authority, err := writeScope(actor)
 	if err != nil {
 		return Input{}, err
@@ -66,17 +67,17 @@ func (s *Service) Draft(ctx context.Context, actor permits.Actor, verificationID
 		return Input{}, err
 	}
 	if !ok || (v.UserID != actor.UserID && v.Scanner != authority) {
-		return Input{}, errorf(permits.KindNotFound, "verification_not_found", "no verification %q", verificationID)
+		return Input{}, opencites.Errorf(opencites.KindNotFound, "verification_not_found", "no verification %q", verificationID)
 	}
 	if v.Verdict == permits.VerdictValid {
-		return Input{}, errorf(permits.KindConflict, "verification_valid", "the verification was valid: record a case with POST /api/v1/cases if something else was wrong")
+		return Input{}, opencites.Errorf(opencites.KindConflict, "verification_valid", "the verification was valid: record a case with POST /api/v1/cases if something else was wrong")
 	}
 	var existing int64
 	if err := s.db.WithContext(ctx).Model(&models.Case{}).Select("id").Where("verification_id = ?", v.ID).Limit(1).Scan(&existing).Error; err != nil {
-		return Input{}, internal("case of verification", err)
+		return Input{}, opencites.Internal("case of verification", err)
 	}
 	if existing != 0 {
-		return Input{}, errorf(permits.KindConflict, "case_exists", "case %d was already opened from this verification", existing)
+		return Input{}, opencites.Errorf(opencites.KindConflict, "case_exists", "case %d was already opened from this verification", existing)
 	}
 	in := Input{OccurredAt: v.CheckedAt, Checkpoint: v.Port, Port: v.Port, Outcome: "seized",
 		Documents: []DocumentInput{{Number: v.Number, VerificationID: v.ID}}}
@@ -84,7 +85,7 @@ func (s *Service) Draft(ctx context.Context, actor permits.Actor, verificationID
 		in.Checkpoint = "unknown"
 	}
 	if v.Number != "" {
-		if p, err := s.permits.Get(ctx, permits.System, v.Number); err == nil {
+		if p, err := s.permits.Get(ctx, opencites.System, v.Number); err == nil {
 			for _, l := range p.Lines {
 				in.Specimens = append(in.Specimens, SpecimenInput{Taxon: l.Taxon, Term: l.Term, Quantity: l.Quantity, Unit: l.Unit,
 					Description: strings.TrimSpace("declared on " + p.Number + ": " + l.Description)})
@@ -92,7 +93,7 @@ func (s *Service) Draft(ctx context.Context, actor permits.Actor, verificationID
 			in.OriginCountry, in.DestinationCountry = p.Exporter.Country, p.Importer.Country
 			in.Parties = []Party{{Role: "exporter", Organisation: p.Exporter.Name, Country: p.Exporter.Country},
 				{Role: "importer", Organisation: p.Importer.Name, Country: p.Importer.Country}}
-		} else if permits.CodeOf(err) != "permit_not_found" {
+		} else if opencites.CodeOf(err) != "permit_not_found" {
 			return Input{}, err
 		}
 	}
@@ -102,7 +103,7 @@ func (s *Service) Draft(ctx context.Context, actor permits.Actor, verificationID
 // FromVerification records a case opened from a verification that was not
 // valid, keeping the link to it; in is usually Draft's, as edited by the
 // officer. Errors: as Draft and Create.
-func (s *Service) FromVerification(ctx context.Context, actor permits.Actor, verificationID string, in Input) (*Case, error) {
+func (s *Service) FromVerification(ctx context.Context, actor opencites.Actor, verificationID string, in Input) (*Case, error) {
 	if _, err := s.Draft(ctx, actor, verificationID); err != nil {
 		return nil, err
 	}

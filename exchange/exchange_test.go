@@ -17,6 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/models"
@@ -46,7 +47,7 @@ type country struct {
 	db        *gorm.DB
 	svc       *permits.Service
 	node      *exchange.Node
-	issuer    permits.Actor
+	issuer    opencites.Actor
 	alerts    *sink
 	cfg       exchange.Config
 }
@@ -88,11 +89,11 @@ func newCountry(t *testing.T, authority string) *country {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
 		t.Fatal(err)
 	}
 	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4})
-	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: permits.RoleIssuer, Authority: authority})
+	u, err := svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func newCountry(t *testing.T, authority string) *country {
 	t.Cleanup(cs.Close)
 	svc.AddObserver(cs)
 	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
-		issuer: permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: authority}}
+		issuer: opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: authority}}
 }
 
 func (c *country) anchor(t *testing.T) *ecdsa.PublicKey {
@@ -143,7 +144,7 @@ func waitVerdict(t *testing.T, c *country, code, want string, within time.Durati
 	start := time.Now()
 	var last *permits.Verification
 	for time.Since(start) < within {
-		v, err := c.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: code})
+		v, err := c.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: code})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,24 +244,24 @@ func TestThreeCountries(t *testing.T) {
 		t.Error("KZ recorded no rejection")
 	}
 	// The forged revocation did not take: p3 is still valid in KZ.
-	if v, _ := kz.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: p3.Code}); v.Verdict != permits.VerdictValid {
+	if v, _ := kz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p3.Code}); v.Verdict != permits.VerdictValid {
 		t.Errorf("forged revocation applied: %s", v.Verdict)
 	}
 
 	// A KZ officer accepts p3 at import: KG records the acceptance, which
 	// cancels its document, and KZ then sees it used.
-	kzOfficer, err := kz.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "border-kz", Password: "officer-password", Role: permits.RoleOfficer, Authority: "KZ"})
+	kzOfficer, err := kz.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "border-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepted, err := kz.svc.Endorse(context.Background(), permits.Actor{UserID: kzOfficer.ID, Username: kzOfficer.Username, Role: permits.RoleOfficer, Authority: "KZ"},
+	accepted, err := kz.svc.Endorse(context.Background(), opencites.Actor{UserID: kzOfficer.ID, Username: kzOfficer.Username, Role: opencites.RoleOfficer, Authority: "KZ"},
 		p3.Number, permits.EndorseRequest{Port: "Khorgos", Direction: "import", Lines: []permits.EndorsedLine{{Line: "A", Quantity: 2}}})
 	if err != nil || accepted.Status != permits.StatusCancelled {
 		t.Fatalf("KZ accepts p3: %v %+v", err, accepted)
 	}
 	deadline = time.Now().Add(2 * time.Second)
 	for {
-		p, err := kg.svc.Get(context.Background(), permits.System, p3.Number)
+		p, err := kg.svc.Get(context.Background(), opencites.System, p3.Number)
 		if err == nil && p.Status == permits.StatusCancelled && len(p.Endorsements) == 1 && p.Endorsements[0].Officer == "exchange:KZ" {
 			break
 		}
@@ -273,11 +274,11 @@ func TestThreeCountries(t *testing.T) {
 
 	// A seizure recorded in KZ alerts KG's and UZ's analysts, without
 	// personal data.
-	officer, err := kz.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "officer-kz", Password: "officer-password", Role: permits.RoleOfficer, Authority: "KZ"})
+	officer, err := kz.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "officer-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kz.cases.Create(context.Background(), permits.Actor{UserID: officer.ID, Username: officer.Username, Role: permits.RoleOfficer, Authority: "KZ"},
+	if _, err := kz.cases.Create(context.Background(), opencites.Actor{UserID: officer.ID, Username: officer.Username, Role: opencites.RoleOfficer, Authority: "KZ"},
 		cases.Input{OccurredAt: time.Now(), Checkpoint: "Almaty airport", Concealment: "mislabelled", Outcome: "seized",
 			OriginCountry: "KZ", DestinationCountry: "QA", Notes: "carrier: two passengers (names withheld)",
 			Specimens: []cases.SpecimenInput{{Taxon: "Falco cherrug", Term: "LIV", Quantity: 29}}}); err != nil {
@@ -293,13 +294,13 @@ func TestThreeCountries(t *testing.T) {
 	if kz.alerts.count("seizure") != 0 {
 		t.Error("KZ alerted itself")
 	}
-	analyst, _ := kg.svc.CreateUser(context.Background(), permits.System, permits.NewUser{Username: "analyst-kg", Password: "analyst-password", Role: permits.RoleAnalyst, Authority: "KG"})
-	page, err := kg.cases.Alerts(context.Background(), permits.Actor{UserID: analyst.ID, Role: permits.RoleAnalyst, Authority: "KG"}, cases.AlertFilter{Rule: "exchange_seizure"})
+	analyst, _ := kg.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "analyst-kg", Password: "analyst-password", Role: opencites.RoleAnalyst, Authority: "KG"})
+	page, err := kg.cases.Alerts(context.Background(), opencites.Actor{UserID: analyst.ID, Role: opencites.RoleAnalyst, Authority: "KG"}, cases.AlertFilter{Rule: "exchange_seizure"})
 	if err != nil || len(page.Alerts) != 1 || !strings.Contains(page.Alerts[0].Reason, "29 LIV Falco cherrug") || strings.Contains(page.Alerts[0].Reason, "passengers") {
 		t.Errorf("KG's alerts: %+v %v", page, err)
 	}
 	// UZ learned the revocation too.
-	if v, _ := uz.svc.Verify(context.Background(), permits.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != permits.VerdictRevoked || v.Source != "exchange" {
+	if v, _ := uz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != permits.VerdictRevoked || v.Source != "exchange" {
 		t.Errorf("UZ on p1: %s from %s", v.Verdict, v.Source)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/rules"
 	"gorm.io/gorm"
@@ -76,12 +77,12 @@ type AttachmentInfo struct {
 }
 
 func errAppNotFound(id int64) error {
-	return Errorf(KindNotFound, "application_not_found", "no application %d", id)
+	return opencites.Errorf(opencites.KindNotFound, "application_not_found", "no application %d", id)
 }
 
 // loadApp reads an application the actor may see: its exporter, the
 // authority's issuers, admins. Others get not found.
-func (s *Service) loadApp(tx *gorm.DB, actor Actor, id int64) (*models.Application, error) {
+func (s *Service) loadApp(tx *gorm.DB, actor opencites.Actor, id int64) (*models.Application, error) {
 	var row models.Application
 	err := tx.Take(&row, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -91,9 +92,9 @@ func (s *Service) loadApp(tx *gorm.DB, actor Actor, id int64) (*models.Applicati
 		return nil, err
 	}
 	switch {
-	case actor.Role == RoleAdmin:
-	case actor.Role == RoleExporter && row.ExporterID == actor.UserID:
-	case actor.Role == RoleIssuer && row.Authority == actor.Authority:
+	case actor.Role == opencites.RoleAdmin:
+	case actor.Role == opencites.RoleExporter && row.ExporterID == actor.UserID:
+	case actor.Role == opencites.RoleIssuer && row.Authority == actor.Authority:
 	default:
 		return nil, errAppNotFound(id)
 	}
@@ -111,7 +112,7 @@ func applicationAuthority(req IssueRequest) string {
 
 // fillFromProfile puts the exporter's organisation into box 4 where the
 // application leaves it empty.
-func (s *Service) fillFromProfile(tx *gorm.DB, actor Actor, req *IssueRequest) error {
+func (s *Service) fillFromProfile(tx *gorm.DB, actor opencites.Actor, req *IssueRequest) error {
 	var u models.User
 	if err := tx.Take(&u, actor.UserID).Error; err != nil {
 		return err
@@ -134,8 +135,8 @@ func (s *Service) fillFromProfile(tx *gorm.DB, actor Actor, req *IssueRequest) e
 // submission, so a draft may be incomplete.
 // Errors: forbidden, application_not_found, invalid_state, invalid_country,
 // field_too_long.
-func (s *Service) SaveApplication(ctx context.Context, actor Actor, id int64, req IssueRequest, payment string) (*Application, error) {
-	if err := requireRole(actor, RoleExporter); err != nil {
+func (s *Service) SaveApplication(ctx context.Context, actor opencites.Actor, id int64, req IssueRequest, payment string) (*Application, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return nil, err
 	}
 	if err := checkLen("payment_reference", payment, 100); err != nil {
@@ -148,14 +149,14 @@ func (s *Service) SaveApplication(ctx context.Context, actor Actor, id int64, re
 		}
 		authority := applicationAuthority(req)
 		if !ValidCountry(authority) {
-			return invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
+			return opencites.Invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
 		}
 		body, err := json.Marshal(req)
 		if err != nil {
 			return err
 		}
 		if len(body) > 256<<10 {
-			return invalid("field_too_long", "the application is too large")
+			return opencites.Invalid("field_too_long", "the application is too large")
 		}
 		if id == 0 {
 			row := models.Application{ExporterID: actor.UserID, Authority: authority, Status: AppDraft, Request: string(body),
@@ -164,7 +165,7 @@ func (s *Service) SaveApplication(ctx context.Context, actor Actor, id int64, re
 				return err
 			}
 			id = row.ID
-			return audit(tx, now, actor, "application.create", "application", strconv.FormatInt(id, 10), nil, map[string]any{"status": AppDraft})
+			return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.create", EntityType: "application", EntityID: strconv.FormatInt(id, 10), After: map[string]any{"status": AppDraft}})
 		}
 		row, err := s.loadApp(tx, actor, id)
 		if err != nil {
@@ -178,40 +179,40 @@ func (s *Service) SaveApplication(ctx context.Context, actor Actor, id int64, re
 		if res.RowsAffected == 0 {
 			return errState(row.Status, "edited")
 		}
-		return audit(tx, now, actor, "application.edit", "application", strconv.FormatInt(id, 10), nil, map[string]any{"status": row.Status})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.edit", EntityType: "application", EntityID: strconv.FormatInt(id, 10), After: map[string]any{"status": row.Status}})
 	})
 	if err != nil {
-		return nil, asDomain("save application", err)
+		return nil, opencites.AsDomain("save application", err)
 	}
 	return s.GetApplication(ctx, actor, id)
 }
 
 func errState(status, action string) error {
-	return Errorf(KindConflict, "invalid_state", "an application that is %s cannot be %s", strings.ReplaceAll(status, "_", " "), action)
+	return opencites.Errorf(opencites.KindConflict, "invalid_state", "an application that is %s cannot be %s", strings.ReplaceAll(status, "_", " "), action)
 }
 
 // GetApplication returns an application with its messages and attachments.
 // Errors: application_not_found.
-func (s *Service) GetApplication(ctx context.Context, actor Actor, id int64) (*Application, error) {
+func (s *Service) GetApplication(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
 	db := s.db.WithContext(ctx)
 	row, err := s.loadApp(db, actor, id)
 	if err != nil {
-		return nil, asDomain("get application", err)
+		return nil, opencites.AsDomain("get application", err)
 	}
 	a, err := s.applicationOf(db, row)
 	if err != nil {
-		return nil, internal("get application", err)
+		return nil, opencites.Internal("get application", err)
 	}
 	var msgs []models.ApplicationMessage
 	if err := db.Where("application_id = ?", id).Order("id").Find(&msgs).Error; err != nil {
-		return nil, internal("application messages", err)
+		return nil, opencites.Internal("application messages", err)
 	}
 	for _, m := range msgs {
 		a.Messages = append(a.Messages, AppMessage{At: m.At.UTC(), Author: m.Author, Kind: m.Kind, Text: m.Text})
 	}
 	var atts []models.Attachment
 	if err := db.Omit("data").Where("application_id = ?", id).Order("id").Find(&atts).Error; err != nil {
-		return nil, internal("application attachments", err)
+		return nil, opencites.Internal("application attachments", err)
 	}
 	for _, at := range atts {
 		a.Attachments = append(a.Attachments, AttachmentInfo{ID: at.ID, Kind: at.Kind, Filename: at.Filename,
@@ -243,33 +244,33 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 // Applications lists what the actor may see: exporters their own, issuers
 // their authority's (status=submitted is the review queue), admins all.
 // Errors: invalid_status.
-func (s *Service) Applications(ctx context.Context, actor Actor, status string) ([]*Application, error) {
+func (s *Service) Applications(ctx context.Context, actor opencites.Actor, status string) ([]*Application, error) {
 	q := s.db.WithContext(ctx).Model(&models.Application{})
 	switch actor.Role {
-	case RoleExporter:
+	case opencites.RoleExporter:
 		q = q.Where("exporter_id = ?", actor.UserID)
-	case RoleIssuer:
+	case opencites.RoleIssuer:
 		q = q.Where("authority = ?", actor.Authority)
-	case RoleAdmin:
+	case opencites.RoleAdmin:
 	default:
-		return nil, Errorf(KindForbidden, "forbidden", "the %s role has no applications", actor.Role)
+		return nil, opencites.Errorf(opencites.KindForbidden, "forbidden", "the %s role has no applications", actor.Role)
 	}
 	switch status {
 	case "":
 	case AppDraft, AppSubmitted, AppChangesRequested, AppRejected, AppApproved:
 		q = q.Where("status = ?", status)
 	default:
-		return nil, invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
+		return nil, opencites.Invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
 	}
 	var rows []models.Application
 	if err := q.Order("updated_at DESC, id DESC").Limit(500).Find(&rows).Error; err != nil {
-		return nil, internal("list applications", err)
+		return nil, opencites.Internal("list applications", err)
 	}
 	out := make([]*Application, 0, len(rows))
 	for i := range rows {
 		a, err := s.applicationOf(s.db.WithContext(ctx), &rows[i])
 		if err != nil {
-			return nil, internal("list applications", err)
+			return nil, opencites.Internal("list applications", err)
 		}
 		out = append(out, a)
 	}
@@ -294,19 +295,19 @@ func sniffDocument(b []byte) (string, bool) {
 // 20 MB) on an application its exporter may still edit.
 // Errors: forbidden, application_not_found, invalid_state,
 // invalid_attachment_kind, unsupported_document, document_too_large.
-func (s *Service) AddAttachment(ctx context.Context, actor Actor, id int64, kind, filename string, data []byte) (AttachmentInfo, error) {
-	if err := requireRole(actor, RoleExporter); err != nil {
+func (s *Service) AddAttachment(ctx context.Context, actor opencites.Actor, id int64, kind, filename string, data []byte) (AttachmentInfo, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return AttachmentInfo{}, err
 	}
 	if _, ok := AttachmentKinds[kind]; !ok {
-		return AttachmentInfo{}, invalid("invalid_attachment_kind", "kind must be legal_acquisition, captive_breeding, import_permit, veterinary or other")
+		return AttachmentInfo{}, opencites.Invalid("invalid_attachment_kind", "kind must be legal_acquisition, captive_breeding, import_permit, veterinary or other")
 	}
 	if len(data) > MaxAttachmentSize {
-		return AttachmentInfo{}, invalid("document_too_large", "a document is at most 20 MB")
+		return AttachmentInfo{}, opencites.Invalid("document_too_large", "a document is at most 20 MB")
 	}
 	ct, ok := sniffDocument(data)
 	if !ok {
-		return AttachmentInfo{}, invalid("unsupported_document", "send a PDF, JPEG or PNG file")
+		return AttachmentInfo{}, opencites.Invalid("unsupported_document", "send a PDF, JPEG or PNG file")
 	}
 	filename = strings.TrimSpace(filename)
 	if r := []rune(filename); len(r) > 200 {
@@ -327,29 +328,28 @@ func (s *Service) AddAttachment(ctx context.Context, actor Actor, id int64, kind
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "application.attach", "application", strconv.FormatInt(id, 10), nil,
-			map[string]any{"kind": kind, "filename": filename, "sha256": row.SHA256, "size": row.Size})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.attach", EntityType: "application", EntityID: strconv.FormatInt(id, 10), After: map[string]any{"kind": kind, "filename": filename, "sha256": row.SHA256, "size": row.Size}})
 	})
 	if err != nil {
-		return AttachmentInfo{}, asDomain("add attachment", err)
+		return AttachmentInfo{}, opencites.AsDomain("add attachment", err)
 	}
 	return AttachmentInfo{ID: row.ID, Kind: kind, Filename: filename, ContentType: ct, Size: row.Size, SHA256: row.SHA256, CreatedAt: now}, nil
 }
 
 // Attachment returns a stored document to those who may see its application.
 // Errors: application_not_found, attachment_not_found.
-func (s *Service) Attachment(ctx context.Context, actor Actor, appID, id int64) (AttachmentInfo, []byte, error) {
+func (s *Service) Attachment(ctx context.Context, actor opencites.Actor, appID, id int64) (AttachmentInfo, []byte, error) {
 	db := s.db.WithContext(ctx)
 	if _, err := s.loadApp(db, actor, appID); err != nil {
-		return AttachmentInfo{}, nil, asDomain("attachment", err)
+		return AttachmentInfo{}, nil, opencites.AsDomain("attachment", err)
 	}
 	var row models.Attachment
 	err := db.Where("id = ? AND application_id = ?", id, appID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return AttachmentInfo{}, nil, Errorf(KindNotFound, "attachment_not_found", "no attachment %d", id)
+		return AttachmentInfo{}, nil, opencites.Errorf(opencites.KindNotFound, "attachment_not_found", "no attachment %d", id)
 	}
 	if err != nil {
-		return AttachmentInfo{}, nil, internal("attachment", err)
+		return AttachmentInfo{}, nil, opencites.Internal("attachment", err)
 	}
 	return AttachmentInfo{ID: row.ID, Kind: row.Kind, Filename: row.Filename, ContentType: row.ContentType, Size: row.Size,
 		SHA256: row.SHA256, CreatedAt: row.CreatedAt.UTC()}, row.Data, nil
@@ -389,8 +389,8 @@ func (s *Service) missingDocuments(p *Permit, have map[string]bool) []string {
 // authority's issuers. The permit's rules run in full; what the
 // requirements rules say is still missing is listed, not refused.
 // Errors: the issuing rules' codes (422), invalid_state (409).
-func (s *Service) SubmitApplication(ctx context.Context, actor Actor, id int64) (*Application, error) {
-	if err := requireRole(actor, RoleExporter); err != nil {
+func (s *Service) SubmitApplication(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -434,18 +434,17 @@ func (s *Service) SubmitApplication(ctx context.Context, actor Actor, id int64) 
 		return s.notifyApp(tx, now, row, "application."+kind, "Application "+strconv.FormatInt(id, 10)+" was "+kind+" by "+actor.Username+".", true)
 	})
 	if err != nil {
-		return nil, asDomain("submit application", err)
+		return nil, opencites.AsDomain("submit application", err)
 	}
 	return s.GetApplication(ctx, actor, id)
 }
 
 // appStep writes the message and audit entry of a state change.
-func (s *Service) appStep(tx *gorm.DB, now time.Time, actor Actor, row *models.Application, kind, text, status string) error {
+func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row *models.Application, kind, text, status string) error {
 	if err := tx.Create(&models.ApplicationMessage{ApplicationID: row.ID, At: now, Author: actor.Username, Kind: kind, Text: text}).Error; err != nil {
 		return err
 	}
-	return audit(tx, now, actor, "application."+kind, "application", strconv.FormatInt(row.ID, 10),
-		map[string]any{"status": row.Status}, map[string]any{"status": status, "message": text})
+	return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application." + kind, EntityType: "application", EntityID: strconv.FormatInt(row.ID, 10), Before: map[string]any{"status": row.Status}, After: map[string]any{"status": status, "message": text}})
 }
 
 // notifyApp tells the applicant, or with issuers true the authority's
@@ -456,7 +455,7 @@ func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application,
 		return notify(tx, now, row.ExporterID, kind, "application", id, text)
 	}
 	var ids []int64
-	if err := tx.Model(&models.User{}).Where("role = ? AND authority = ? AND disabled = ?", RoleIssuer, row.Authority, false).
+	if err := tx.Model(&models.User{}).Where("role = ? AND authority = ? AND disabled = ?", opencites.RoleIssuer, row.Authority, false).
 		Pluck("id", &ids).Error; err != nil {
 		return err
 	}
@@ -480,8 +479,8 @@ type DecideRequest struct {
 // signing, audit), linked to the application.
 // Errors: forbidden, application_not_found, invalid_decision,
 // message_required, invalid_state, and the issuing rules' codes.
-func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, d DecideRequest) (*Application, error) {
-	if err := requireRole(actor, RoleIssuer); err != nil {
+func (s *Service) DecideApplication(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest) (*Application, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	d.Message = strings.TrimSpace(d.Message)
@@ -497,10 +496,10 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 	case "approve":
 		status = AppApproved
 	default:
-		return nil, invalid("invalid_decision", "decision must be request_changes, reject or approve")
+		return nil, opencites.Invalid("invalid_decision", "decision must be request_changes, reject or approve")
 	}
 	if status != AppApproved && d.Message == "" {
-		return nil, invalid("message_required", "tell the exporter what to change, or why the application is rejected")
+		return nil, opencites.Invalid("message_required", "tell the exporter what to change, or why the application is rejected")
 	}
 	now := s.now()
 	var key *Key
@@ -519,7 +518,7 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 		}
 	}
 	if err != nil {
-		return nil, asDomain("decide application", err)
+		return nil, opencites.AsDomain("decide application", err)
 	}
 	if issued != nil {
 		s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: issued.Authority, Number: issued.Number, Permit: issued})
@@ -528,7 +527,7 @@ func (s *Service) DecideApplication(ctx context.Context, actor Actor, id int64, 
 }
 
 // decideIn applies a decision in one transaction.
-func (s *Service) decideIn(ctx context.Context, actor Actor, id int64, d DecideRequest, status string, key *Key, now time.Time, issued **Permit) error {
+func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest, status string, key *Key, now time.Time, issued **Permit) error {
 	*issued = nil
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := s.loadApp(tx, actor, id)

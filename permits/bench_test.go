@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
 	"gorm.io/gorm"
@@ -26,7 +27,7 @@ import (
 type benchEnv struct {
 	svc    *permits.Service
 	db     *gorm.DB
-	issuer permits.Actor
+	issuer opencites.Actor
 	rec    *permits.Recorder
 }
 
@@ -44,17 +45,17 @@ func newBenchEnvCache(b *testing.B, dsn string, signatureCache int) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := keys.EnsureActive(ctx, permits.System); err != nil {
+	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
 		b.Fatal(err)
 	}
 	rec := permits.NewRecorder(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	b.Cleanup(rec.Close)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4, Recorder: rec, SignatureCache: signatureCache})
-	u, err := svc.CreateUser(ctx, permits.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: permits.RoleIssuer, Authority: "KG"})
+	u, err := svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchEnv{svc: svc, db: db, rec: rec, issuer: permits.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}}
+	return &benchEnv{svc: svc, db: db, rec: rec, issuer: opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}}
 }
 
 func issueRequest() permits.IssueRequest {
@@ -203,7 +204,7 @@ func benchmarkVerify(b *testing.B, cache int) {
 			}
 			codes = append(codes, p.Code)
 		}
-		officer := permits.Actor{UserID: e.issuer.UserID, Username: "officer", Role: permits.RoleOfficer}
+		officer := opencites.Actor{UserID: e.issuer.UserID, Username: "officer", Role: opencites.RoleOfficer}
 		var n atomic.Int64
 		b.SetParallelism(16) // scans from many phones at once, as the server sees them
 		b.ResetTimer()

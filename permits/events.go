@@ -3,6 +3,8 @@ package permits
 import (
 	"context"
 	"time"
+
+	"github.com/opencites/opencites"
 )
 
 // Event is something that happened in the registry, told to observers
@@ -10,7 +12,7 @@ import (
 type Event struct {
 	Kind  string // EventVerification, EventIssue, EventRevocation, EventEndorsement
 	At    time.Time
-	Actor Actor
+	Actor opencites.Actor
 	// Authority and Number name the permit, when the event has one (a
 	// forged or unknown-key code has none).
 	Authority string

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
@@ -35,10 +37,10 @@ const EventForeignImport = "foreign_import"
 // Errors: permit_not_found, wrong_direction, permit_revoked, already_used,
 // permit_expired, unknown_line, duplicate_line, invalid_quantity,
 // over_quantity.
-func (s *Service) endorseForeign(ctx context.Context, actor Actor, number string, req EndorseRequest) (*Permit, error) {
+func (s *Service) endorseForeign(ctx context.Context, actor opencites.Actor, number string, req EndorseRequest) (*Permit, error) {
 	p, ok, err := s.foreign.FindPermit(ctx, number)
 	if err != nil {
-		return nil, internal("endorse foreign", err)
+		return nil, opencites.Internal("endorse foreign", err)
 	}
 	if !ok {
 		return nil, errPermitNotFound(number)
@@ -46,13 +48,13 @@ func (s *Service) endorseForeign(ctx context.Context, actor Actor, number string
 	now := s.now()
 	switch {
 	case req.Direction != "import":
-		return nil, invalid("wrong_direction", "a permit of %s is endorsed for export in %s; here it can only be accepted at import", p.Authority, p.Authority)
+		return nil, opencites.Invalid("wrong_direction", "a permit of %s is endorsed for export in %s; here it can only be accepted at import", p.Authority, p.Authority)
 	case p.Status == StatusRevoked:
-		return nil, Errorf(KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
+		return nil, opencites.Errorf(opencites.KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
 	case p.Status == StatusCancelled:
-		return nil, Errorf(KindConflict, "already_used", "permit %s was already accepted at import and is cancelled", number)
+		return nil, opencites.Errorf(opencites.KindConflict, "already_used", "permit %s was already accepted at import and is cancelled", number)
 	case !now.Before(p.ValidUntil):
-		return nil, invalid("permit_expired", "permit %s expired: it may not be endorsed", number)
+		return nil, opencites.Invalid("permit_expired", "permit %s expired: it may not be endorsed", number)
 	}
 	allowed := map[string]float64{}
 	for _, l := range p.Lines {
@@ -66,27 +68,26 @@ func (s *Service) endorseForeign(ctx context.Context, actor Actor, number string
 		max, ok := allowed[el.Line]
 		switch {
 		case !ok:
-			return nil, invalid("unknown_line", "permit %s has no line %q", number, el.Line)
+			return nil, opencites.Invalid("unknown_line", "permit %s has no line %q", number, el.Line)
 		case seen[el.Line]:
-			return nil, invalid("duplicate_line", "line %s is given twice", el.Line)
+			return nil, opencites.Invalid("duplicate_line", "line %s is given twice", el.Line)
 		case el.Quantity < 0 || el.Quantity != el.Quantity:
-			return nil, invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
+			return nil, opencites.Invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
 		case el.Quantity > max:
-			return nil, invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
+			return nil, opencites.Invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
 		}
 		seen[el.Line] = true
 		shipped = shipped || el.Quantity > 0
 		end.Lines = append(end.Lines, el)
 	}
 	if !shipped {
-		return nil, invalid("invalid_quantity", "at least one line must have a quantity above zero")
+		return nil, opencites.Invalid("invalid_quantity", "at least one line must have a quantity above zero")
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return audit(tx, now, actor, "permit.endorse.import.foreign", "foreign_permit", p.Authority+"/"+number, map[string]any{"status": p.Status},
-			map[string]any{"status": StatusCancelled, "port": req.Port, "lines": req.Lines})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.endorse.import.foreign", EntityType: "foreign_permit", EntityID: p.Authority + "/" + number, Before: map[string]any{"status": p.Status}, After: map[string]any{"status": StatusCancelled, "port": req.Port, "lines": req.Lines}})
 	})
 	if err != nil {
-		return nil, internal("endorse foreign", err)
+		return nil, opencites.Internal("endorse foreign", err)
 	}
 	p.Status = StatusCancelled
 	p.Endorsements = append(p.Endorsements, end)
@@ -98,8 +99,8 @@ func (s *Service) endorseForeign(ctx context.Context, actor Actor, number string
 // import made in another country and sent over the exchange. Accepting the
 // same acceptance twice changes nothing.
 func (s *Service) AcceptAtImport(ctx context.Context, from, number string, end Endorsement) error {
-	_, err := s.endorse(ctx, Actor{}, number, EndorseRequest{Port: end.Port, Direction: "import", Lines: end.Lines}, from)
-	if CodeOf(err) == "already_used" {
+	_, err := s.endorse(ctx, opencites.Actor{}, number, EndorseRequest{Port: end.Port, Direction: "import", Lines: end.Lines}, from)
+	if opencites.CodeOf(err) == "already_used" {
 		return nil
 	}
 	return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/rules"
 	"github.com/opencites/opencites/species"
 )
@@ -25,7 +26,7 @@ type SpeciesMatch struct {
 func (s *Service) SearchSpecies(q string, limit int) ([]SpeciesMatch, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
-		return nil, invalid("query_required", "give a name to search for: q=")
+		return nil, opencites.Invalid("query_required", "give a name to search for: q=")
 	}
 	if err := checkLen("q", q, 100); err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (s *Service) SearchSpecies(q string, limit int) ([]SpeciesMatch, error) {
 	for _, m := range s.Species().Search(q, limit) {
 		l, err := s.Species().ListingFor(m.Taxon.Name, "")
 		if err != nil && !errors.Is(err, species.ErrNotFound) {
-			return nil, internal("species listing", err)
+			return nil, opencites.Internal("species listing", err)
 		}
 		out = append(out, SpeciesMatch{Taxon: m.Taxon, Listing: l, Score: m.Score, MatchedName: m.MatchedName})
 	}
@@ -48,11 +49,11 @@ func (s *Service) SearchSpecies(q string, limit int) ([]SpeciesMatch, error) {
 func (s *Service) SpeciesByID(id string) (species.Taxon, species.Listing, error) {
 	t, err := s.Species().Get(id)
 	if err != nil {
-		return species.Taxon{}, species.Listing{}, Errorf(KindNotFound, "species_not_found", "no taxon %q in the species reference", id)
+		return species.Taxon{}, species.Listing{}, opencites.Errorf(opencites.KindNotFound, "species_not_found", "no taxon %q in the species reference", id)
 	}
 	l, err := s.Species().ListingFor(t.Name, "")
 	if err != nil && !errors.Is(err, species.ErrNotFound) {
-		return species.Taxon{}, species.Listing{}, internal("species listing", err)
+		return species.Taxon{}, species.Listing{}, opencites.Internal("species listing", err)
 	}
 	return t, l, nil
 }
@@ -85,27 +86,27 @@ func (s *Service) Requirements(q RequirementsQuery) (*Requirements, error) {
 	q.To = strings.ToUpper(strings.TrimSpace(q.To))
 	switch {
 	case strings.TrimSpace(q.Taxon) == "":
-		return nil, invalid("taxon_required", "name the taxon: taxon=")
+		return nil, opencites.Invalid("taxon_required", "name the taxon: taxon=")
 	case q.Direction != rules.Export && q.Direction != rules.Import && q.Direction != rules.ReExport && q.Direction != rules.IntroductionFromSea:
-		return nil, invalid("invalid_direction", "direction must be export, import, re-export or introduction-from-sea")
+		return nil, opencites.Invalid("invalid_direction", "direction must be export, import, re-export or introduction-from-sea")
 	case q.Purpose != "" && Purposes[q.Purpose] == "":
-		return nil, invalid("invalid_purpose", "purpose %q is not a CITES purpose code", q.Purpose)
+		return nil, opencites.Invalid("invalid_purpose", "purpose %q is not a CITES purpose code", q.Purpose)
 	case q.Source != "" && !validSource(q.Source):
-		return nil, invalid("invalid_source", "source %q is not a CITES source code", q.Source)
+		return nil, opencites.Invalid("invalid_source", "source %q is not a CITES source code", q.Source)
 	case q.Term != "" && Terms[q.Term] == "":
-		return nil, invalid("invalid_term", "term %q is not a CITES specimen code", q.Term)
+		return nil, opencites.Invalid("invalid_term", "term %q is not a CITES specimen code", q.Term)
 	case q.From != "" && !ValidCountry(q.From), q.To != "" && !ValidCountry(q.To):
-		return nil, invalid("invalid_country", "from and to are ISO 3166 alpha-2 codes")
+		return nil, opencites.Invalid("invalid_country", "from and to are ISO 3166 alpha-2 codes")
 	}
 	if err := checkLen("taxon", q.Taxon, 120); err != nil {
 		return nil, err
 	}
 	l, err := s.Species().ListingFor(q.Taxon, q.From)
 	if errors.Is(err, species.ErrNotFound) {
-		return nil, invalid("unknown_taxon", "taxon %q is not in the species reference", q.Taxon)
+		return nil, opencites.Invalid("unknown_taxon", "taxon %q is not in the species reference", q.Taxon)
 	}
 	if err != nil {
-		return nil, internal("species listing", err)
+		return nil, opencites.Internal("species listing", err)
 	}
 	sh := rules.Shipment{Appendix: l.Appendix, NotListed: l.NotListed, ListedAs: l.ListedAs, Direction: q.Direction,
 		Purpose: q.Purpose, Source: q.Source, Term: q.Term, From: q.From, To: q.To}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/rules"
 	"github.com/opencites/opencites/species"
@@ -144,12 +145,12 @@ const MaxLines = 10
 // too_many_lines, unknown_taxon, taxon_not_listed, invalid_source,
 // invalid_term, invalid_unit, invalid_quantity, appendix_i_commercial,
 // zero_quota, unknown_exporter_account, field_too_long.
-func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Permit, error) {
-	if err := requireRole(actor, RoleIssuer); err != nil {
+func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueRequest) (*Permit, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	if !ValidCountry(actor.Authority) {
-		return nil, Errorf(KindForbidden, "forbidden", "your account is not bound to an issuing authority")
+		return nil, opencites.Errorf(opencites.KindForbidden, "forbidden", "your account is not bound to an issuing authority")
 	}
 	now := s.now()
 	p, err := s.validate(ctx, actor.Authority, req, now)
@@ -177,7 +178,7 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 		return s.number(tx, p)
 	})
 	if err != nil {
-		return nil, asDomain("number permit", err)
+		return nil, opencites.AsDomain("number permit", err)
 	}
 	// A status-index collision (one in millions) fails the insert: draw
 	// again in a new transaction.
@@ -190,7 +191,7 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 		}
 	}
 	if err != nil {
-		return nil, asDomain("issue permit", err)
+		return nil, opencites.AsDomain("issue permit", err)
 	}
 	s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
 	return p, nil
@@ -200,7 +201,7 @@ func (s *Service) Issue(ctx context.Context, actor Actor, req IssueRequest) (*Pe
 // audit entry and notifications, inside the caller's transaction (an issue
 // of its own, or the approval of an application), numbering it first if it
 // has no number yet.
-func (s *Service) issueIn(tx *gorm.DB, actor Actor, p *Permit, key *Key) error {
+func (s *Service) issueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *Key) error {
 	p.KeyID = key.Kid
 	idx, err := drawStatusIndex()
 	if err != nil {
@@ -231,7 +232,7 @@ func (s *Service) issueIn(tx *gorm.DB, actor Actor, p *Permit, key *Key) error {
 		return err
 	}
 	p.ID = row.ID
-	if err := audit(tx, p.IssuedAt, actor, "permit.issue", "permit", p.Number, nil, auditView(p)); err != nil {
+	if err := models.WriteAudit(tx, opencites.Audit{At: p.IssuedAt, Actor: actor, Action: "permit.issue", EntityType: "permit", EntityID: p.Number, After: auditView(p)}); err != nil {
 		return err
 	}
 	return s.notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
@@ -263,13 +264,9 @@ func nextSerial(tx *gorm.DB, authority string, year int) (int64, error) {
 	return last, nil
 }
 
-func invalid(code, format string, args ...any) error {
-	return Errorf(KindInvalid, code, format, args...)
-}
-
 func checkLen(field, v string, max int) error {
 	if utf8.RuneCountInString(v) > max {
-		return invalid("field_too_long", "%s is longer than %d characters", field, max)
+		return opencites.Invalid("field_too_long", "%s is longer than %d characters", field, max)
 	}
 	return nil
 }
@@ -283,11 +280,11 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 		for i, d := range DocTypes {
 			names[i] = d.Name
 		}
-		return nil, invalid("invalid_type", "type must be one of %s", strings.Join(names, ", "))
+		return nil, opencites.Invalid("invalid_type", "type must be one of %s", strings.Join(names, ", "))
 	}
 	req.Purpose = strings.ToUpper(strings.TrimSpace(req.Purpose))
 	if _, ok := Purposes[req.Purpose]; !ok {
-		return nil, invalid("invalid_purpose", "purpose %q is not a CITES purpose code (T, Z, G, Q, S, H, P, M, E, N, B, L)", req.Purpose)
+		return nil, opencites.Invalid("invalid_purpose", "purpose %q is not a CITES purpose code (T, Z, G, Q, S, H, P, M, E, N, B, L)", req.Purpose)
 	}
 	for _, pt := range []struct {
 		name string
@@ -297,10 +294,10 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 		pt.p.Address = strings.TrimSpace(pt.p.Address)
 		pt.p.Country = strings.ToUpper(strings.TrimSpace(pt.p.Country))
 		if pt.p.Name == "" {
-			return nil, invalid("invalid_party", "%s.name is required", pt.name)
+			return nil, opencites.Invalid("invalid_party", "%s.name is required", pt.name)
 		}
 		if !ValidCountry(pt.p.Country) {
-			return nil, invalid("invalid_country", "%s.country %q is not an ISO 3166 alpha-2 code", pt.name, pt.p.Country)
+			return nil, opencites.Invalid("invalid_country", "%s.country %q is not an ISO 3166 alpha-2 code", pt.name, pt.p.Country)
 		}
 		if err := checkLen(pt.name+".name", pt.p.Name, 200); err != nil {
 			return nil, err
@@ -311,9 +308,9 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 	}
 	switch {
 	case dt.ImportSide && req.Importer.Country != authority:
-		return nil, invalid("exporter_country_mismatch", "an import permit of %s must name an importer in %s", authority, authority)
+		return nil, opencites.Invalid("exporter_country_mismatch", "an import permit of %s must name an importer in %s", authority, authority)
 	case (dt.Name == "export" || dt.Name == "re-export" || dt.Name == "origin") && req.Exporter.Country != authority:
-		return nil, invalid("exporter_country_mismatch", "an %s document of %s must name an exporter in %s", dt.Name, authority, authority)
+		return nil, opencites.Invalid("exporter_country_mismatch", "an %s document of %s must name an exporter in %s", dt.Name, authority, authority)
 	}
 	for _, f := range []struct {
 		name, v string
@@ -329,41 +326,41 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 	if req.ValidFrom != "" {
 		d, err := time.Parse(time.DateOnly, req.ValidFrom)
 		if err != nil {
-			return nil, invalid("invalid_date", "valid_from must be a date YYYY-MM-DD")
+			return nil, opencites.Invalid("invalid_date", "valid_from must be a date YYYY-MM-DD")
 		}
 		if d.Before(today) {
-			return nil, invalid("validity_in_past", "valid_from may not be before the day of issue")
+			return nil, opencites.Invalid("validity_in_past", "valid_from may not be before the day of issue")
 		}
 		from = d
 	}
 	last, err := time.Parse(time.DateOnly, req.ValidUntil)
 	if err != nil {
-		return nil, invalid("invalid_date", "valid_until must be a date YYYY-MM-DD")
+		return nil, opencites.Invalid("invalid_date", "valid_until must be a date YYYY-MM-DD")
 	}
 	if last.Before(from) {
-		return nil, invalid("validity_in_past", "valid_until must be on or after the first day of validity")
+		return nil, opencites.Invalid("validity_in_past", "valid_until must be on or after the first day of validity")
 	}
 	if maxLast := today.AddDate(0, dt.MaxMonths, 0); last.After(maxLast) {
-		return nil, invalid("validity_too_long", "a %s document is valid for at most %d months: valid_until may be %s at the latest",
+		return nil, opencites.Invalid("validity_too_long", "a %s document is valid for at most %d months: valid_until may be %s at the latest",
 			dt.Name, dt.MaxMonths, maxLast.Format(time.DateOnly))
 	}
 
 	if req.ExporterAccount != "" {
 		var n int64
 		if err := s.db.WithContext(ctx).Model(&models.User{}).
-			Where("username = ? AND role = ?", req.ExporterAccount, RoleExporter).Count(&n).Error; err != nil {
-			return nil, internal("check exporter account", err)
+			Where("username = ? AND role = ?", req.ExporterAccount, opencites.RoleExporter).Count(&n).Error; err != nil {
+			return nil, opencites.Internal("check exporter account", err)
 		}
 		if n == 0 {
-			return nil, invalid("unknown_exporter_account", "no exporter account %q", req.ExporterAccount)
+			return nil, opencites.Invalid("unknown_exporter_account", "no exporter account %q", req.ExporterAccount)
 		}
 	}
 
 	if len(req.Specimens) == 0 {
-		return nil, invalid("no_specimens", "a permit needs at least one specimen line")
+		return nil, opencites.Invalid("no_specimens", "a permit needs at least one specimen line")
 	}
 	if len(req.Specimens) > MaxLines {
-		return nil, invalid("too_many_lines", "a permit carries at most %d specimen lines; issue another for the rest", MaxLines)
+		return nil, opencites.Invalid("too_many_lines", "a permit carries at most %d specimen lines; issue another for the rest", MaxLines)
 	}
 	p := &Permit{
 		Authority: authority, Type: dt.Name, Purpose: req.Purpose, Status: StatusIssued,
@@ -422,7 +419,7 @@ func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest,
 		return Line{}, lineErr(at, "unknown_taxon", "taxon %q is not in the species reference", sr.Taxon)
 	}
 	if err != nil {
-		return Line{}, internal("species listing", err)
+		return Line{}, opencites.Internal("species listing", err)
 	}
 	if listing.NotListed || listing.Appendix == "" {
 		return Line{}, lineErr(at, "taxon_not_listed", "%s is not listed in the CITES Appendices: no CITES document is needed (national rules may still apply)", listing.Taxon.Name)
@@ -539,7 +536,7 @@ func auditView(p *Permit) map[string]any {
 
 // lineErr is invalid with the specimen line named first ("line B: ...").
 func lineErr(at, code, format string, args ...any) error {
-	e := Errorf(KindInvalid, code, format, args...)
+	e := opencites.Errorf(opencites.KindInvalid, code, format, args...)
 	e.Message = at + e.Message
 	return e
 }

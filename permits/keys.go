@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -119,7 +120,7 @@ func (k *Keyring) Signer(ctx context.Context) (*Key, error) {
 	k.mu.RUnlock()
 	if stale {
 		if err := k.Reload(ctx); err != nil {
-			return nil, internal("reload keys", err)
+			return nil, opencites.Internal("reload keys", err)
 		}
 	}
 	k.mu.RLock()
@@ -134,10 +135,10 @@ func (k *Keyring) Signer(ctx context.Context) (*Key, error) {
 		}
 	}
 	if best == nil {
-		return nil, &Error{Kind: KindInternal, Code: "no_signing_key", Message: "no active signing key", Err: errors.New("no active signing key: run `citesd keys rotate`")}
+		return nil, &opencites.Error{Kind: opencites.KindInternal, Code: "no_signing_key", Message: "no active signing key", Err: errors.New("no active signing key: run `citesd keys rotate`")}
 	}
 	if best.private == nil {
-		return nil, &Error{Kind: KindInternal, Code: "no_signing_key", Message: "no active signing key",
+		return nil, &opencites.Error{Kind: opencites.KindInternal, Code: "no_signing_key", Message: "no active signing key",
 			Err: fmt.Errorf("active key %s has no private key in %s: copy the data directory from the node that made it, or run `citesd keys rotate`", best.Kid, k.dir)}
 	}
 	return best, nil
@@ -157,7 +158,7 @@ func (k *Keyring) Keys() []Key {
 
 // EnsureActive creates the first signing key when none is active: the
 // zero-configuration first start.
-func (k *Keyring) EnsureActive(ctx context.Context, actor Actor) (created bool, err error) {
+func (k *Keyring) EnsureActive(ctx context.Context, actor opencites.Actor) (created bool, err error) {
 	var n int64
 	if err := k.db.WithContext(ctx).Model(&models.SigningKey{}).Where("status = ?", KeyActive).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("count keys: %w", err)
@@ -173,7 +174,7 @@ func (k *Keyring) EnsureActive(ctx context.Context, actor Actor) (created bool, 
 
 // Rotate makes a new active signing key and retires the active ones, which
 // keep verifying the permits they signed.
-func (k *Keyring) Rotate(ctx context.Context, actor Actor) (Key, error) {
+func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Key{}, fmt.Errorf("generate key: %w", err)
@@ -205,14 +206,14 @@ func (k *Keyring) Rotate(ctx context.Context, actor Actor) (Key, error) {
 				Updates(map[string]any{"status": KeyRetired, "retired_at": now}).Error; err != nil {
 				return err
 			}
-			if err := audit(tx, now, actor, "key.retire", "signing_key", r.Kid, keyAudit(r.Kid, KeyActive), keyAudit(r.Kid, KeyRetired)); err != nil {
+			if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.retire", EntityType: "signing_key", EntityID: r.Kid, Before: keyAudit(r.Kid, KeyActive), After: keyAudit(r.Kid, KeyRetired)}); err != nil {
 				return err
 			}
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "key.create", "signing_key", kid, nil, keyAudit(kid, KeyActive))
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.create", EntityType: "signing_key", EntityID: kid, After: keyAudit(kid, KeyActive)})
 	})
 	if err != nil {
 		os.Remove(filepath.Join(k.dir, kid+".pem"))
@@ -265,7 +266,7 @@ func (s *Service) JWKS(ctx context.Context) ([]JWK, error) {
 	var live []string
 	if err := s.db.WithContext(ctx).Model(&models.Permit{}).Distinct("key_id").
 		Where("valid_until > ?", now).Pluck("key_id", &live).Error; err != nil {
-		return nil, internal("jwks", err)
+		return nil, opencites.Internal("jwks", err)
 	}
 	signedLive := map[string]bool{}
 	for _, kid := range live {
@@ -345,7 +346,7 @@ func parsePublicPEM(s string) (*ecdsa.PublicKey, error) {
 // verifying what it signed before; a compromised one verifies nothing, and
 // the permits it signed must be re-issued. Retiring the only active key
 // leaves nothing to sign with until `citesd keys rotate`.
-func (k *Keyring) SetStatus(ctx context.Context, actor Actor, kid, status string) error {
+func (k *Keyring) SetStatus(ctx context.Context, actor opencites.Actor, kid, status string) error {
 	if status != KeyRetired && status != KeyCompromised {
 		return fmt.Errorf("status must be %s or %s", KeyRetired, KeyCompromised)
 	}
@@ -365,7 +366,7 @@ func (k *Keyring) SetStatus(ctx context.Context, actor Actor, kid, status string
 		if err := tx.Model(&models.SigningKey{}).Where("kid = ?", kid).Updates(updates).Error; err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "key."+status, "signing_key", kid, keyAudit(kid, row.Status), keyAudit(kid, status))
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key." + status, EntityType: "signing_key", EntityID: kid, Before: keyAudit(kid, row.Status), After: keyAudit(kid, status)})
 	})
 	if err != nil {
 		return err

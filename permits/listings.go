@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/species"
 	"gorm.io/gorm"
@@ -28,13 +29,13 @@ type Listing struct {
 // without a rebuild, keeping every earlier one. It takes effect on its
 // effective date; permits keep the appendix recorded at issue.
 // Errors: forbidden, invalid_listing, listing_exists.
-func (s *Service) ImportListing(ctx context.Context, actor Actor, r io.Reader, version string, effective time.Time, source string) (Listing, error) {
-	if err := requireRole(actor, RoleAdmin); err != nil {
+func (s *Service) ImportListing(ctx context.Context, actor opencites.Actor, r io.Reader, version string, effective time.Time, source string) (Listing, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleAdmin); err != nil {
 		return Listing{}, err
 	}
 	ref, data, err := species.FromCSV(r, strings.TrimSpace(version), effective.UTC(), source)
 	if err != nil {
-		return Listing{}, &Error{Kind: KindInvalid, Code: "invalid_listing", Message: err.Error()}
+		return Listing{}, &opencites.Error{Kind: opencites.KindInvalid, Code: "invalid_listing", Message: err.Error()}
 	}
 	now := s.now()
 	row := models.SpeciesListing{Version: ref.Version(), Effective: ref.Effective(), Source: source, Data: string(data),
@@ -43,14 +44,13 @@ func (s *Service) ImportListing(ctx context.Context, actor Actor, r io.Reader, v
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit(tx, now, actor, "species.import", "species_listing", row.Version, nil,
-			map[string]any{"version": row.Version, "effective": row.Effective.Format(time.DateOnly), "taxa": len(ref.Taxa())})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "species.import", EntityType: "species_listing", EntityID: row.Version, After: map[string]any{"version": row.Version, "effective": row.Effective.Format(time.DateOnly), "taxa": len(ref.Taxa())}})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return Listing{}, Errorf(KindConflict, "listing_exists", "a listing %q is already stored", row.Version)
+		return Listing{}, opencites.Errorf(opencites.KindConflict, "listing_exists", "a listing %q is already stored", row.Version)
 	}
 	if err != nil {
-		return Listing{}, internal("import listing", err)
+		return Listing{}, opencites.Internal("import listing", err)
 	}
 	if _, err := s.RefreshSpecies(ctx); err != nil {
 		return Listing{}, err
@@ -69,7 +69,7 @@ func (s *Service) RefreshSpecies(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, internal("read listing", err)
+		return false, opencites.Internal("read listing", err)
 	}
 	cur := s.Species()
 	if row.Version == cur.Version() || !row.Effective.After(species.Default().Effective()) && cur == species.Default() {
@@ -77,7 +77,7 @@ func (s *Service) RefreshSpecies(ctx context.Context) (bool, error) {
 	}
 	ref, err := species.Load(bytes.NewReader([]byte(row.Data)))
 	if err != nil {
-		return false, internal("load stored listing "+row.Version, err)
+		return false, opencites.Internal("load stored listing "+row.Version, err)
 	}
 	s.speciesRef.Store(ref)
 	return true, nil
@@ -87,7 +87,7 @@ func (s *Service) RefreshSpecies(ctx context.Context) (bool, error) {
 func (s *Service) Listings(ctx context.Context) ([]Listing, error) {
 	var rows []models.SpeciesListing
 	if err := s.db.WithContext(ctx).Order("effective DESC, id DESC").Find(&rows).Error; err != nil {
-		return nil, internal("list listings", err)
+		return nil, opencites.Internal("list listings", err)
 	}
 	cur := s.Species().Version()
 	var out []Listing

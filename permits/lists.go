@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/verifier"
 )
@@ -158,12 +159,12 @@ func (s *Service) TrustList(ctx context.Context) (doc, etag string, err error) {
 	now := s.now()
 	l, err := s.lists.get("trust", now, func() (string, func() (string, error), error) {
 		if err := s.keys.Reload(ctx); err != nil {
-			return "", nil, internal("trust list", err)
+			return "", nil, opencites.Internal("trust list", err)
 		}
 		var authorities []string
 		if err := s.db.WithContext(ctx).Model(&models.User{}).Distinct("authority").
-			Where("role = ? AND authority <> ''", RoleIssuer).Order("authority").Pluck("authority", &authorities).Error; err != nil {
-			return "", nil, internal("trust list", err)
+			Where("role = ? AND authority <> ''", opencites.RoleIssuer).Order("authority").Pluck("authority", &authorities).Error; err != nil {
+			return "", nil, opencites.Internal("trust list", err)
 		}
 		var keys []verifier.TrustedKey
 		var seq int64
@@ -195,7 +196,7 @@ func (s *Service) TrustList(ctx context.Context) (doc, etag string, err error) {
 		}, nil
 	})
 	if err != nil {
-		return "", "", asDomain("trust list", err)
+		return "", "", opencites.AsDomain("trust list", err)
 	}
 	return l.doc, l.etag, nil
 }
@@ -211,7 +212,7 @@ var statusValue = map[string]uint8{
 // Errors: invalid_authority.
 func (s *Service) StatusList(ctx context.Context, authority string) (doc, etag string, err error) {
 	if !ValidCountry(authority) {
-		return "", "", Errorf(KindNotFound, "invalid_authority", "no status list for %q", authority)
+		return "", "", opencites.Errorf(opencites.KindNotFound, "invalid_authority", "no status list for %q", authority)
 	}
 	now := s.now()
 	l, err := s.lists.get("status/"+authority, now, func() (string, func() (string, error), error) {
@@ -221,7 +222,7 @@ func (s *Service) StatusList(ctx context.Context, authority string) (doc, etag s
 		}
 		if err := s.db.WithContext(ctx).Model(&models.Permit{}).Select("status_index", "status").
 			Where("authority = ? AND status <> ? AND status_index IS NOT NULL", authority, StatusIssued).Find(&rows).Error; err != nil {
-			return "", nil, internal("status list", err)
+			return "", nil, opencites.Internal("status list", err)
 		}
 		entries := make(map[int]uint8, len(rows))
 		for _, r := range rows {
@@ -231,7 +232,7 @@ func (s *Service) StatusList(ctx context.Context, authority string) (doc, etag s
 		}
 		lst, err := verifier.EncodeStatusList(entries, StatusListSize)
 		if err != nil {
-			return "", nil, internal("status list", err)
+			return "", nil, opencites.Internal("status list", err)
 		}
 		return lst, func() (string, error) {
 			anchor, err := s.keys.Anchor()
@@ -246,7 +247,7 @@ func (s *Service) StatusList(ctx context.Context, authority string) (doc, etag s
 		}, nil
 	})
 	if err != nil {
-		return "", "", asDomain("status list", err)
+		return "", "", opencites.AsDomain("status list", err)
 	}
 	return l.doc, l.etag, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -40,11 +41,11 @@ func (s *Service) notifyPermit(tx *gorm.DB, at time.Time, kind, authority, numbe
 	q := tx.Model(&models.User{}).Where("disabled = ?", false)
 	switch {
 	case account != "" && issuers:
-		q = q.Where("(role = ? AND username = ?) OR (role = ? AND authority = ?)", RoleExporter, account, RoleIssuer, authority)
+		q = q.Where("(role = ? AND username = ?) OR (role = ? AND authority = ?)", opencites.RoleExporter, account, opencites.RoleIssuer, authority)
 	case account != "":
-		q = q.Where("role = ? AND username = ?", RoleExporter, account)
+		q = q.Where("role = ? AND username = ?", opencites.RoleExporter, account)
 	case issuers:
-		q = q.Where("role = ? AND authority = ?", RoleIssuer, authority)
+		q = q.Where("role = ? AND authority = ?", opencites.RoleIssuer, authority)
 	default:
 		return nil
 	}
@@ -60,14 +61,14 @@ func (s *Service) notifyPermit(tx *gorm.DB, at time.Time, kind, authority, numbe
 }
 
 // Notifications lists the caller's notifications, newest first.
-func (s *Service) Notifications(ctx context.Context, actor Actor, unreadOnly bool) ([]Notification, error) {
+func (s *Service) Notifications(ctx context.Context, actor opencites.Actor, unreadOnly bool) ([]Notification, error) {
 	q := s.db.WithContext(ctx).Where("user_id = ?", actor.UserID)
 	if unreadOnly {
 		q = q.Where("read_at IS NULL")
 	}
 	var rows []models.Notification
 	if err := q.Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
-		return nil, internal("notifications", err)
+		return nil, opencites.Internal("notifications", err)
 	}
 	out := make([]Notification, len(rows))
 	for i, r := range rows {
@@ -79,14 +80,14 @@ func (s *Service) Notifications(ctx context.Context, actor Actor, unreadOnly boo
 
 // MarkRead marks one of the caller's notifications read.
 // Errors: notification_not_found.
-func (s *Service) MarkRead(ctx context.Context, actor Actor, id int64) error {
+func (s *Service) MarkRead(ctx context.Context, actor opencites.Actor, id int64) error {
 	res := s.db.WithContext(ctx).Model(&models.Notification{}).Where("id = ? AND user_id = ?", id, actor.UserID).
 		Update("read_at", s.now())
 	if res.Error != nil {
-		return internal("mark read", res.Error)
+		return opencites.Internal("mark read", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return Errorf(KindNotFound, "notification_not_found", "no notification %d", id)
+		return opencites.Errorf(opencites.KindNotFound, "notification_not_found", "no notification %d", id)
 	}
 	return nil
 }

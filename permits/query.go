@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -13,26 +14,26 @@ import (
 // visible narrows a permit query to what the actor may see: issuers their
 // authority's permits, exporters the permits issued to their account,
 // officers and admins everything.
-func visible(q *gorm.DB, a Actor) (*gorm.DB, error) {
+func visible(q *gorm.DB, a opencites.Actor) (*gorm.DB, error) {
 	switch a.Role {
-	case RoleAdmin, RoleOfficer:
+	case opencites.RoleAdmin, opencites.RoleOfficer:
 		return q, nil
-	case RoleIssuer, RoleAnalyst:
+	case opencites.RoleIssuer, opencites.RoleAnalyst:
 		return q.Where("permits.authority = ?", a.Authority), nil
-	case RoleExporter:
+	case opencites.RoleExporter:
 		return q.Where("permits.exporter_account = ?", a.Username), nil
 	}
-	return nil, Errorf(KindForbidden, "forbidden", "unknown role")
+	return nil, opencites.Errorf(opencites.KindForbidden, "forbidden", "unknown role")
 }
 
 func errPermitNotFound(number string) error {
-	return Errorf(KindNotFound, "permit_not_found", "no permit %q", number)
+	return opencites.Errorf(opencites.KindNotFound, "permit_not_found", "no permit %q", number)
 }
 
 // Get returns one permit with its lines and endorsements. A permit the
 // actor may not see is reported as not found, so numbers cannot be probed.
 // Errors: permit_not_found.
-func (s *Service) Get(ctx context.Context, actor Actor, number string) (*Permit, error) {
+func (s *Service) Get(ctx context.Context, actor opencites.Actor, number string) (*Permit, error) {
 	q, err := visible(s.db.WithContext(ctx), actor)
 	if err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (s *Service) Get(ctx context.Context, actor Actor, number string) (*Permit,
 		return nil, errPermitNotFound(number)
 	}
 	if err != nil {
-		return nil, internal("get permit", err)
+		return nil, opencites.Internal("get permit", err)
 	}
 	return permitFromRows(&row, row.Lines, row.Endorsements), nil
 }
@@ -69,7 +70,7 @@ type PermitPage struct {
 
 // List returns the permits the actor may see, newest first.
 // Errors: invalid_status.
-func (s *Service) List(ctx context.Context, actor Actor, f Filter) (*PermitPage, error) {
+func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*PermitPage, error) {
 	q, err := visible(s.db.WithContext(ctx).Model(&models.Permit{}), actor)
 	if err != nil {
 		return nil, err
@@ -84,11 +85,11 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) (*PermitPage,
 	case StatusCancelled, StatusRevoked:
 		q = q.Where("status = ?", f.Status)
 	default:
-		return nil, invalid("invalid_status", "status must be one of issued, endorsed, cancelled, revoked, expired")
+		return nil, opencites.Invalid("invalid_status", "status must be one of issued, endorsed, cancelled, revoked, expired")
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		if len(t) > 100 {
-			return nil, invalid("field_too_long", "q is longer than 100 characters")
+			return nil, opencites.Invalid("field_too_long", "q is longer than 100 characters")
 		}
 		like := "%" + strings.ToLower(escapeLike(t)) + "%"
 		q = q.Where(`LOWER(number) LIKE ? ESCAPE '\' OR LOWER(exporter_name) LIKE ? ESCAPE '\' OR LOWER(importer_name) LIKE ? ESCAPE '\'
@@ -102,12 +103,12 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) (*PermitPage,
 	}
 	page := &PermitPage{Page: f.Page, Size: f.Size, Permits: []*Permit{}}
 	if err := q.Count(&page.Total).Error; err != nil {
-		return nil, internal("count permits", err)
+		return nil, opencites.Internal("count permits", err)
 	}
 	var rows []models.Permit
 	if err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
 		Order("issued_at DESC, id DESC").Limit(f.Size).Offset((f.Page - 1) * f.Size).Find(&rows).Error; err != nil {
-		return nil, internal("list permits", err)
+		return nil, opencites.Internal("list permits", err)
 	}
 	for i := range rows {
 		page.Permits = append(page.Permits, permitFromRows(&rows[i], rows[i].Lines, nil))
@@ -128,29 +129,20 @@ func (p *Permit) DisplayStatus(now time.Time) string {
 	return p.Status
 }
 
-// AuditEntry is one line of a permit's history.
-type AuditEntry struct {
-	At     time.Time
-	Actor  string
-	Action string
-	Before string // JSON, "" if none
-	After  string
-}
-
 // History returns the audit trail of a permit the actor may see.
 // Errors: permit_not_found.
-func (s *Service) History(ctx context.Context, actor Actor, number string) ([]AuditEntry, error) {
+func (s *Service) History(ctx context.Context, actor opencites.Actor, number string) ([]opencites.AuditEntry, error) {
 	if _, err := s.Get(ctx, actor, number); err != nil {
 		return nil, err
 	}
 	var rows []models.AuditEntry
 	if err := s.db.WithContext(ctx).Where("entity_type = ? AND entity_id = ?", "permit", number).
 		Order("id").Find(&rows).Error; err != nil {
-		return nil, internal("history", err)
+		return nil, opencites.Internal("history", err)
 	}
-	out := make([]AuditEntry, len(rows))
+	out := make([]opencites.AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = AuditEntry{At: r.At.UTC(), Actor: r.Actor, Action: r.Action, Before: r.Before, After: r.After}
+		out[i] = opencites.AuditEntry{At: r.At.UTC(), Actor: r.Actor, Action: r.Action, Before: r.Before, After: r.After}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -100,14 +101,14 @@ func (s *Service) quotaOf(r models.Quota) Quota {
 // Errors: forbidden, unknown_taxon, invalid_source, invalid_term,
 // invalid_unit, invalid_quantity, invalid_year, invalid_authority,
 // quota_below_use.
-func (s *Service) SetQuota(ctx context.Context, actor Actor, req QuotaRequest) (Quota, error) {
-	if err := requireRole(actor, RoleAdmin, RoleIssuer); err != nil {
+func (s *Service) SetQuota(ctx context.Context, actor opencites.Actor, req QuotaRequest) (Quota, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleAdmin, opencites.RoleIssuer); err != nil {
 		return Quota{}, err
 	}
 	req.Authority = strings.ToUpper(strings.TrimSpace(req.Authority))
-	if actor.Role == RoleIssuer {
+	if actor.Role == opencites.RoleIssuer {
 		if req.Authority != "" && req.Authority != actor.Authority {
-			return Quota{}, Errorf(KindForbidden, "forbidden", "an issuer records quotas of its own authority only")
+			return Quota{}, opencites.Errorf(opencites.KindForbidden, "forbidden", "an issuer records quotas of its own authority only")
 		}
 		req.Authority = actor.Authority
 	}
@@ -116,24 +117,24 @@ func (s *Service) SetQuota(ctx context.Context, actor Actor, req QuotaRequest) (
 	req.Unit = strings.TrimSpace(req.Unit)
 	switch {
 	case !ValidCountry(req.Authority):
-		return Quota{}, invalid("invalid_authority", "authority must be an ISO 3166 code such as KG")
+		return Quota{}, opencites.Invalid("invalid_authority", "authority must be an ISO 3166 code such as KG")
 	case !validSource(req.Source):
-		return Quota{}, invalid("invalid_source", "source %q is not a CITES source code", req.Source)
+		return Quota{}, opencites.Invalid("invalid_source", "source %q is not a CITES source code", req.Source)
 	case Terms[req.Term] == "":
-		return Quota{}, invalid("invalid_term", "term %q is not a CITES specimen code", req.Term)
+		return Quota{}, opencites.Invalid("invalid_term", "term %q is not a CITES specimen code", req.Term)
 	case !validUnit(req.Unit):
-		return Quota{}, invalid("invalid_unit", "unit %q is not a CITES unit", req.Unit)
+		return Quota{}, opencites.Invalid("invalid_unit", "unit %q is not a CITES unit", req.Unit)
 	case !(req.Quantity >= 0) || req.Quantity > 1e12:
-		return Quota{}, invalid("invalid_quantity", "a quota is zero or more")
+		return Quota{}, opencites.Invalid("invalid_quantity", "a quota is zero or more")
 	case req.Year < 2000 || req.Year > 2100:
-		return Quota{}, invalid("invalid_year", "year must be the year the quota year starts in, e.g. 2026")
+		return Quota{}, opencites.Invalid("invalid_year", "year must be the year the quota year starts in, e.g. 2026")
 	}
 	if err := checkLen("notes", req.Notes, 1000); err != nil {
 		return Quota{}, err
 	}
 	t, err := s.Species().Lookup(req.Taxon)
 	if err != nil {
-		return Quota{}, invalid("unknown_taxon", "taxon %q is not in the species reference", req.Taxon)
+		return Quota{}, opencites.Invalid("unknown_taxon", "taxon %q is not in the species reference", req.Taxon)
 	}
 	req.Taxon = t.Name
 	now := s.now()
@@ -147,7 +148,7 @@ func (s *Service) SetQuota(ctx context.Context, actor Actor, req QuotaRequest) (
 			if err := tx.Create(&row).Error; err != nil {
 				return err
 			}
-			return audit(tx, now, actor, "quota.create", "quota", quotaKey(row), nil, quotaAudit(row))
+			return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "quota.create", EntityType: "quota", EntityID: quotaKey(row), After: quotaAudit(row)})
 		}
 		if err != nil {
 			return err
@@ -160,16 +161,16 @@ func (s *Service) SetQuota(ctx context.Context, actor Actor, req QuotaRequest) (
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return invalid("quota_below_use", "%g is already used or authorised: the quota cannot be set lower", row.Used)
+			return opencites.Invalid("quota_below_use", "%g is already used or authorised: the quota cannot be set lower", row.Used)
 		}
 		row.Quantity, row.Unit, row.Notes = req.Quantity, req.Unit, req.Notes
-		return audit(tx, now, actor, "quota.update", "quota", quotaKey(row), before, quotaAudit(row))
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "quota.update", EntityType: "quota", EntityID: quotaKey(row), Before: before, After: quotaAudit(row)})
 	})
 	if err != nil {
-		return Quota{}, asDomain("set quota", err)
+		return Quota{}, opencites.AsDomain("set quota", err)
 	}
 	if err := s.db.WithContext(ctx).Take(&row, row.ID).Error; err != nil {
-		return Quota{}, internal("read quota", err)
+		return Quota{}, opencites.Internal("read quota", err)
 	}
 	return s.quotaOf(row), nil
 }
@@ -187,12 +188,12 @@ func quotaAudit(r models.Quota) map[string]any {
 
 // Quotas lists quotas with their use, for a year (0: every year). Issuers
 // see their authority's; admins, officers all. Exporters see none.
-func (s *Service) Quotas(ctx context.Context, actor Actor, year int) ([]Quota, error) {
-	if err := requireRole(actor, RoleAdmin, RoleIssuer, RoleOfficer); err != nil {
+func (s *Service) Quotas(ctx context.Context, actor opencites.Actor, year int) ([]Quota, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleAdmin, opencites.RoleIssuer, opencites.RoleOfficer); err != nil {
 		return nil, err
 	}
 	q := s.db.WithContext(ctx).Model(&models.Quota{})
-	if actor.Role == RoleIssuer {
+	if actor.Role == opencites.RoleIssuer {
 		q = q.Where("authority = ?", actor.Authority)
 	}
 	if year != 0 {
@@ -200,7 +201,7 @@ func (s *Service) Quotas(ctx context.Context, actor Actor, year int) ([]Quota, e
 	}
 	var rows []models.Quota
 	if err := q.Order("authority, taxon, source, term, year").Find(&rows).Error; err != nil {
-		return nil, internal("list quotas", err)
+		return nil, opencites.Internal("list quotas", err)
 	}
 	out := make([]Quota, len(rows))
 	for i, r := range rows {

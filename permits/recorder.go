@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -185,7 +186,7 @@ type VerificationRecord struct {
 
 // Verifications lists the recorded checks of a permit the actor may see,
 // newest first. Errors: permit_not_found.
-func (s *Service) Verifications(ctx context.Context, actor Actor, number string) ([]VerificationRecord, error) {
+func (s *Service) Verifications(ctx context.Context, actor opencites.Actor, number string) ([]VerificationRecord, error) {
 	p, err := s.Get(ctx, actor, number)
 	if err != nil {
 		return nil, err
@@ -196,7 +197,7 @@ func (s *Service) Verifications(ctx context.Context, actor Actor, number string)
 	var rows []models.Verification
 	if err := s.db.WithContext(ctx).Where("authority = ? AND number = ?", p.Authority, p.Number).
 		Order("checked_at DESC").Limit(500).Find(&rows).Error; err != nil {
-		return nil, internal("verifications", err)
+		return nil, opencites.Internal("verifications", err)
 	}
 	out := make([]VerificationRecord, len(rows))
 	for i, r := range rows {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -35,18 +36,18 @@ type ReportRow struct {
 // quantities actually shipped where an export endorsement exists. Issuers
 // report for their authority; admins name one.
 // Errors: forbidden, invalid_authority, invalid_year.
-func (s *Service) AnnualReport(ctx context.Context, actor Actor, authority string, year int) ([]ReportRow, error) {
-	if err := requireRole(actor, RoleIssuer, RoleAdmin); err != nil {
+func (s *Service) AnnualReport(ctx context.Context, actor opencites.Actor, authority string, year int) ([]ReportRow, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleIssuer, opencites.RoleAdmin); err != nil {
 		return nil, err
 	}
-	if actor.Role == RoleIssuer {
+	if actor.Role == opencites.RoleIssuer {
 		authority = actor.Authority
 	}
 	if !ValidCountry(authority) {
-		return nil, invalid("invalid_authority", "name the authority: authority=KG")
+		return nil, opencites.Invalid("invalid_authority", "name the authority: authority=KG")
 	}
 	if year < 2000 || year > 2100 {
-		return nil, invalid("invalid_year", "year must be a year such as 2026")
+		return nil, opencites.Invalid("invalid_year", "year must be a year such as 2026")
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	var rows []models.Permit
@@ -56,7 +57,7 @@ func (s *Service) AnnualReport(ctx context.Context, actor Actor, authority strin
 		Preload("Endorsements", "direction = ?", "export").Preload("Endorsements.Lines").
 		Order("number").Find(&rows).Error
 	if err != nil {
-		return nil, internal("annual report", err)
+		return nil, opencites.Internal("annual report", err)
 	}
 	out := []ReportRow{}
 	for _, p := range rows {

@@ -2,7 +2,6 @@ package permits
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -10,41 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/species"
 	"github.com/opencites/opencites/verifier"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
-
-// Roles a user can hold.
-const (
-	RoleAdmin    = "admin"    // manages users and keys
-	RoleIssuer   = "issuer"   // Management Authority staff, bound to one authority
-	RoleOfficer  = "officer"  // customs and border officers
-	RoleExporter = "exporter" // a trader; sees only the permits issued to its account
-	RoleAnalyst  = "analyst"  // enforcement analysts: cases, alerts and summaries of their authority
-)
-
-// ValidRole reports whether r is a known role.
-func ValidRole(r string) bool {
-	switch r {
-	case RoleAdmin, RoleIssuer, RoleOfficer, RoleExporter, RoleAnalyst:
-		return true
-	}
-	return false
-}
-
-// Actor is the authenticated caller, as the api package established it.
-type Actor struct {
-	UserID    int64
-	Username  string
-	Role      string
-	Authority string
-}
-
-// System is the actor for changes made from the command line or at start-up.
-var System = Actor{Username: "system", Role: RoleAdmin}
 
 // Service is the permit registry.
 type Service struct {
@@ -132,32 +103,6 @@ func (s *Service) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Audit writes one audit entry in tx, the transaction of the change itself:
-// who, what, when, and the record before and after (as JSON). Every
-// package that changes state (permits, cases) writes its history with it.
-func Audit(tx *gorm.DB, at time.Time, actor Actor, action, entityType, entityID string, before, after any) error {
-	enc := func(v any) (string, error) {
-		if v == nil {
-			return "", nil
-		}
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-	b, err := enc(before)
-	if err != nil {
-		return err
-	}
-	a, err := enc(after)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&models.AuditEntry{At: at, ActorID: actor.UserID, Actor: actor.Username, Action: action,
-		EntityType: entityType, EntityID: entityID, Before: b, After: a}).Error
-}
-
-// audit is Audit, under the name the registry's code reads best with.
-var audit = Audit
-
 // User is an account as the domain shows it (never with its hash).
 type User struct {
 	ID           int64
@@ -193,29 +138,29 @@ const MinPasswordLen = 10
 // CreateUser adds an account. Only admins may (the command line acts as
 // System). Errors: forbidden, invalid_username, invalid_role,
 // invalid_authority, weak_password, username_taken.
-func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User, error) {
-	if actor.Role != RoleAdmin {
-		return User{}, Errorf(KindForbidden, "forbidden", "only an admin may create users")
+func (s *Service) CreateUser(ctx context.Context, actor opencites.Actor, u NewUser) (User, error) {
+	if actor.Role != opencites.RoleAdmin {
+		return User{}, opencites.Errorf(opencites.KindForbidden, "forbidden", "only an admin may create users")
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
 	u.Authority = strings.ToUpper(strings.TrimSpace(u.Authority))
 	switch {
 	case !usernameRE.MatchString(u.Username):
-		return User{}, Errorf(KindInvalid, "invalid_username", "a username is 2-63 characters: lower-case letters, digits, '.', '_' or '-'")
-	case !ValidRole(u.Role):
-		return User{}, Errorf(KindInvalid, "invalid_role", "role must be one of admin, issuer, officer, exporter, analyst")
-	case (u.Role == RoleIssuer || u.Role == RoleAnalyst) && !ValidCountry(u.Authority):
-		return User{}, Errorf(KindInvalid, "invalid_authority", "an issuer or analyst must be bound to an authority: an ISO 3166 country code such as KG")
-	case u.Role != RoleIssuer && u.Authority != "" && !ValidCountry(u.Authority):
-		return User{}, Errorf(KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
+		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_username", "a username is 2-63 characters: lower-case letters, digits, '.', '_' or '-'")
+	case !opencites.ValidRole(u.Role):
+		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_role", "role must be one of admin, issuer, officer, exporter, analyst")
+	case (u.Role == opencites.RoleIssuer || u.Role == opencites.RoleAnalyst) && !ValidCountry(u.Authority):
+		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_authority", "an issuer or analyst must be bound to an authority: an ISO 3166 country code such as KG")
+	case u.Role != opencites.RoleIssuer && u.Authority != "" && !ValidCountry(u.Authority):
+		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
 	case u.Organisation.Country != "" && !ValidCountry(strings.ToUpper(u.Organisation.Country)):
-		return User{}, Errorf(KindInvalid, "invalid_country", "organisation.country must be an ISO 3166 code such as KG")
+		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_country", "organisation.country must be an ISO 3166 code such as KG")
 	case len(u.Password) < MinPasswordLen || len(u.Password) > 72:
-		return User{}, Errorf(KindInvalid, "weak_password", "a password is %d to 72 characters long", MinPasswordLen)
+		return User{}, opencites.Errorf(opencites.KindInvalid, "weak_password", "a password is %d to 72 characters long", MinPasswordLen)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), s.cost)
 	if err != nil {
-		return User{}, internal("hash password", err)
+		return User{}, opencites.Internal("hash password", err)
 	}
 	for _, f := range []struct {
 		name, v string
@@ -233,14 +178,13 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, u NewUser) (User,
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit(tx, row.CreatedAt, actor, "user.create", "user", row.Username, nil,
-			map[string]string{"username": row.Username, "role": row.Role, "authority": row.Authority})
+		return models.WriteAudit(tx, opencites.Audit{At: row.CreatedAt, Actor: actor, Action: "user.create", EntityType: "user", EntityID: row.Username, After: map[string]string{"username": row.Username, "role": row.Role, "authority": row.Authority}})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return User{}, Errorf(KindConflict, "username_taken", "the username %q is taken", u.Username)
+		return User{}, opencites.Errorf(opencites.KindConflict, "username_taken", "the username %q is taken", u.Username)
 	}
 	if err != nil {
-		return User{}, internal("create user", err)
+		return User{}, opencites.Internal("create user", err)
 	}
 	return userOf(row), nil
 }
@@ -255,28 +199,18 @@ func userOf(row models.User) User {
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("opencites-dummy-password"), bcrypt.DefaultCost)
 
 // Login checks a username and password. Errors: bad_credentials.
-func (s *Service) Login(ctx context.Context, username, password string) (Actor, error) {
+func (s *Service) Login(ctx context.Context, username, password string) (opencites.Actor, error) {
 	var u models.User
 	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return Actor{}, Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
+		return opencites.Actor{}, opencites.Errorf(opencites.KindUnauthorized, "bad_credentials", "wrong username or password")
 	}
 	if err != nil {
-		return Actor{}, internal("login", err)
+		return opencites.Actor{}, opencites.Internal("login", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
-		return Actor{}, Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
+		return opencites.Actor{}, opencites.Errorf(opencites.KindUnauthorized, "bad_credentials", "wrong username or password")
 	}
-	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority}, nil
-}
-
-// requireRole returns forbidden unless the actor holds one of roles.
-func requireRole(a Actor, roles ...string) error {
-	for _, r := range roles {
-		if a.Role == r {
-			return nil
-		}
-	}
-	return Errorf(KindForbidden, "forbidden", "the %s role may not do this", a.Role)
+	return opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -28,13 +29,13 @@ func loadForChange(tx *gorm.DB, number string) (*models.Permit, error) {
 // an issuer of the permit's own authority may revoke it.
 // Errors: forbidden (403), permit_not_found (404), reason_required,
 // already_revoked (409).
-func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string) (*Permit, error) {
-	if err := requireRole(actor, RoleIssuer); err != nil {
+func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, reason string) (*Permit, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, invalid("reason_required", "say why the permit is revoked")
+		return nil, opencites.Invalid("reason_required", "say why the permit is revoked")
 	}
 	if err := checkLen("reason", reason, 500); err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string
 			return err
 		}
 		if row.Authority != actor.Authority {
-			return Errorf(KindForbidden, "forbidden", "only an issuer of %s may revoke this permit", row.Authority)
+			return opencites.Errorf(opencites.KindForbidden, "forbidden", "only an issuer of %s may revoke this permit", row.Authority)
 		}
 		// The status condition makes a concurrent revocation lose cleanly.
 		res := tx.Model(&models.Permit{}).Where("id = ? AND status <> ?", row.ID, StatusRevoked).
@@ -55,7 +56,7 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(KindConflict, "already_revoked", "permit %s is already revoked", number)
+			return opencites.Errorf(opencites.KindConflict, "already_revoked", "permit %s is already revoked", number)
 		}
 		// Nothing shipped on a permit revoked before export: give its
 		// quantities back to the quotas they were counted against.
@@ -70,31 +71,21 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, number, reason string
 				}
 			}
 		}
-		if err := audit(tx, now, actor, "permit.revoke", "permit", number,
-			map[string]any{"status": row.Status}, map[string]any{"status": StatusRevoked, "reason": reason}); err != nil {
+		if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.revoke", EntityType: "permit", EntityID: number, Before: map[string]any{"status": row.Status}, After: map[string]any{"status": StatusRevoked, "reason": reason}}); err != nil {
 			return err
 		}
 		return s.notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
 			"Permit "+number+" was revoked: "+reason, false)
 	})
 	if err != nil {
-		return nil, asDomain("revoke", err)
+		return nil, opencites.AsDomain("revoke", err)
 	}
-	p, err := s.Get(ctx, System, number)
+	p, err := s.Get(ctx, opencites.System, number)
 	if err != nil {
 		return nil, err
 	}
 	s.emit(ctx, Event{Kind: EventRevocation, At: now, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
 	return p, nil
-}
-
-// asDomain passes domain errors through and wraps anything else.
-func asDomain(op string, err error) error {
-	var de *Error
-	if errors.As(err, &de) {
-		return de
-	}
-	return internal(op, err)
 }
 
 // EndorseRequest is box 14: what the officer saw cross the border.
@@ -113,18 +104,18 @@ type EndorseRequest struct {
 // wrong_direction, port_required, no_lines, unknown_line, duplicate_line,
 // invalid_quantity, over_quantity, permit_expired, not_yet_valid (422),
 // permit_revoked, already_used (409).
-func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req EndorseRequest) (*Permit, error) {
-	if err := requireRole(actor, RoleOfficer); err != nil {
+func (s *Service) Endorse(ctx context.Context, actor opencites.Actor, number string, req EndorseRequest) (*Permit, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleOfficer); err != nil {
 		return nil, err
 	}
 	req.Port = strings.TrimSpace(req.Port)
 	switch {
 	case req.Direction != "export" && req.Direction != "import":
-		return nil, invalid("invalid_direction", `direction must be "export" or "import"`)
+		return nil, opencites.Invalid("invalid_direction", `direction must be "export" or "import"`)
 	case req.Port == "":
-		return nil, invalid("port_required", "name the port or checkpoint")
+		return nil, opencites.Invalid("port_required", "name the port or checkpoint")
 	case len(req.Lines) == 0:
-		return nil, invalid("no_lines", "give the quantity shipped for at least one line")
+		return nil, opencites.Invalid("no_lines", "give the quantity shipped for at least one line")
 	}
 	if err := checkLen("port", req.Port, 200); err != nil {
 		return nil, err
@@ -132,7 +123,7 @@ func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req E
 	if s.foreign != nil {
 		var local int64
 		if err := s.db.WithContext(ctx).Model(&models.Permit{}).Where("number = ?", number).Count(&local).Error; err != nil {
-			return nil, internal("endorse", err)
+			return nil, opencites.Internal("endorse", err)
 		}
 		if local == 0 {
 			return s.endorseForeign(ctx, actor, number, req)
@@ -144,7 +135,7 @@ func (s *Service) Endorse(ctx context.Context, actor Actor, number string, req E
 // endorse records an endorsement of a permit of this registry; via names
 // the country whose officer accepted it at import, when it came over the
 // regional exchange.
-func (s *Service) endorse(ctx context.Context, actor Actor, number string, req EndorseRequest, via string) (*Permit, error) {
+func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number string, req EndorseRequest, via string) (*Permit, error) {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := loadForChange(tx, number)
@@ -154,20 +145,20 @@ func (s *Service) endorse(ctx context.Context, actor Actor, number string, req E
 		if via != "" {
 			// The foreign officer has no account here: the endorsement is
 			// filed under the permit's issuer, named for the country.
-			actor = Actor{UserID: row.IssuedBy, Username: "exchange:" + via, Role: RoleOfficer}
+			actor = opencites.Actor{UserID: row.IssuedBy, Username: "exchange:" + via, Role: opencites.RoleOfficer}
 		}
 		dt, _ := docTypeByName(row.Type)
 		switch {
 		case row.Status == StatusRevoked:
-			return Errorf(KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
+			return opencites.Errorf(opencites.KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
 		case row.Status == StatusCancelled:
-			return Errorf(KindConflict, "already_used", "permit %s was already accepted at import and is cancelled", number)
+			return opencites.Errorf(opencites.KindConflict, "already_used", "permit %s was already accepted at import and is cancelled", number)
 		case !now.Before(row.ValidUntil.UTC()):
-			return invalid("permit_expired", "permit %s expired: it may not be endorsed", number)
+			return opencites.Invalid("permit_expired", "permit %s expired: it may not be endorsed", number)
 		case now.Before(row.ValidFrom.UTC()):
-			return invalid("not_yet_valid", "permit %s is not valid yet", number)
+			return opencites.Invalid("not_yet_valid", "permit %s is not valid yet", number)
 		case dt.ImportSide && req.Direction == "export":
-			return invalid("wrong_direction", "an import permit is presented at import, not at export")
+			return opencites.Invalid("wrong_direction", "an import permit is presented at import, not at export")
 		}
 		var lines []models.PermitLine
 		if err := tx.Where("permit_id = ?", row.ID).Find(&lines).Error; err != nil {
@@ -185,20 +176,20 @@ func (s *Service) endorse(ctx context.Context, actor Actor, number string, req E
 			max, ok := allowed[el.Line]
 			switch {
 			case !ok:
-				return invalid("unknown_line", "permit %s has no line %q", number, el.Line)
+				return opencites.Invalid("unknown_line", "permit %s has no line %q", number, el.Line)
 			case seen[el.Line]:
-				return invalid("duplicate_line", "line %s is given twice", el.Line)
+				return opencites.Invalid("duplicate_line", "line %s is given twice", el.Line)
 			case el.Quantity < 0 || el.Quantity != el.Quantity:
-				return invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
+				return opencites.Invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
 			case el.Quantity > max:
-				return invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
+				return opencites.Invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
 			}
 			seen[el.Line] = true
 			shipped = shipped || el.Quantity > 0
 			end.Lines = append(end.Lines, models.EndorsementLine{Line: el.Line, Quantity: el.Quantity})
 		}
 		if !shipped {
-			return invalid("invalid_quantity", "at least one line must have a quantity above zero")
+			return opencites.Invalid("invalid_quantity", "at least one line must have a quantity above zero")
 		}
 		if err := tx.Omit(clause.Associations).Create(&end).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -237,7 +228,7 @@ func (s *Service) endorse(ctx context.Context, actor Actor, number string, req E
 			}
 		}
 		after := map[string]any{"status": newStatus, "direction": req.Direction, "port": req.Port, "lines": req.Lines}
-		if err := audit(tx, now, actor, "permit.endorse."+req.Direction, "permit", number, map[string]any{"status": row.Status}, after); err != nil {
+		if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.endorse." + req.Direction, EntityType: "permit", EntityID: number, Before: map[string]any{"status": row.Status}, After: after}); err != nil {
 			return err
 		}
 		kind, text := "permit.endorsed", "Permit "+number+" was endorsed for export at "+req.Port+"."
@@ -247,9 +238,9 @@ func (s *Service) endorse(ctx context.Context, actor Actor, number string, req E
 		return s.notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
 	})
 	if err != nil {
-		return nil, asDomain("endorse", err)
+		return nil, opencites.AsDomain("endorse", err)
 	}
-	p, err := s.Get(ctx, System, number)
+	p, err := s.Get(ctx, opencites.System, number)
 	if err != nil {
 		return nil, err
 	}
@@ -263,5 +254,5 @@ func (s *Service) endorse(ctx context.Context, actor Actor, number string, req E
 }
 
 func errAlreadyUsed(number, direction string) error {
-	return Errorf(KindConflict, "already_used", "permit %s was already endorsed for %s: each document serves one shipment", number, direction)
+	return opencites.Errorf(opencites.KindConflict, "already_used", "permit %s was already endorsed for %s: each document serves one shipment", number, direction)
 }

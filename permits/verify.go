@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
@@ -44,12 +45,12 @@ type Verification struct {
 // whose signature does not verify never shows permit data.
 //
 // Errors: forbidden (403), invalid_direction, field_too_long (422).
-func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*Verification, error) {
-	if err := requireRole(actor, RoleOfficer, RoleIssuer, RoleAdmin); err != nil {
+func (s *Service) Verify(ctx context.Context, actor opencites.Actor, req VerifyRequest) (*Verification, error) {
+	if err := opencites.RequireRole(actor, opencites.RoleOfficer, opencites.RoleIssuer, opencites.RoleAdmin); err != nil {
 		return nil, err
 	}
 	if req.Direction != "" && req.Direction != "export" && req.Direction != "import" {
-		return nil, invalid("invalid_direction", `checkpoint.direction must be "export" or "import"`)
+		return nil, opencites.Invalid("invalid_direction", `checkpoint.direction must be "export" or "import"`)
 	}
 	if err := checkLen("checkpoint.port", req.Port, 200); err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func (s *Service) Verify(ctx context.Context, actor Actor, req VerifyRequest) (*
 		rec.Source = "code"
 	}
 	if err := s.record(ctx, rec); err != nil {
-		return nil, internal("record verification", err)
+		return nil, opencites.Internal("record verification", err)
 	}
 	if len(s.observers) > 0 {
 		s.emit(ctx, Event{Kind: EventVerification, At: now, Actor: actor, Authority: authority, Number: number, Permit: v.Permit,
@@ -168,12 +169,12 @@ func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, dir
 	// the same moment (see statusReader).
 	st, found, err := s.status.read(ctx, tc.Claims.Issuer, tc.Claims.ID)
 	if err != nil {
-		return internal("verify: read status", err)
+		return opencites.Internal("verify: read status", err)
 	}
 	if !found && s.foreign != nil {
 		fp, _, ok, ferr := s.foreign.Permit(ctx, tc.Claims.Issuer, tc.Claims.ID)
 		if ferr != nil {
-			return internal("verify: foreign permit", ferr)
+			return opencites.Internal("verify: foreign permit", ferr)
 		}
 		if ok {
 			v.Source = "exchange"
@@ -241,7 +242,7 @@ func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
 	var row models.Permit
 	if err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
 		Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, internal("verify: read permit", err)
+		return nil, opencites.Internal("verify: read permit", err)
 	}
 	p := permitFromRows(&row, row.Lines, nil)
 	if s.cachedN.Add(1) > maxCachedPermits {
@@ -260,7 +261,7 @@ func (s *Service) endorsements(ctx context.Context, id int64) ([]Endorsement, er
 	var ends []models.Endorsement
 	if err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
 		Where("permit_id = ?", id).Order("id").Find(&ends).Error; err != nil {
-		return nil, internal("verify: read endorsements", err)
+		return nil, opencites.Internal("verify: read endorsements", err)
 	}
 	return endorsementsFromRows(ends), nil
 }

@@ -12,9 +12,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/opencites/opencites/verifier"
 	"strconv"
 	"strings"
+
+	"github.com/opencites/opencites/verifier"
 )
 
 // Config is everything citesd reads from its environment. Every subcommand

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
 	"gorm.io/gorm"
@@ -158,10 +159,10 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	}
 	defer closeDB(db)
 	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: cfg.BcryptCost})
-	u, err := svc.CreateUser(ctx, permits.System, nu)
+	u, err := svc.CreateUser(ctx, opencites.System, nu)
 	if err != nil {
-		var de *permits.Error
-		if errors.As(err, &de) && de.Kind != permits.KindInternal {
+		var de *opencites.Error
+		if errors.As(err, &de) && de.Kind != opencites.KindInternal {
 			return fmt.Errorf("%s: %s", de.Code, de.Message)
 		}
 		return err
@@ -199,7 +200,7 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	defer closeDB(db)
 	switch args[0] {
 	case "rotate":
-		k, err := keys.Rotate(ctx, permits.System)
+		k, err := keys.Rotate(ctx, opencites.System)
 		if err != nil {
 			return err
 		}
@@ -212,12 +213,12 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		fmt.Fprintf(stdout, "%sfingerprint (SHA-256 of the public key): %s\n", pemText, fp)
 		return nil
 	case "retire":
-		if err := keys.SetStatus(ctx, permits.System, kid, permits.KeyRetired); err != nil {
+		if err := keys.SetStatus(ctx, opencites.System, kid, permits.KeyRetired); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s retired: it keeps verifying what it signed before now\n", kid)
 	case "compromise":
-		if err := keys.SetStatus(ctx, permits.System, kid, permits.KeyCompromised); err != nil {
+		if err := keys.SetStatus(ctx, opencites.System, kid, permits.KeyCompromised); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s marked compromised: nothing it signed verifies any more; re-issue those permits\n", kid)
@@ -261,10 +262,10 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 			return err
 		}
 		defer f.Close()
-		l, err := svc.ImportListing(ctx, permits.System, f, *version, eff, *source)
+		l, err := svc.ImportListing(ctx, opencites.System, f, *version, eff, *source)
 		if err != nil {
-			var de *permits.Error
-			if errors.As(err, &de) && de.Kind != permits.KindInternal {
+			var de *opencites.Error
+			if errors.As(err, &de) && de.Kind != opencites.KindInternal {
 				return fmt.Errorf("%s: %s", de.Code, de.Message)
 			}
 			return err

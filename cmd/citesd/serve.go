@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
@@ -112,7 +113,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
-	if created, err := keys.EnsureActive(ctx, permits.System); err != nil {
+	if created, err := keys.EnsureActive(ctx, opencites.System); err != nil {
 		return err
 	} else if created {
 		k, _ := keys.Signer(ctx)

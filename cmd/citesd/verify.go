@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/verifier"
@@ -61,7 +62,7 @@ func verifyCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	}
 	defer closeDB(db)
 	svc := permits.New(permits.Config{DB: db, Keys: keys})
-	v, err := svc.Verify(ctx, permits.System, permits.VerifyRequest{Code: code, Direction: *direction, Source: "cli"})
+	v, err := svc.Verify(ctx, opencites.System, permits.VerifyRequest{Code: code, Direction: *direction, Source: "cli"})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package permits
+package opencites
 
 import (
 	"errors"
@@ -18,6 +18,16 @@ const (
 	KindConflict                 // the record's state forbids it (HTTP 409)
 	KindTooMany                  // rate limited (HTTP 429)
 )
+
+var kindNames = [...]string{"internal", "invalid", "bad_request", "unauthorized", "forbidden", "not_found", "conflict", "too_many"}
+
+// String names the kind, for logs.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
 
 // Error is the one error type the domain returns. Code is a stable
 // snake_case machine code; Message is safe to show to a person; Err, if set,
@@ -43,9 +53,25 @@ func Errorf(kind Kind, code, format string, args ...any) *Error {
 	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// internal wraps an unexpected failure; its message never reaches a client.
-func internal(op string, err error) error {
+// Invalid is a request that breaks a rule (KindInvalid).
+func Invalid(code, format string, args ...any) *Error {
+	return Errorf(KindInvalid, code, format, args...)
+}
+
+// Internal wraps an unexpected failure of operation op; its message never
+// reaches a client.
+func Internal(op string, err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: fmt.Errorf("%s: %w", op, err)}
+}
+
+// AsDomain passes a domain error (anywhere in err's chain) through and
+// wraps anything else as Internal.
+func AsDomain(op string, err error) error {
+	var de *Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return Internal(op, err)
 }
 
 // CodeOf returns the machine code of err, or "internal".
@@ -55,4 +81,13 @@ func CodeOf(err error) string {
 		return e.Code
 	}
 	return "internal"
+}
+
+// KindOf returns the kind of err, KindInternal for an error of no kind.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
 }
