@@ -24,6 +24,7 @@ import (
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/verifier"
 )
 
 // clock is a settable clock shared by the service and the test.
@@ -263,9 +264,9 @@ func (e *env) photoStatus(user, path string, img []byte) int {
 
 // falconClaims are the signed claims of a one-line falcon export permit
 // numbered number, valid for a day from now.
-func falconClaims(now time.Time, number string) permits.Claims {
-	c := permits.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
-		Lines: []permits.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
+func falconClaims(now time.Time, number string) verifier.Claims {
+	c := verifier.Claims{Type: "E", Countries: []string{"KG", "AE"}, Purpose: "T",
+		Lines: []verifier.ClaimLine{{Taxon: "Falco cherrug", Appendix: "II", Quantity: 2, Source: "C", Term: "LIV"}}}
 	c.Issuer, c.ID = "KG", number
 	c.IssuedAt = jwt.NewNumericDate(now)
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour))
@@ -274,13 +275,13 @@ func falconClaims(now time.Time, number string) permits.Claims {
 
 // signCode signs claims with key under kid, as the registry signs a
 // permit, and returns the QR text.
-func signCode(t testing.TB, key *ecdsa.PrivateKey, kid string, c permits.Claims) string {
+func signCode(t testing.TB, key *ecdsa.PrivateKey, kid string, c verifier.Claims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	tok.Header["kid"], tok.Header["typ"] = kid, permits.TokenType
+	tok.Header["kid"], tok.Header["typ"] = kid, verifier.TokenType
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return permits.EncodeCode(s)
+	return verifier.EncodeCode(s)
 }

@@ -3,8 +3,8 @@ package api
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites/locale"
-	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/rules"
+	"github.com/opencites/opencites/verifier"
 )
 
 const localizerKey = "localizer"
@@ -33,7 +33,7 @@ type ReasonJSON struct {
 	Message string `json:"message"`
 }
 
-func reasonsJSON(l *locale.Localizer, rs []permits.Reason) []ReasonJSON {
+func reasonsJSON(l *locale.Localizer, rs []verifier.Reason) []ReasonJSON {
 	out := make([]ReasonJSON, len(rs))
 	for i, r := range rs {
 		out[i] = ReasonJSON{Code: r.Code, Message: l.Text(r.Code, r.Message, r.Args)}

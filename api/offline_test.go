@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
-	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/verifier"
 )
 
@@ -71,7 +70,7 @@ func TestOfflineAgreesWithOnline(t *testing.T) {
 			}
 		}
 		// A compromised key verifies nothing, online or offline.
-		if err := e.keys.SetStatus(context.Background(), opencites.System, valid.KeyID, permits.KeyCompromised); err != nil {
+		if err := e.keys.SetStatus(context.Background(), opencites.System, valid.KeyID, verifier.KeyCompromised); err != nil {
 			t.Fatal(err)
 		}
 		if v := e.verify("officer", valid.QR, nil); v.Verdict != "revoked" || v.Reasons[0].Code != "key_compromised" {

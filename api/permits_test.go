@@ -17,6 +17,7 @@ import (
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/verifier"
 )
 
 // TestPermitLifecycle walks the registry's main path: issue, fetch the QR
@@ -33,7 +34,7 @@ func TestPermitLifecycle(t *testing.T) {
 		if len(p.Specimens) != 1 || p.Specimens[0].Line != "A" || p.Specimens[0].Appendix != "II" || p.Specimens[0].ListedAs != "Falconiformes" {
 			t.Errorf("specimens = %+v", p.Specimens)
 		}
-		if !strings.HasPrefix(p.QR, permits.CodePrefix) {
+		if !strings.HasPrefix(p.QR, verifier.CodePrefix) {
 			t.Fatalf("qr = %q", p.QR)
 		}
 
@@ -51,7 +52,7 @@ func TestPermitLifecycle(t *testing.T) {
 
 		// One changed character anywhere in the signed part: never valid,
 		// never permit data.
-		for _, i := range []int{len(permits.CodePrefix) + 100, len(p.QR) / 2, len(p.QR) - 3} {
+		for _, i := range []int{len(verifier.CodePrefix) + 100, len(p.QR) / 2, len(p.QR) - 3} {
 			b := []byte(p.QR)
 			if b[i] == '1' {
 				b[i] = '2'
@@ -185,8 +186,8 @@ func TestVerifyForeignAndBrokenCodes(t *testing.T) {
 		if v := e.verify("officer", signCode(t, own, p.KeyID, claims), nil); v.Verdict != "malformed" {
 			t.Errorf("no exp: %+v", v)
 		}
-		for _, code := range []string{"hello", "https://example.com/", permits.CodePrefix, permits.CodePrefix + "123",
-			permits.CodePrefix + strings.Repeat("9", 200), strings.Repeat("A", 5000)} {
+		for _, code := range []string{"hello", "https://example.com/", verifier.CodePrefix, verifier.CodePrefix + "123",
+			verifier.CodePrefix + strings.Repeat("9", 200), strings.Repeat("A", 5000)} {
 			if v := e.verify("officer", code, nil); v.Verdict != "malformed" || v.Permit != nil {
 				t.Errorf("%.20q: %+v", code, v)
 			}
@@ -194,13 +195,13 @@ func TestVerifyForeignAndBrokenCodes(t *testing.T) {
 		// alg none and HS256 under our kid.
 		for _, m := range []jwt.SigningMethod{jwt.SigningMethodNone, jwt.SigningMethodHS256} {
 			tok := jwt.NewWithClaims(m, claims)
-			tok.Header["kid"], tok.Header["typ"] = p.KeyID, permits.TokenType
+			tok.Header["kid"], tok.Header["typ"] = p.KeyID, verifier.TokenType
 			var key any = []byte("secret")
 			if m == jwt.SigningMethodNone {
 				key = jwt.UnsafeAllowNoneSignatureType
 			}
 			s, _ := tok.SignedString(key)
-			if v := e.verify("officer", permits.EncodeCode(s), nil); v.Verdict != "malformed" {
+			if v := e.verify("officer", verifier.EncodeCode(s), nil); v.Verdict != "malformed" {
 				t.Errorf("alg %s: %q", m.Alg(), v.Verdict)
 			}
 		}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/verifier"
 )
 
 // PhotoTimeout bounds the time spent looking for codes in one photo.
@@ -116,7 +116,7 @@ func (s *Server) decodePhoto(ctx context.Context, photo []byte, accept func(stri
 	return scan.Decode(ctx, bytes.NewReader(photo), scan.Options{Accept: accept})
 }
 
-func isPermitCode(text string) bool { return strings.HasPrefix(text, permits.CodePrefix) }
+func isPermitCode(text string) bool { return strings.HasPrefix(text, verifier.CodePrefix) }
 
 // verifyPhoto reads the permit's QR code from a photo and verifies it.
 func (s *Server) verifyPhoto(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/verifier"
 )
 
 // Rules that raise alerts.
@@ -495,11 +496,11 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 	vEv := Evidence{Kind: "verification", Ref: v.ID, At: ev.At}
 	pEv := Evidence{Kind: "permit", Ref: ev.Number, At: ev.At}
 	switch v.Verdict {
-	case permits.VerdictBadSignature, permits.VerdictUnknownKey, permits.VerdictNotFound:
+	case verifier.VerdictBadSignature, verifier.VerdictUnknownKey, verifier.VerdictNotFound:
 		what := map[string]string{
-			permits.VerdictBadSignature: "a code whose signature does not match (forged or altered)",
-			permits.VerdictUnknownKey:   "a code signed with a key this registry does not know (kid " + v.KeyID + ")",
-			permits.VerdictNotFound:     "a correctly signed code for permit " + ev.Number + ", which the registry never issued (a signing key may be compromised)",
+			verifier.VerdictBadSignature: "a code whose signature does not match (forged or altered)",
+			verifier.VerdictUnknownKey:   "a code signed with a key this registry does not know (kid " + v.KeyID + ")",
+			verifier.VerdictNotFound:     "a correctly signed code for permit " + ev.Number + ", which the registry never issued (a signing key may be compromised)",
 		}[v.Verdict]
 		port := portOr(v.Port)
 		return e.raise(raised{authority: authority, rule: RuleForgedCode, severity: "high", group: "code:" + v.CodeSHA256,
@@ -507,7 +508,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 			escalateAt: e.cfg.ForgedCriticalScans, escalated: func(n int) string {
 				return fmt.Sprintf("The same forged code was scanned %d times, last at %s: %s; it is in circulation.", n, port, what)
 			}})
-	case permits.VerdictRevoked:
+	case verifier.VerdictRevoked:
 		reason := fmt.Sprintf("Revoked permit %s was presented at %s.", ev.Number, portOr(v.Port))
 		if ev.Number == "" {
 			reason = fmt.Sprintf("A permit signed with a withdrawn key was presented at %s.", portOr(v.Port))
@@ -523,7 +524,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
-	case permits.VerdictExpired:
+	case verifier.VerdictExpired:
 		sev, ago := "medium", ""
 		if ev.Permit != nil {
 			since := ev.At.Sub(ev.Permit.ValidUntil)
@@ -537,7 +538,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
-	case permits.VerdictUsed:
+	case verifier.VerdictUsed:
 		if err := e.raise(raised{authority: authority, rule: RuleReused, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
 			reason:   fmt.Sprintf("Permit %s, already used for its one shipment, was presented again at %s.", ev.Number, portOr(v.Port)),
 			evidence: []Evidence{vEv, pEv}}); err != nil {

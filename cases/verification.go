@@ -8,7 +8,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -69,7 +69,7 @@ func (s *Service) Draft(ctx context.Context, actor opencites.Actor, verification
 	if !ok || (v.UserID != actor.UserID && v.Scanner != authority) {
 		return Input{}, opencites.Errorf(opencites.KindNotFound, "verification_not_found", "no verification %q", verificationID)
 	}
-	if v.Verdict == permits.VerdictValid {
+	if v.Verdict == verifier.VerdictValid {
 		return Input{}, opencites.Errorf(opencites.KindConflict, "verification_valid", "the verification was valid: record a case with POST /api/v1/cases if something else was wrong")
 	}
 	var existing int64

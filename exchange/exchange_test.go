@@ -23,6 +23,7 @@ import (
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -149,7 +150,7 @@ func waitVerdict(t *testing.T, c *country, code, want string, within time.Durati
 			t.Fatal(err)
 		}
 		if v.Verdict == want {
-			if want != permits.VerdictUnknownKey && v.Source != "exchange" {
+			if want != verifier.VerdictUnknownKey && v.Source != "exchange" {
 				t.Errorf("%s answered from %q, want exchange", c.authority, v.Source)
 			}
 			return time.Since(start)
@@ -192,13 +193,13 @@ func TestThreeCountries(t *testing.T) {
 	})
 
 	p1, p2 := kg.issue(t, "KG"), kg.issue(t, "KG")
-	waitVerdict(t, kz, p1.Code, permits.VerdictValid, 10*time.Second)
-	waitVerdict(t, kz, p2.Code, permits.VerdictValid, 5*time.Second)
+	waitVerdict(t, kz, p1.Code, verifier.VerdictValid, 10*time.Second)
+	waitVerdict(t, kz, p2.Code, verifier.VerdictValid, 5*time.Second)
 
 	if _, err := kg.svc.Revoke(context.Background(), kg.issuer, p1.Number, "stolen in transit"); err != nil {
 		t.Fatal(err)
 	}
-	d := waitVerdict(t, kz, p1.Code, permits.VerdictRevoked, 2*time.Second)
+	d := waitVerdict(t, kz, p1.Code, verifier.VerdictRevoked, 2*time.Second)
 	t.Logf("revocation in KG seen by KZ after %s", d)
 
 	// KZ goes down; KG revokes p2; KZ comes back and catches up.
@@ -208,12 +209,12 @@ func TestThreeCountries(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	kz.start(t)
-	waitVerdict(t, kz, p2.Code, permits.VerdictRevoked, 5*time.Second)
+	waitVerdict(t, kz, p2.Code, verifier.VerdictRevoked, 5*time.Second)
 
 	// UZ forges a revocation of a live KG permit in KG's name, signed with
 	// its own key: KG and KZ refuse it and raise an alert.
 	p3 := kg.issue(t, "KG")
-	waitVerdict(t, kz, p3.Code, permits.VerdictValid, 5*time.Second)
+	waitVerdict(t, kz, p3.Code, verifier.VerdictValid, 5*time.Second)
 	forged := &exchange.EventClaims{Kind: exchange.KindPermit, Seq: time.Now().Add(time.Hour).UnixNano(),
 		Permit: &exchange.PermitState{Number: p3.Number, Status: permits.StatusRevoked}}
 	forged.Issuer, forged.ID = "KG", "forged-"+suffix
@@ -244,7 +245,7 @@ func TestThreeCountries(t *testing.T) {
 		t.Error("KZ recorded no rejection")
 	}
 	// The forged revocation did not take: p3 is still valid in KZ.
-	if v, _ := kz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p3.Code}); v.Verdict != permits.VerdictValid {
+	if v, _ := kz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p3.Code}); v.Verdict != verifier.VerdictValid {
 		t.Errorf("forged revocation applied: %s", v.Verdict)
 	}
 
@@ -270,7 +271,7 @@ func TestThreeCountries(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	waitVerdict(t, kz, p3.Code, permits.VerdictUsed, 2*time.Second)
+	waitVerdict(t, kz, p3.Code, verifier.VerdictUsed, 2*time.Second)
 
 	// A seizure recorded in KZ alerts KG's and UZ's analysts, without
 	// personal data.
@@ -300,7 +301,7 @@ func TestThreeCountries(t *testing.T) {
 		t.Errorf("KG's alerts: %+v %v", page, err)
 	}
 	// UZ learned the revocation too.
-	if v, _ := uz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != permits.VerdictRevoked || v.Source != "exchange" {
+	if v, _ := uz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != verifier.VerdictRevoked || v.Source != "exchange" {
 		t.Errorf("UZ on p1: %s from %s", v.Verdict, v.Source)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -163,7 +164,7 @@ func BenchmarkSignatureCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	jws, _ := permits.DecodeCode(p.Code)
+	jws, _ := verifier.DecodeCode(p.Code)
 	parts := strings.Split(jws, ".")
 	sig, _ := jwt.NewParser().DecodeSegment(parts[2])
 	key, _ := e.svc.Keys().Lookup(context.Background(), p.KeyID)
@@ -211,7 +212,7 @@ func benchmarkVerify(b *testing.B, cache int) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				v, err := e.svc.Verify(ctx, officer, permits.VerifyRequest{Code: codes[n.Add(1)%int64(len(codes))]})
-				if err != nil || v.Verdict != permits.VerdictValid {
+				if err != nil || v.Verdict != verifier.VerdictValid {
 					b.Fatalf("verify: %v %+v", err, v)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/rules"
 	"github.com/opencites/opencites/species"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -449,9 +450,9 @@ func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest,
 	}, nil
 }
 
-func claimsOf(p *Permit) *Claims {
+func claimsOf(p *Permit) *verifier.Claims {
 	dt, _ := docTypeByName(p.Type)
-	c := &Claims{Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
+	c := &verifier.Claims{Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
 	c.Issuer = p.Authority
 	c.ID = p.Number
 	c.IssuedAt = jwtTime(p.IssuedAt)
@@ -461,7 +462,7 @@ func claimsOf(p *Permit) *Claims {
 	c.ExpiresAt = jwtTime(p.ValidUntil)
 	c.StatusIndex = p.StatusIndex
 	for _, l := range p.Lines {
-		c.Lines = append(c.Lines, ClaimLine{Taxon: l.Taxon, Appendix: l.Appendix, Quantity: l.Quantity, Unit: l.Unit, Source: l.Source, Term: l.Term})
+		c.Lines = append(c.Lines, verifier.ClaimLine{Taxon: l.Taxon, Appendix: l.Appendix, Quantity: l.Quantity, Unit: l.Unit, Source: l.Source, Term: l.Term})
 	}
 	return c
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -79,7 +80,7 @@ func (k *Keyring) Reload(ctx context.Context) error {
 		key := &Key{Kid: r.Kid, Status: r.Status, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt, Public: pub}
 		if prev, ok := old[r.Kid]; ok && prev.private != nil {
 			key.private = prev.private
-		} else if r.Status == KeyActive {
+		} else if r.Status == verifier.KeyActive {
 			priv, err := k.readPrivate(r.Kid)
 			if err == nil && priv.PublicKey.Equal(pub) {
 				key.private = priv
@@ -127,7 +128,7 @@ func (k *Keyring) Signer(ctx context.Context) (*Key, error) {
 	defer k.mu.RUnlock()
 	var best *Key
 	for _, key := range k.keys {
-		if key.Status != KeyActive {
+		if key.Status != verifier.KeyActive {
 			continue
 		}
 		if best == nil || key.CreatedAt.After(best.CreatedAt) {
@@ -160,7 +161,7 @@ func (k *Keyring) Keys() []Key {
 // zero-configuration first start.
 func (k *Keyring) EnsureActive(ctx context.Context, actor opencites.Actor) (created bool, err error) {
 	var n int64
-	if err := k.db.WithContext(ctx).Model(&models.SigningKey{}).Where("status = ?", KeyActive).Count(&n).Error; err != nil {
+	if err := k.db.WithContext(ctx).Model(&models.SigningKey{}).Where("status = ?", verifier.KeyActive).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("count keys: %w", err)
 	}
 	if n > 0 {
@@ -188,7 +189,7 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 		return Key{}, err
 	}
 	now := k.now().UTC().Truncate(time.Microsecond)
-	row := models.SigningKey{Kid: kid, Alg: "ES256", PublicKey: pubPEM, Status: KeyActive, CreatedAt: now}
+	row := models.SigningKey{Kid: kid, Alg: "ES256", PublicKey: pubPEM, Status: verifier.KeyActive, CreatedAt: now}
 	err = k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var exists int64
 		if err := tx.Model(&models.SigningKey{}).Where("kid = ?", kid).Count(&exists).Error; err != nil {
@@ -198,22 +199,22 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 			return fmt.Errorf("key id %s collides with an existing key", kid)
 		}
 		var retiring []models.SigningKey
-		if err := tx.Where("status = ?", KeyActive).Find(&retiring).Error; err != nil {
+		if err := tx.Where("status = ?", verifier.KeyActive).Find(&retiring).Error; err != nil {
 			return err
 		}
 		for _, r := range retiring {
 			if err := tx.Model(&models.SigningKey{}).Where("kid = ?", r.Kid).
-				Updates(map[string]any{"status": KeyRetired, "retired_at": now}).Error; err != nil {
+				Updates(map[string]any{"status": verifier.KeyRetired, "retired_at": now}).Error; err != nil {
 				return err
 			}
-			if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.retire", EntityType: "signing_key", EntityID: r.Kid, Before: keyAudit(r.Kid, KeyActive), After: keyAudit(r.Kid, KeyRetired)}); err != nil {
+			if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.retire", EntityType: "signing_key", EntityID: r.Kid, Before: keyAudit(r.Kid, verifier.KeyActive), After: keyAudit(r.Kid, verifier.KeyRetired)}); err != nil {
 				return err
 			}
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.create", EntityType: "signing_key", EntityID: kid, After: keyAudit(kid, KeyActive)})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.create", EntityType: "signing_key", EntityID: kid, After: keyAudit(kid, verifier.KeyActive)})
 	})
 	if err != nil {
 		os.Remove(filepath.Join(k.dir, kid+".pem"))
@@ -222,7 +223,7 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 	if err := k.Reload(ctx); err != nil {
 		return Key{}, err
 	}
-	return Key{Kid: kid, Status: KeyActive, CreatedAt: now, Public: &priv.PublicKey}, nil
+	return Key{Kid: kid, Status: verifier.KeyActive, CreatedAt: now, Public: &priv.PublicKey}, nil
 }
 
 func keyAudit(kid, status string) map[string]string {
@@ -274,7 +275,7 @@ func (s *Service) JWKS(ctx context.Context) ([]JWK, error) {
 	}
 	out := []JWK{}
 	for _, key := range s.keys.Keys() {
-		if key.Status == KeyActive || (key.Status == KeyRetired && signedLive[key.Kid]) {
+		if key.Status == verifier.KeyActive || (key.Status == verifier.KeyRetired && signedLive[key.Kid]) {
 			x, y := coords(key.Public)
 			out = append(out, JWK{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: key.Kid, Alg: "ES256", Use: "sig", Status: key.Status})
 		}
@@ -347,8 +348,8 @@ func parsePublicPEM(s string) (*ecdsa.PublicKey, error) {
 // the permits it signed must be re-issued. Retiring the only active key
 // leaves nothing to sign with until `citesd keys rotate`.
 func (k *Keyring) SetStatus(ctx context.Context, actor opencites.Actor, kid, status string) error {
-	if status != KeyRetired && status != KeyCompromised {
-		return fmt.Errorf("status must be %s or %s", KeyRetired, KeyCompromised)
+	if status != verifier.KeyRetired && status != verifier.KeyCompromised {
+		return fmt.Errorf("status must be %s or %s", verifier.KeyRetired, verifier.KeyCompromised)
 	}
 	now := k.now().UTC().Truncate(time.Microsecond)
 	err := k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -356,7 +357,7 @@ func (k *Keyring) SetStatus(ctx context.Context, actor opencites.Actor, kid, sta
 		if err := tx.Where("kid = ?", kid).Take(&row).Error; err != nil {
 			return fmt.Errorf("no key %q", kid)
 		}
-		if row.Status == KeyCompromised || row.Status == status {
+		if row.Status == verifier.KeyCompromised || row.Status == status {
 			return fmt.Errorf("key %s is already %s", kid, row.Status)
 		}
 		updates := map[string]any{"status": status}

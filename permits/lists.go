@@ -201,13 +201,6 @@ func (s *Service) TrustList(ctx context.Context) (doc, etag string, err error) {
 	return l.doc, l.etag, nil
 }
 
-// statusValue maps a permit's registry state to its status-list entry.
-var statusValue = map[string]uint8{
-	StatusRevoked:   verifier.StatusRevoked,
-	StatusCancelled: verifier.StatusUsed,
-	StatusEndorsed:  verifier.StatusExported,
-}
-
 // StatusList returns an authority's signed status list and its ETag.
 // Errors: invalid_authority.
 func (s *Service) StatusList(ctx context.Context, authority string) (doc, etag string, err error) {

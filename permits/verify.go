@@ -26,7 +26,7 @@ type VerifyRequest struct {
 type Verification struct {
 	ID      string
 	Verdict string
-	Reasons []Reason
+	Reasons []verifier.Reason
 	Permit  *Permit // nil unless the signature verified and the registry knows the permit
 	// Guidance is set with Permit: species, listings and the documents the
 	// shipment must also carry.
@@ -58,30 +58,32 @@ func (s *Service) Verify(ctx context.Context, actor opencites.Actor, req VerifyR
 	now := s.now()
 	v := &Verification{CheckedAt: now, Mode: "online", Source: "registry"}
 	lookup, foreignKey := s.keyLookup(ctx)
-	var tc TokenCheck
+	var tc verifier.TokenCheck
 	if s.signatures != nil {
 		tc = s.signatures.CheckToken(req.Code, lookup, now)
 	} else {
-		tc = CheckToken(req.Code, lookup, now)
+		tc = verifier.CheckToken(req.Code, lookup, now)
 	}
-	// A foreign key speaks only for the authorities its trust list names.
-	if tc.Claims != nil && foreignKey.used && !foreignKey.authorities[tc.Claims.Issuer] {
-		tc = TokenCheck{Verdict: VerdictUnknownKey, Kid: tc.Kid, Reason: Reason{Code: "unknown_key",
-			Message: "The code was signed with a key that does not belong to its authority: it may be forged."}}
+	check := verifier.Check{Token: tc, Direction: req.Direction}
+	if foreignKey.used {
+		check.KeyAuthorities = foreignKey.authorities
 	}
-	v.Verdict, v.Reasons = tc.Verdict, nonEmpty(tc.Reason)
 	var authority, number string
-	if tc.Claims != nil {
+	if tc.Claims != nil && (check.KeyAuthorities == nil || check.KeyAuthorities[tc.Claims.Issuer]) {
 		authority, number = tc.Claims.Issuer, tc.Claims.ID
-		if err := s.judge(ctx, v, tc, req.Direction, now); err != nil {
+		standing, err := s.standing(ctx, v, tc.Claims)
+		if err != nil {
 			return nil, err
 		}
+		check.Standing = &standing
+	}
+	j := verifier.Judge(check)
+	v.Verdict, v.Reasons = j.Verdict, j.Reasons
+	if j.Claims == nil {
+		v.Permit = nil
 	}
 	if v.Permit != nil {
 		v.Guidance = s.Guide(v.Permit, req.Direction)
-	}
-	if v.Verdict == VerdictValid && len(v.Reasons) == 0 {
-		v.Reasons = []Reason{{Code: "valid", Message: "Signature and registry status check out. Compare the species, quantities and parties with the goods."}}
 	}
 	v.ID = newID(now)
 	sum := codeSHA256(req.Code)
@@ -120,14 +122,7 @@ func codeSHA256(code string) [sha256.Size]byte {
 	return sum
 }
 
-func nonEmpty(r Reason) []Reason {
-	if r.Code == "" {
-		return nil
-	}
-	return []Reason{r}
-}
-
-func firstCode(rs []Reason) string {
+func firstCode(rs []verifier.Reason) string {
 	if len(rs) == 0 {
 		return ""
 	}
@@ -140,7 +135,7 @@ type foreignUse struct {
 	authorities map[string]bool
 }
 
-func (s *Service) keyLookup(ctx context.Context) (KeyLookup, *foreignUse) {
+func (s *Service) keyLookup(ctx context.Context) (verifier.KeyLookup, *foreignUse) {
 	fu := &foreignUse{}
 	return func(kid string) (verifier.Key, bool) {
 		if k, ok := s.keys.Lookup(ctx, kid); ok {
@@ -163,73 +158,50 @@ type statusRow struct {
 	RevocationReason string
 }
 
-// judge applies the registry's state to a code whose signature verified.
-func (s *Service) judge(ctx context.Context, v *Verification, tc TokenCheck, direction string, now time.Time) error {
+// statusValue maps a permit's registry state to its status-list value, the
+// one vocabulary of states the verdict is judged in, online and offline.
+var statusValue = map[string]uint8{
+	StatusIssued:    verifier.StatusValid,
+	StatusRevoked:   verifier.StatusRevoked,
+	StatusCancelled: verifier.StatusUsed,
+	StatusEndorsed:  verifier.StatusExported,
+}
+
+// standing reads what the registry (or, for another authority's permit,
+// the regional exchange) knows of the permit the claims name, and puts the
+// permit on v for the officer to compare with the goods.
+func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Claims) (verifier.Standing, error) {
 	// The one query every scan makes, batched with the scans arriving at
 	// the same moment (see statusReader).
-	st, found, err := s.status.read(ctx, tc.Claims.Issuer, tc.Claims.ID)
+	st, found, err := s.status.read(ctx, c.Issuer, c.ID)
 	if err != nil {
-		return opencites.Internal("verify: read status", err)
+		return verifier.Standing{}, opencites.Internal("verify: read status", err)
 	}
 	if !found && s.foreign != nil {
-		fp, _, ok, ferr := s.foreign.Permit(ctx, tc.Claims.Issuer, tc.Claims.ID)
+		fp, _, ok, ferr := s.foreign.Permit(ctx, c.Issuer, c.ID)
 		if ferr != nil {
-			return opencites.Internal("verify: foreign permit", ferr)
+			return verifier.Standing{}, opencites.Internal("verify: foreign permit", ferr)
 		}
 		if ok {
-			v.Source = "exchange"
-			return s.judgeState(v, tc, fp, direction)
+			v.Source, v.Permit = "exchange", fp
+			return verifier.Standing{Known: true, Status: statusValue[fp.Status], RevocationReason: fp.RevocationReason}, nil
 		}
 	}
 	if !found {
-		if tc.Verdict == VerdictValid {
-			v.Verdict = VerdictNotFound
-			v.Reasons = []Reason{{Code: "not_in_registry", Message: "The code is correctly signed but the registry has no such permit: hold the goods and report it."}}
-		}
-		return nil
+		return verifier.Standing{}, nil
 	}
 	p, err := s.content(ctx, st.ID)
 	if err != nil {
-		return err
+		return verifier.Standing{}, err
 	}
 	p.Status, p.RevocationReason = st.Status, st.RevocationReason
 	if st.Status == StatusEndorsed || st.Status == StatusCancelled {
 		if p.Endorsements, err = s.endorsements(ctx, st.ID); err != nil {
-			return err
+			return verifier.Standing{}, err
 		}
 	}
-	return s.judgeState(v, tc, p, direction)
-}
-
-// judgeState turns a known permit's state into the verdict.
-func (s *Service) judgeState(v *Verification, tc TokenCheck, p *Permit, direction string) error {
-	st := statusRow{Status: p.Status, RevocationReason: p.RevocationReason}
 	v.Permit = p
-	if tc.Verdict != VerdictValid { // expired or not yet valid: dates come first
-		return nil
-	}
-	if direction == "" {
-		direction = "export"
-		if dt, _ := docTypeByName(p.Type); dt.ImportSide {
-			direction = "import"
-		}
-	}
-	switch {
-	case st.Status == StatusRevoked:
-		v.Verdict = VerdictRevoked
-		v.Reasons = []Reason{{Code: "revoked", Message: "The issuing authority revoked this permit: " + st.RevocationReason,
-			Args: map[string]string{"Reason": st.RevocationReason}}}
-	case st.Status == StatusCancelled:
-		v.Verdict = VerdictUsed
-		v.Reasons = []Reason{{Code: "accepted_at_import", Message: "This document was already accepted at import and cancelled: it may not be used again."}}
-	case st.Status == StatusEndorsed && direction == "export":
-		v.Verdict = VerdictUsed
-		v.Reasons = []Reason{{Code: "already_exported", Message: "This document was already endorsed for export: each permit serves one shipment."}}
-	case st.Status == StatusEndorsed:
-		v.Reasons = []Reason{{Code: "valid", Message: "Signature and registry status check out. Compare the species, quantities and parties with the goods."},
-			{Code: "endorsed_for_export", Message: "Endorsed on export: compare the quantities actually shipped (box 14) with the goods."}}
-	}
-	return nil
+	return verifier.Standing{Known: true, Status: statusValue[st.Status], RevocationReason: st.RevocationReason}, nil
 }
 
 // content returns the immutable part of a permit, from the cache when it

@@ -21,6 +21,7 @@ import (
 
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/verifier"
 )
 
 var testOptions = Options{
@@ -65,13 +66,13 @@ func MustPermit(tb testing.TB, n int) *permits.Permit {
 	for _, l := range p.Lines {
 		claims = append(claims, []any{l.Taxon, l.Appendix, l.Quantity, l.Unit, l.Source, l.Term})
 	}
-	header, _ := json.Marshal(map[string]string{"alg": "ES256", "kid": p.KeyID, "typ": permits.TokenType})
+	header, _ := json.Marshal(map[string]string{"alg": "ES256", "kid": p.KeyID, "typ": verifier.TokenType})
 	payload, _ := json.Marshal(map[string]any{"v": 1, "pt": "E", "cc": []string{"KG", "AE"}, "pur": "T", "l": claims,
 		"iss": "KG", "jti": p.Number, "iat": issued.Unix(), "exp": p.ValidUntil.Unix()})
 	sig := sha256.Sum256(payload)
 	sig2 := sha256.Sum256(sig[:])
 	enc := base64.RawURLEncoding.EncodeToString
-	p.Code = permits.EncodeCode(enc(header) + "." + enc(payload) + "." + enc(append(sig[:], sig2[:]...)))
+	p.Code = verifier.EncodeCode(enc(header) + "." + enc(payload) + "." + enc(append(sig[:], sig2[:]...)))
 	return p
 }
 

@@ -117,65 +117,32 @@ func (o *Offline) Verify(code, direction string, device time.Time) Result {
 		keyAuthorities = t.authorities
 		return t.key, ok
 	}, now)
-	r.Verdict = tc.Verdict
-	r.Reasons = append([]Reason{tc.Reason}, r.Reasons...)
-	if tc.Reason.Code == "" {
-		r.Reasons = r.Reasons[1:]
+	c := Check{Token: tc, KeyAuthorities: keyAuthorities, Direction: direction}
+	if keyAuthorities == nil {
+		c.KeyAuthorities = map[string]bool{} // a key on no authority's list speaks for none
 	}
-	if tc.Claims == nil {
-		return r
-	}
-	// A key speaks only for its own authority.
-	if !keyAuthorities[tc.Claims.Issuer] {
-		r.Verdict, r.Claims = VerdictUnknownKey, nil
-		r.Reasons = []Reason{{Code: "unknown_key", Message: "The code was signed with a key that does not belong to its authority: it may be forged."}}
-		return r
-	}
-	r.Claims = tc.Claims
-	if tc.Verdict != VerdictValid {
-		return r
-	}
-	o.raise(now) // a verified check moves the floor up
-	sl := o.status[tc.Claims.Issuer]
-	if sl == nil || tc.Claims.StatusIndex == nil {
-		r.Stale = true
-		r.Reasons = append(r.Reasons, Reason{Code: "no_status_list", Message: "No status list for this authority: revocation cannot be checked offline."})
-		return r
-	}
-	r.StatusListAge = now.Sub(sl.IssuedAt)
-	if !now.Before(sl.ExpiresAt) {
-		r.Stale = true
-		r.Reasons = append(r.Reasons, Reason{Code: "status_list_stale", Message: "The status list is past its validity: refresh it when a connection is available."})
-	}
-	st, ok := sl.Get(*tc.Claims.StatusIndex)
-	if !ok {
-		r.Verdict = VerdictMalformed
-		r.Reasons = []Reason{{Code: "bad_status_index", Message: "The permit's status entry is outside its authority's list."}}
-		return r
-	}
-	if direction == "" {
-		direction = "export"
-		if tc.Claims.Type == "I" {
-			direction = "import"
-		}
-	}
-	switch st {
-	case StatusRevoked, StatusSuspended:
-		r.Verdict = VerdictRevoked
-		r.Reasons = append([]Reason{{Code: "revoked", Message: "The issuing authority revoked or suspended this permit."}}, r.Reasons...)
-	case StatusUsed:
-		r.Verdict = VerdictUsed
-		r.Reasons = append([]Reason{{Code: "accepted_at_import", Message: "This document was already accepted at import and cancelled: it may not be used again."}}, r.Reasons...)
-	case StatusExported:
-		if direction == "export" {
-			r.Verdict = VerdictUsed
-			r.Reasons = append([]Reason{{Code: "already_exported", Message: "This document was already endorsed for export: each permit serves one shipment."}}, r.Reasons...)
+	var listed []Reason // what the lists add to the verdict's own reasons
+	if tc.Claims != nil && tc.Verdict == VerdictValid && c.KeyAuthorities[tc.Claims.Issuer] {
+		o.raise(now) // a verified check moves the floor up
+		if sl := o.status[tc.Claims.Issuer]; sl != nil && tc.Claims.StatusIndex != nil {
+			r.StatusListAge = now.Sub(sl.IssuedAt)
+			if !now.Before(sl.ExpiresAt) {
+				r.Stale = true
+				listed = append(listed, Reason{Code: "status_list_stale", Message: "The status list is past its validity: refresh it when a connection is available."})
+			}
+			st, ok := sl.Get(*tc.Claims.StatusIndex)
+			c.Standing = &Standing{Known: true, Status: st, OutOfRange: !ok}
 		} else {
-			r.Reasons = append([]Reason{{Code: "endorsed_for_export", Message: "Endorsed on export: compare the quantities actually shipped with the goods."}}, r.Reasons...)
+			r.Stale = true
+			listed = append(listed, Reason{Code: "no_status_list", Message: "No status list for this authority: revocation cannot be checked offline."})
 		}
 	}
-	if r.Verdict == VerdictValid && (len(r.Reasons) == 0 || r.Reasons[0].Code != "endorsed_for_export") {
-		r.Reasons = append([]Reason{{Code: "valid", Message: "Signature and offline status check out. Compare the species, quantities and parties with the goods."}}, r.Reasons...)
+	j := Judge(c)
+	r.Verdict, r.Claims = j.Verdict, j.Claims
+	if j.Claims == nil && tc.Claims != nil { // a key of another authority: nothing else matters
+		r.Reasons = j.Reasons
+		return r
 	}
+	r.Reasons = append(append(j.Reasons, r.Reasons...), listed...)
 	return r
 }

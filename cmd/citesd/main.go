@@ -27,6 +27,7 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
 
@@ -213,12 +214,12 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		fmt.Fprintf(stdout, "%sfingerprint (SHA-256 of the public key): %s\n", pemText, fp)
 		return nil
 	case "retire":
-		if err := keys.SetStatus(ctx, opencites.System, kid, permits.KeyRetired); err != nil {
+		if err := keys.SetStatus(ctx, opencites.System, kid, verifier.KeyRetired); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s retired: it keeps verifying what it signed before now\n", kid)
 	case "compromise":
-		if err := keys.SetStatus(ctx, opencites.System, kid, permits.KeyCompromised); err != nil {
+		if err := keys.SetStatus(ctx, opencites.System, kid, verifier.KeyCompromised); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s marked compromised: nothing it signed verifies any more; re-issue those permits\n", kid)

@@ -76,7 +76,7 @@ func verifyCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 
 // readCode takes the code itself, or reads the QR code in a photo file.
 func readCode(ctx context.Context, arg string) (string, error) {
-	if strings.HasPrefix(arg, permits.CodePrefix) {
+	if strings.HasPrefix(arg, verifier.CodePrefix) {
 		return arg, nil
 	}
 	f, err := os.Open(arg)
@@ -86,7 +86,7 @@ func readCode(ctx context.Context, arg string) (string, error) {
 	defer f.Close()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	codes, err := scan.Decode(ctx, io.LimitReader(f, 20<<20), scan.Options{Accept: func(s string) bool { return strings.HasPrefix(s, permits.CodePrefix) }})
+	codes, err := scan.Decode(ctx, io.LimitReader(f, 20<<20), scan.Options{Accept: func(s string) bool { return strings.HasPrefix(s, verifier.CodePrefix) }})
 	if err != nil {
 		var se *scan.Error
 		if errors.As(err, &se) {
@@ -95,7 +95,7 @@ func readCode(ctx context.Context, arg string) (string, error) {
 		return "", err
 	}
 	for _, c := range codes {
-		if strings.HasPrefix(c.Text, permits.CodePrefix) {
+		if strings.HasPrefix(c.Text, verifier.CodePrefix) {
 			return c.Text, nil
 		}
 	}
