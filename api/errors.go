@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"net/http"
 
@@ -51,10 +49,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if c.Request().Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, sql.ErrTxDone)) {
-		// The client went away: nobody reads an answer, and it is no fault
-		// of ours. (database/sql rolls a transaction back when its request's
-		// context ends, and the commit then reports ErrTxDone.)
+	if c.Request().Context().Err() != nil && opencites.KindOf(err) == opencites.KindInternal {
+		// The client went away: nobody reads an answer, and the failure
+		// is its leaving, no fault of ours. (A transaction is rolled back
+		// when its request's context ends, and its commit then fails.)
 		c.Response().WriteHeader(StatusClientClosed)
 		return
 	}

@@ -171,10 +171,8 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	// server stops before that, neither the count nor the permit survives,
 	// so no number can be given twice.
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if tx.Dialector.Name() == "postgres" {
-			if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
-				return err
-			}
+		if err := models.CommitWithoutFlush(tx); err != nil {
+			return err
 		}
 		return s.number(tx, p)
 	})
@@ -243,26 +241,12 @@ func (s *Service) issueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *Ke
 // number gives p the authority's next number for its year of issue:
 // YY + authority + six-digit serial.
 func (s *Service) number(tx *gorm.DB, p *Permit) error {
-	serial, err := nextSerial(tx, p.Authority, p.IssuedAt.Year())
+	serial, err := models.NextSerial(tx, p.Authority, p.IssuedAt.Year())
 	if err != nil {
 		return err
 	}
 	p.Number = fmt.Sprintf("%02d%s%06d", p.IssuedAt.Year()%100, p.Authority, serial)
 	return nil
-}
-
-// nextSerial takes the next permit serial for an authority and year. The
-// upsert is atomic on both databases, so concurrent issues never share a
-// number.
-func nextSerial(tx *gorm.DB, authority string, year int) (int64, error) {
-	var last int64
-	err := tx.Raw(`INSERT INTO permit_serials (authority, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (authority, year) DO UPDATE SET last = permit_serials.last + 1
-		RETURNING last`, authority, year).Scan(&last).Error
-	if err != nil {
-		return 0, fmt.Errorf("next serial: %w", err)
-	}
-	return last, nil
 }
 
 func checkLen(field, v string, max int) error {

@@ -2,13 +2,10 @@ package permits
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
@@ -93,41 +90,7 @@ func (r *Recorder) drain(batch *[]models.Verification) {
 func (r *Recorder) write(vs []models.Verification) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if r.db.Dialector.Name() == "postgres" {
-		return r.copy(ctx, vs)
-	}
-	return r.db.WithContext(ctx).Create(&vs).Error
-}
-
-var verificationColumns = []string{"id", "checked_at", "user_id", "username", "verdict", "reason", "authority", "number",
-	"key_id", "code_sha256", "port", "direction", "mode", "source"}
-
-// copy writes a batch with PostgreSQL's COPY: under a full border post's
-// load it costs the database a fraction of what a multi-row INSERT does,
-// and the database shares the machine with the verifications it records.
-func (r *Recorder) copy(ctx context.Context, vs []models.Verification) error {
-	sqlDB, err := r.db.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		pc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("recorder: unexpected PostgreSQL driver %T", dc)
-		}
-		_, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{"verifications"}, verificationColumns,
-			pgx.CopyFromSlice(len(vs), func(i int) ([]any, error) {
-				v := &vs[i]
-				return []any{v.ID, v.CheckedAt, v.UserID, v.Username, v.Verdict, v.Reason, v.Authority, v.Number,
-					v.KeyID, v.CodeSHA256, v.Port, v.Direction, v.Mode, v.Source}, nil
-			}))
-		return err
-	})
+	return models.InsertVerifications(ctx, r.db, vs)
 }
 
 // Record queues one verification record.

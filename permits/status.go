@@ -2,11 +2,10 @@ package permits
 
 import (
 	"context"
-	"database/sql"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
 
@@ -109,15 +108,16 @@ func (r *statusReader) query(batch []*statusWait) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), statusQueryTimeout)
 	defer cancel()
-	sqlDB, err := r.db.DB()
+	var err error
 	for authority, nums := range numbers {
-		if err != nil {
+		var sts []models.PermitStatus
+		if sts, err = models.PermitStatuses(ctx, r.db, authority, nums); err != nil {
 			break
 		}
-		q, args := statusQuery(r.db.Dialector.Name(), authority, nums)
-		var rows *sql.Rows
-		if rows, err = sqlDB.QueryContext(ctx, q, args...); err == nil {
-			err = scanStatus(rows, authority, waits)
+		for _, st := range sts {
+			for _, w := range waits[permitKey{authority, st.Number}] {
+				w.row, w.found = statusRow{ID: st.ID, Status: st.Status, RevocationReason: st.RevocationReason}, true
+			}
 		}
 	}
 	if err != nil {
@@ -125,43 +125,4 @@ func (r *statusReader) query(batch []*statusWait) {
 			w.err = err
 		}
 	}
-}
-
-// statusQuery reads the permits of one authority with the given numbers,
-// in the dialect's placeholders (database/sql, not GORM: this is the one
-// query of the hot path). PostgreSQL gets one statement for every batch
-// size (an array), which pgx prepares once per connection.
-func statusQuery(dialect, authority string, numbers []string) (string, []any) {
-	const cols = `SELECT id, number, status, revocation_reason FROM permits `
-	if len(numbers) == 1 { // a quiet moment: the unique index's point lookup
-		if dialect == "postgres" {
-			return cols + `WHERE authority = $1 AND number = $2`, []any{authority, numbers[0]}
-		}
-		return cols + `WHERE authority = ? AND number = ?`, []any{authority, numbers[0]}
-	}
-	if dialect == "postgres" {
-		return cols + `WHERE authority = $1 AND number = ANY($2::text[])`, []any{authority, numbers}
-	}
-	q := cols + `WHERE authority = ? AND number IN (?` + strings.Repeat(",?", len(numbers)-1) + `)`
-	args := make([]any, 0, 1+len(numbers))
-	args = append(args, authority)
-	for _, n := range numbers {
-		args = append(args, n)
-	}
-	return q, args
-}
-
-func scanStatus(rows *sql.Rows, authority string, waits map[permitKey][]*statusWait) error {
-	defer rows.Close()
-	for rows.Next() {
-		var st statusRow
-		k := permitKey{authority: authority}
-		if err := rows.Scan(&st.ID, &k.number, &st.Status, &st.RevocationReason); err != nil {
-			return err
-		}
-		for _, w := range waits[k] {
-			w.row, w.found = st, true
-		}
-	}
-	return rows.Err()
 }
