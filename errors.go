@@ -3,6 +3,7 @@ package opencites
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Kind classifies an Error so that a transport can pick its status.
@@ -90,4 +91,13 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return KindInternal
+}
+
+// CheckLen refuses a text field longer than max characters with
+// field_too_long, naming the field.
+func CheckLen(field, v string, max int) error {
+	if utf8.RuneCountInString(v) > max {
+		return Invalid("field_too_long", "%s is longer than %d characters", field, max)
+	}
+	return nil
 }

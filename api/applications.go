@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/applications"
 	"github.com/opencites/opencites/permits"
 )
 
@@ -65,7 +66,7 @@ func issueRequestJSON(r permits.IssueRequest) IssueRequest {
 	return out
 }
 
-func applicationJSON(a *permits.Application) ApplicationJSON {
+func applicationJSON(a *applications.Application) ApplicationJSON {
 	out := ApplicationJSON{ID: a.ID, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
 		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing,
 		PermitNumber: a.PermitNumber, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
@@ -94,7 +95,7 @@ func (s *Server) saveApplication(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.svc.SaveApplication(c.Request().Context(), actor(c), id, req.IssueRequest.domain(), req.PaymentReference)
+	a, err := s.apps.Save(c.Request().Context(), actor(c), id, req.IssueRequest.domain(), req.PaymentReference)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (s *Server) saveApplication(c echo.Context) error {
 }
 
 func (s *Server) listApplications(c echo.Context) error {
-	as, err := s.svc.Applications(c.Request().Context(), actor(c), c.QueryParam("status"))
+	as, err := s.apps.List(c.Request().Context(), actor(c), c.QueryParam("status"))
 	if err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func (s *Server) getApplication(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.svc.GetApplication(c.Request().Context(), actor(c), id)
+	a, err := s.apps.Get(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (s *Server) submitApplication(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.svc.SubmitApplication(c.Request().Context(), actor(c), id)
+	a, err := s.apps.Submit(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func (s *Server) decideApplication(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.svc.DecideApplication(c.Request().Context(), actor(c), id, permits.DecideRequest(req))
+	a, err := s.apps.Decide(c.Request().Context(), actor(c), id, applications.DecideRequest(req))
 	if err != nil {
 		return err
 	}
@@ -169,13 +170,13 @@ func (s *Server) addAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := readUpload(c, upload{file: "file", max: permits.MaxAttachmentSize,
+	f, err := readUpload(c, upload{file: "file", max: applications.MaxAttachmentSize,
 		tooLarge: [2]string{"document_too_large", "a document is at most 20 MB"},
 		missing:  [2]string{"file_required", `send the document in the multipart field "file"`}})
 	if err != nil {
 		return err
 	}
-	at, err := s.svc.AddAttachment(c.Request().Context(), actor(c), id, f.values["kind"], f.filename, f.data)
+	at, err := s.apps.AddAttachment(c.Request().Context(), actor(c), id, f.values["kind"], f.filename, f.data)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func (s *Server) getAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	info, data, err := s.svc.Attachment(c.Request().Context(), actor(c), id, aid)
+	info, data, err := s.apps.Attachment(c.Request().Context(), actor(c), id, aid)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ type NotificationJSON struct {
 }
 
 func (s *Server) listNotifications(c echo.Context) error {
-	ns, err := s.svc.Notifications(c.Request().Context(), actor(c), c.QueryParam("unread") == "1")
+	ns, err := s.notify.Notifications(c.Request().Context(), actor(c), c.QueryParam("unread") == "1")
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (s *Server) readNotification(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.MarkRead(c.Request().Context(), actor(c), id); err != nil {
+	if err := s.notify.MarkRead(c.Request().Context(), actor(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

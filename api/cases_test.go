@@ -25,12 +25,12 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/users"
 )
 
 // caseUsers are the accounts the case tests add: officers and analysts
 // bound to an authority.
-var caseUsers = []permits.NewUser{
+var caseUsers = []users.NewUser{
 	{Username: "officer-kg", Password: "officer-kg-password", Role: opencites.RoleOfficer, Authority: "KG"},
 	{Username: "officer-kz", Password: "officer-kz-password", Role: opencites.RoleOfficer, Authority: "KZ"},
 	{Username: "analyst-kg", Password: "analyst-kg-password", Role: opencites.RoleAnalyst, Authority: "KG"},
@@ -41,7 +41,7 @@ var caseUsers = []permits.NewUser{
 func (e *env) mustCaseUsers() {
 	e.t.Helper()
 	for _, u := range caseUsers {
-		if _, err := e.svc.CreateUser(context.Background(), opencites.System, u); err != nil {
+		if _, err := e.reg.Users.Create(context.Background(), opencites.System, u); err != nil {
 			e.t.Fatal(err)
 		}
 	}

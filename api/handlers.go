@@ -16,6 +16,7 @@ import (
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/users"
 )
 
 func (s *Server) healthz(c echo.Context) error {
@@ -59,7 +60,7 @@ func (s *Server) login(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return apiError(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
 	}
-	a, err := s.svc.Login(c.Request().Context(), req.Username, req.Password)
+	a, err := s.users.Login(c.Request().Context(), req.Username, req.Password)
 	if err != nil {
 		if opencites.CodeOf(err) == "bad_credentials" {
 			s.limiter.fail(req.Username, ip)
@@ -79,13 +80,13 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.svc.CreateUser(c.Request().Context(), actor(c), permits.NewUser{Username: req.Username, Password: req.Password,
-		Role: req.Role, Authority: req.Authority, Organisation: permits.Organisation(req.Organisation)})
+	u, err := s.users.Create(c.Request().Context(), actor(c), users.NewUser{Username: req.Username, Password: req.Password,
+		Role: req.Role, Authority: req.Authority, Organisation: users.Organisation(req.Organisation)})
 	if err != nil {
 		return err
 	}
 	out := UserJSON{ID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority, CreatedAt: u.CreatedAt}
-	if u.Organisation != (permits.Organisation{}) {
+	if u.Organisation != (users.Organisation{}) {
 		org := OrganisationJSON(u.Organisation)
 		out.Organisation = &org
 	}

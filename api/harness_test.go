@@ -8,13 +8,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,37 +20,29 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/cases"
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry"
+	"github.com/opencites/opencites/registry/registrytest"
+	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 )
-
-// clock is a settable clock shared by the service and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is a registry on a fresh database behind the real router.
 type env struct {
 	t       testing.TB
 	srv     *api.Server
+	reg     *registry.Registry
 	svc     *permits.Service
 	cases   *cases.Service
-	keys    *permits.Keyring
-	clock   *clock
+	keys    *keys.Keyring
+	clock   *registrytest.Clock
 	dataDir string
 	tokens  map[string]string
 }
 
-var testUsers = []permits.NewUser{
+var testUsers = []users.NewUser{
 	{Username: "admin", Password: "admin-password-1", Role: opencites.RoleAdmin},
 	{Username: "issuer-kg", Password: "issuer-password-1", Role: opencites.RoleIssuer, Authority: "KG"},
 	{Username: "issuer-kz", Password: "issuer-password-2", Role: opencites.RoleIssuer, Authority: "KZ"},
@@ -64,33 +54,19 @@ var testUsers = []permits.NewUser{
 
 func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
-	db := modelstest.MustOpen(t, dsn)
-	ck := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	ck := registrytest.NewClock(time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
 	ctx := context.Background()
-	keys, err := permits.NewKeyring(ctx, db, dir, ck.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	// Verification records go through the batching recorder, as in
 	// production; the verifications endpoint flushes it before reading.
-	rec := permits.NewRecorder(db, log)
-	t.Cleanup(rec.Close)
-	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: ck.Now, BcryptCost: 4, Recorder: rec})
-	cs := cases.New(cases.Config{DB: db, Permits: svc, Logger: log})
-	t.Cleanup(cs.Close)
-	svc.AddObserver(cs)
-	srv, err := api.New(api.Config{Service: svc, SessionKey: bytes.Repeat([]byte("k"), 32), Logger: log, Cases: cs})
+	reg := registrytest.New(t, dsn, registrytest.Options{Now: ck.Now, Log: testWriter{t}, DataDir: dir})
+	srv, err := api.New(api.Config{Registry: reg, SessionKey: bytes.Repeat([]byte("k"), 32), Logger: reg.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, svc: svc, cases: cs, keys: keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
+	e := &env{t: t, srv: srv, reg: reg, svc: reg.Permits, cases: reg.Cases, keys: reg.Keys, clock: ck, dataDir: dir, tokens: map[string]string{}}
 	for _, u := range testUsers {
-		if _, err := svc.CreateUser(ctx, opencites.System, u); err != nil {
+		if _, err := reg.Users.Create(ctx, opencites.System, u); err != nil {
 			t.Fatal(err)
 		}
 		e.tokens[u.Username] = e.login(u.Username, u.Password)
@@ -234,9 +210,7 @@ func (e *env) advance(d time.Duration) { e.setTime(e.clock.Now().Add(d)) }
 
 func (e *env) setTime(t time.Time) {
 	e.t.Helper()
-	e.clock.mu.Lock()
-	e.clock.t = t
-	e.clock.mu.Unlock()
+	e.clock.Set(t)
 	for _, u := range testUsers {
 		e.tokens[u.Username] = e.login(u.Username, u.Password)
 	}

@@ -23,7 +23,7 @@ func serveList(c echo.Context, doc, etag string) error {
 
 // trustList serves the signed list of trusted issuing authorities and keys.
 func (s *Server) trustList(c echo.Context) error {
-	doc, etag, err := s.svc.TrustList(c.Request().Context())
+	doc, etag, err := s.svc.Keys().TrustList(c.Request().Context())
 	if err != nil {
 		return err
 	}

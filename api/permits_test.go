@@ -15,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/verifier"
 )
@@ -413,7 +413,7 @@ func TestKeyRotationKeepsOldPermitsValid(t *testing.T) {
 			}
 		}
 		var jwks struct {
-			Keys []permits.JWK `json:"keys"`
+			Keys []keys.JWK `json:"keys"`
 		}
 		e.do("", "GET", "/.well-known/jwks.json", nil, 200, &jwks)
 		got := map[string]string{}

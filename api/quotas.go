@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/quotas"
 )
 
 // QuotaRequest is the body of POST /api/v1/quotas.
@@ -38,7 +38,7 @@ type QuotaJSON struct {
 	Notes     string  `json:"notes,omitempty"`
 }
 
-func quotaJSON(q permits.Quota) QuotaJSON {
+func quotaJSON(q quotas.Quota) QuotaJSON {
 	return QuotaJSON{ID: q.ID, Authority: q.Authority, Taxon: q.Taxon, Source: q.Source, Term: q.Term, Year: q.Year,
 		YearStart: q.YearStart.Format(time.DateOnly), YearEnd: q.YearEnd.AddDate(0, 0, -1).Format(time.DateOnly),
 		Quantity: q.Quantity, Unit: q.Unit, Used: q.Used, Remaining: q.Remaining(), Notes: q.Notes}
@@ -49,7 +49,7 @@ func (s *Server) setQuota(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	q, err := s.svc.SetQuota(c.Request().Context(), actor(c), permits.QuotaRequest(req))
+	q, err := s.quotas.Set(c.Request().Context(), actor(c), quotas.Request(req))
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Server) listQuotas(c echo.Context) error {
 		}
 		year = n
 	}
-	qs, err := s.svc.Quotas(c.Request().Context(), actor(c), year)
+	qs, err := s.quotas.List(c.Request().Context(), actor(c), year)
 	if err != nil {
 		return err
 	}

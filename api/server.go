@@ -17,8 +17,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/opencites/opencites/applications"
 	"github.com/opencites/opencites/cases"
+	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/notify"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/quotas"
+	"github.com/opencites/opencites/registry"
+	"github.com/opencites/opencites/users"
 )
 
 //go:embed openapi.yaml
@@ -35,16 +41,14 @@ const (
 
 // Config wires a Server.
 type Config struct {
-	Service *permits.Service
+	// Registry is the node's services (package registry).
+	Registry *registry.Registry
 	// SessionKey signs session tokens (HMAC-SHA256); at least 32 bytes.
 	SessionKey []byte
 	Logger     *slog.Logger
 	// PublicURL is where readers of a printed permit verify it, e.g.
 	// https://cites.gov.kg; it is printed under the QR code.
 	PublicURL string
-	// Cases records seizure cases and raises alerts; nil answers 503 on
-	// those routes.
-	Cases *cases.Service
 	// App is the phone app (package web), served under /app/; nil serves
 	// the API alone.
 	App http.Handler
@@ -54,6 +58,11 @@ type Config struct {
 type Server struct {
 	echo          *echo.Echo
 	svc           *permits.Service
+	users         *users.Service
+	listings      *listings.Store
+	quotas        *quotas.Service
+	apps          *applications.Service
+	notify        *notify.Service
 	sessionKey    []byte
 	sessionParser *jwt.Parser
 	log           *slog.Logger
@@ -77,12 +86,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		echo:       echo.New(),
-		svc:        cfg.Service,
+		svc:        cfg.Registry.Permits,
+		users:      cfg.Registry.Users,
+		listings:   cfg.Registry.Listings,
+		quotas:     cfg.Registry.Quotas,
+		apps:       cfg.Registry.Applications,
+		notify:     cfg.Registry.Notify,
 		sessionKey: cfg.SessionKey,
 		log:        log,
 		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
-		cases:      cfg.Cases,
+		cases:      cfg.Registry.Cases,
 		app:        cfg.App,
 	}
 	if s.publicURL == "" {

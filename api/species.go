@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/locale"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/species"
@@ -76,7 +77,7 @@ func (s *Server) searchSpecies(c echo.Context) error {
 		}
 		limit = n
 	}
-	ms, err := s.svc.SearchSpecies(c.QueryParam("q"), limit)
+	ms, err := s.listings.Search(c.QueryParam("q"), limit)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (s *Server) searchSpecies(c echo.Context) error {
 }
 
 func (s *Server) getSpecies(c echo.Context) error {
-	t, l, err := s.svc.SpeciesByID(c.Param("id"))
+	t, l, err := s.listings.Taxon(c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ type DocumentJSON struct {
 }
 
 func (s *Server) requirements(c echo.Context) error {
-	r, err := s.svc.Requirements(permits.RequirementsQuery{Taxon: c.QueryParam("taxon"), Direction: c.QueryParam("direction"),
+	r, err := s.listings.Requirements(listings.Query{Taxon: c.QueryParam("taxon"), Direction: c.QueryParam("direction"),
 		Purpose: c.QueryParam("purpose"), Source: c.QueryParam("source"), Term: c.QueryParam("term"),
 		From: c.QueryParam("from"), To: c.QueryParam("to")})
 	if err != nil {

@@ -129,7 +129,7 @@ func TestListingChangeKeepsHistory(t *testing.T) {
 		csv := strings.Join(species.CSVColumns, ",") + "\n" +
 			"Bovidae,FAMILY,,,,,,,,,,,,\nOvis,GENUS,Bovidae,,,,,,,,,,,\nOvis ammon,SPECIES,,II,,,,,argali,архар,,TRO,,\n" +
 			"Ovis ammon polii,SUBSPECIES,,I,,,,,Marco Polo sheep,,,TRO,,\n"
-		l, err := e.svc.ImportListing(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), "test")
+		l, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), "test")
 		if err != nil || !l.InForce {
 			t.Fatalf("import: %+v %v", l, err)
 		}
@@ -142,10 +142,10 @@ func TestListingChangeKeepsHistory(t *testing.T) {
 		if after.Specimens[0].Appendix != "I" || after.ListingVersion != "2026-test-uplisting" || before.ListingVersion == after.ListingVersion {
 			t.Errorf("new permit: %+v (%s)", after.Specimens[0], after.ListingVersion)
 		}
-		if _, err := e.svc.ImportListing(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), ""); opencites.CodeOf(err) != "listing_exists" {
+		if _, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), ""); opencites.CodeOf(err) != "listing_exists" {
 			t.Errorf("second import: %v", err)
 		}
-		if _, err := e.svc.ImportListing(context.Background(), opencites.System, strings.NewReader("garbage"), "x", e.clock.Now(), ""); opencites.CodeOf(err) != "invalid_listing" {
+		if _, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader("garbage"), "x", e.clock.Now(), ""); opencites.CodeOf(err) != "invalid_listing" {
 			t.Errorf("bad CSV: %v", err)
 		}
 	})

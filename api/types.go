@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/quotas"
 )
 
 // PartyJSON is box 3 (importer) or box 4 (exporter).
@@ -274,7 +275,7 @@ type ScanCodeJSON struct {
 	Corners [][2]int `json:"corners"`
 }
 
-func lineQuotaJSON(q *permits.LineQuota) *LineQuotaJSON {
+func lineQuotaJSON(q *quotas.LineQuota) *LineQuotaJSON {
 	if q == nil {
 		return nil
 	}

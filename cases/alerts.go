@@ -260,7 +260,7 @@ func (s *Service) Alerts(ctx context.Context, actor opencites.Actor, f AlertFilt
 	default:
 		return nil, opencites.Invalid("invalid_alert_status", "status must be one of open, acknowledged, closed")
 	}
-	if err := checkLen("rule", f.Rule, 60); err != nil {
+	if err := opencites.CheckLen("rule", f.Rule, 60); err != nil {
 		return nil, err
 	}
 	s.settle(ctx)

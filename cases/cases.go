@@ -7,11 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/species"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -132,19 +130,12 @@ func oneOf(v string, list []string) bool {
 	return false
 }
 
-func checkLen(field, v string, max int) error {
-	if utf8.RuneCountInString(v) > max {
-		return opencites.Invalid("field_too_long", "%s is longer than %d characters", field, max)
-	}
-	return nil
-}
-
 func country(field, c string, required bool) (string, error) {
 	c = strings.ToUpper(strings.TrimSpace(c))
 	if c == "" && !required {
 		return "", nil
 	}
-	if !permits.ValidCountry(c) {
+	if !opencites.ValidCountry(c) {
 		return "", opencites.Invalid("invalid_country", "%s %q is not an ISO 3166 alpha-2 code", field, c)
 	}
 	return c, nil
@@ -186,7 +177,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		name, v string
 		max     int
 	}{{"checkpoint", in.Checkpoint, 200}, {"port", in.Port, 200}, {"notes", in.Notes, 10000}} {
-		if err := checkLen(f.name, f.v, f.max); err != nil {
+		if err := opencites.CheckLen(f.name, f.v, f.max); err != nil {
 			return nil, err
 		}
 	}
@@ -215,19 +206,19 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		sp.Term = strings.ToUpper(strings.TrimSpace(sp.Term))
 		sp.Unit = strings.TrimSpace(sp.Unit)
 		sp.Description = strings.TrimSpace(sp.Description)
-		if _, ok := permits.Terms[sp.Term]; !ok {
+		if _, ok := opencites.Terms[sp.Term]; !ok {
 			return nil, opencites.Invalid("invalid_term", "%sterm %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", at, sp.Term)
 		}
-		if _, ok := permits.Units[sp.Unit]; !ok {
+		if _, ok := opencites.Units[sp.Unit]; !ok {
 			return nil, opencites.Invalid("invalid_unit", "%sunit %q is not a CITES unit (empty for a number of specimens, kg, g, l, ...)", at, sp.Unit)
 		}
 		if !(sp.Quantity > 0) || sp.Quantity > 1e9 {
 			return nil, opencites.Invalid("invalid_quantity", "%squantity must be greater than zero", at)
 		}
-		if err := checkLen(at+"taxon", sp.Taxon, 120); err != nil {
+		if err := opencites.CheckLen(at+"taxon", sp.Taxon, 120); err != nil {
 			return nil, err
 		}
-		if err := checkLen(at+"description", sp.Description, 500); err != nil {
+		if err := opencites.CheckLen(at+"description", sp.Description, 500); err != nil {
 			return nil, err
 		}
 		l, err := ref.ListingFor(sp.Taxon, row.OriginCountry)
@@ -251,7 +242,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		if d.Number == "" && d.VerificationID == "" {
 			return nil, opencites.Invalid("invalid_document", "%sgive a number, a verification_id or both", at)
 		}
-		if err := checkLen(at+"number", d.Number, 60); err != nil {
+		if err := opencites.CheckLen(at+"number", d.Number, 60); err != nil {
 			return nil, err
 		}
 		doc := models.CaseDocument{Number: d.Number}
@@ -290,7 +281,7 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		if !oneOf(p.Role, PartyRoles) {
 			return nil, opencites.Invalid("invalid_party_role", "%srole must be one of %s", at, strings.Join(PartyRoles, ", "))
 		}
-		if err := checkLen(at+"organisation", p.Organisation, 200); err != nil {
+		if err := opencites.CheckLen(at+"organisation", p.Organisation, 200); err != nil {
 			return nil, err
 		}
 		c, err := country(at+"country", p.Country, false)

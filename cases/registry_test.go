@@ -2,15 +2,14 @@ package cases_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
-	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry/registrytest"
+	"github.com/opencites/opencites/users"
 	"gorm.io/gorm"
 )
 
@@ -26,29 +25,13 @@ type testRegistry struct {
 
 func newTestRegistry(tb testing.TB, dsn string, rules *cases.RulesConfig) *testRegistry {
 	tb.Helper()
-	ctx := context.Background()
-	r := &testRegistry{db: modelstest.MustOpen(tb, dsn)}
-	keys, err := permits.NewKeyring(ctx, r.db, tb.TempDir(), time.Now)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
-		tb.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.rec = permits.NewRecorder(r.db, log)
-	tb.Cleanup(r.rec.Close)
-	r.svc = permits.New(permits.Config{DB: r.db, Keys: keys, BcryptCost: 4, Recorder: r.rec})
+	o := registrytest.Options{NoRules: rules == nil}
 	if rules != nil {
-		r.cases = cases.New(cases.Config{DB: r.db, Permits: r.svc, Logger: log, Rules: *rules})
-		tb.Cleanup(r.cases.Close)
-		r.svc.AddObserver(r.cases)
+		o.Rules = *rules
 	}
-	u, err := r.svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r.issuer = opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}
+	reg := registrytest.New(tb, dsn, o)
+	r := &testRegistry{db: reg.DB, svc: reg.Permits, rec: reg.Recorder, cases: reg.Cases}
+	r.issuer = registrytest.MustUser(tb, reg, users.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
 	return r
 }
 

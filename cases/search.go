@@ -41,7 +41,7 @@ func likeOf(s string) string { return "%" + strings.ToLower(escapeLike(s)) + "%"
 // invalid_concealment, invalid_outcome, field_too_long.
 func (s *Service) filtered(q *gorm.DB, f Filter) (*gorm.DB, error) {
 	for _, v := range []struct{ name, v string }{{"species", f.Taxon}, {"checkpoint", f.Checkpoint}, {"q", f.Query}} {
-		if err := checkLen(v.name, v.v, 100); err != nil {
+		if err := opencites.CheckLen(v.name, v.v, 100); err != nil {
 			return nil, err
 		}
 	}

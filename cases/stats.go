@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
 )
 
 // Count is one bar of a chart.
@@ -84,7 +83,7 @@ func (t tally) counts() []Count {
 // Errors: forbidden, authority_required (403), invalid_country (422).
 func (s *Service) Summary(ctx context.Context, actor opencites.Actor, authority string, from, to time.Time) (*Stats, error) {
 	authority = strings.ToUpper(strings.TrimSpace(authority))
-	if authority != "" && !permits.ValidCountry(authority) {
+	if authority != "" && !opencites.ValidCountry(authority) {
 		return nil, opencites.Invalid("invalid_country", "authority must be an ISO 3166 alpha-2 code")
 	}
 	authority, err := statsScope(actor, authority)

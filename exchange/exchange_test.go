@@ -23,6 +23,9 @@ import (
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry"
+	"github.com/opencites/opencites/registry/registrytest"
+	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
@@ -44,6 +47,7 @@ func requireNATS(t *testing.T) {
 // country is one national node: its own database, keys and exchange.
 type country struct {
 	cases     *cases.Service
+	reg       *registry.Registry
 	authority string
 	db        *gorm.DB
 	svc       *permits.Service
@@ -84,25 +88,11 @@ func (s *sink) count(kind string) int {
 
 func newCountry(t *testing.T, authority string) *country {
 	t.Helper()
-	db := modelstest.MustOpen(t, modelstest.NewSQLite(t))
-	ctx := context.Background()
-	keys, err := permits.NewKeyring(ctx, db, t.TempDir(), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
-		t.Fatal(err)
-	}
-	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4})
-	u, err := svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := cases.New(cases.Config{DB: db, Permits: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	t.Cleanup(cs.Close)
-	svc.AddObserver(cs)
+	reg := registrytest.New(t, modelstest.NewSQLite(t), registrytest.Options{})
+	issuer := registrytest.MustUser(t, reg, users.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
+	db, svc, cs := reg.DB, reg.Permits, reg.Cases
 	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
-		issuer: opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: authority}}
+		reg: reg, issuer: issuer}
 }
 
 func (c *country) anchor(t *testing.T) *ecdsa.PublicKey {
@@ -251,7 +241,7 @@ func TestThreeCountries(t *testing.T) {
 
 	// A KZ officer accepts p3 at import: KG records the acceptance, which
 	// cancels its document, and KZ then sees it used.
-	kzOfficer, err := kz.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "border-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
+	kzOfficer, err := kz.reg.Users.Create(context.Background(), opencites.System, users.NewUser{Username: "border-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +265,7 @@ func TestThreeCountries(t *testing.T) {
 
 	// A seizure recorded in KZ alerts KG's and UZ's analysts, without
 	// personal data.
-	officer, err := kz.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "officer-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
+	officer, err := kz.reg.Users.Create(context.Background(), opencites.System, users.NewUser{Username: "officer-kz", Password: "officer-password", Role: opencites.RoleOfficer, Authority: "KZ"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +285,7 @@ func TestThreeCountries(t *testing.T) {
 	if kz.alerts.count("seizure") != 0 {
 		t.Error("KZ alerted itself")
 	}
-	analyst, _ := kg.svc.CreateUser(context.Background(), opencites.System, permits.NewUser{Username: "analyst-kg", Password: "analyst-password", Role: opencites.RoleAnalyst, Authority: "KG"})
+	analyst, _ := kg.reg.Users.Create(context.Background(), opencites.System, users.NewUser{Username: "analyst-kg", Password: "analyst-password", Role: opencites.RoleAnalyst, Authority: "KG"})
 	page, err := kg.cases.Alerts(context.Background(), opencites.Actor{UserID: analyst.ID, Role: opencites.RoleAnalyst, Authority: "KG"}, cases.AlertFilter{Rule: "exchange_seizure"})
 	if err != nil || len(page.Alerts) != 1 || !strings.Contains(page.Alerts[0].Reason, "29 LIV Falco cherrug") || strings.Contains(page.Alerts[0].Reason, "passengers") {
 		t.Errorf("KG's alerts: %+v %v", page, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/verifier"
@@ -77,7 +78,7 @@ func Start(ctx context.Context, cfg Config, db *gorm.DB, svc *permits.Service) (
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if !permits.ValidCountry(cfg.Authority) {
+	if !opencites.ValidCountry(cfg.Authority) {
 		return nil, fmt.Errorf("exchange: the node's authority %q is not a country code", cfg.Authority)
 	}
 	n := &Node{cfg: cfg, db: db, svc: svc, out: make(chan *nats.Msg, 4096), done: make(chan struct{}), trust: map[string]*verifier.TrustList{}}
@@ -142,7 +143,7 @@ func (n *Node) publisher() {
 	publishTrust := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		doc, _, err := n.svc.TrustList(ctx)
+		doc, _, err := n.svc.Keys().TrustList(ctx)
 		if err != nil || doc == lastTrust {
 			return
 		}
@@ -329,7 +330,7 @@ func (n *Node) apply(ctx context.Context, authority, kind, doc string) error {
 
 // ownTrust is this node's own trust list, to check messages in its name.
 func (n *Node) ownTrust(ctx context.Context) *verifier.TrustList {
-	doc, _, err := n.svc.TrustList(ctx)
+	doc, _, err := n.svc.Keys().TrustList(ctx)
 	if err != nil {
 		return nil
 	}

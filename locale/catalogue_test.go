@@ -35,7 +35,8 @@ func sourceCodes(t *testing.T) map[string]string {
 			}
 		}
 	}
-	for _, dir := range []string{"../permits", "../api", "../rules", "../scan", "../verifier", "../cases"} {
+	for _, dir := range []string{"..", "../permits", "../api", "../rules", "../scan", "../verifier", "../cases",
+		"../users", "../keys", "../quotas", "../listings", "../applications", "../notify"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
@@ -56,7 +57,7 @@ func sourceCodes(t *testing.T) map[string]string {
 						name = fn.Sel.Name
 					}
 					switch name {
-					case "Errorf", "invalid", "lineErr", "apiError", "add", "prohibit", "newError":
+					case "Errorf", "Invalid", "invalid", "lineErr", "apiError", "add", "prohibit", "newError":
 						firstCode(n.Args, f)
 					}
 				case *ast.CompositeLit:
@@ -72,7 +73,11 @@ func sourceCodes(t *testing.T) map[string]string {
 					}
 					// []Reason{{"code", "text"}, ...}: the elements' type is elided.
 					if at, ok := n.Type.(*ast.ArrayType); ok {
-						if id, ok := at.Elt.(*ast.Ident); ok && id.Name == "Reason" {
+						elt := at.Elt
+						if sel, ok := elt.(*ast.SelectorExpr); ok {
+							elt = sel.Sel
+						}
+						if id, ok := elt.(*ast.Ident); ok && id.Name == "Reason" {
 							for _, e := range n.Elts {
 								if cl, ok := e.(*ast.CompositeLit); ok {
 									firstCode(cl.Elts, f)

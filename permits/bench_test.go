@@ -3,8 +3,6 @@ package permits_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +12,8 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry/registrytest"
+	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
@@ -40,23 +40,9 @@ func newBenchEnv(b *testing.B, dsn string) *benchEnv {
 // (permits.Config.SignatureCache).
 func newBenchEnvCache(b *testing.B, dsn string, signatureCache int) *benchEnv {
 	b.Helper()
-	db := modelstest.MustOpen(b, dsn)
-	ctx := context.Background()
-	keys, err := permits.NewKeyring(ctx, db, b.TempDir(), time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := keys.EnsureActive(ctx, opencites.System); err != nil {
-		b.Fatal(err)
-	}
-	rec := permits.NewRecorder(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	b.Cleanup(rec.Close)
-	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: 4, Recorder: rec, SignatureCache: signatureCache})
-	u, err := svc.CreateUser(ctx, opencites.System, permits.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &benchEnv{svc: svc, db: db, rec: rec, issuer: opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: "KG"}}
+	reg := registrytest.New(b, dsn, registrytest.Options{NoRules: true, SignatureCache: signatureCache})
+	issuer := registrytest.MustUser(b, reg, users.NewUser{Username: "issuer", Password: "issuer-password", Role: opencites.RoleIssuer, Authority: "KG"})
+	return &benchEnv{svc: reg.Permits, db: reg.DB, rec: reg.Recorder, issuer: issuer}
 }
 
 func issueRequest() permits.IssueRequest {

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/notify"
+	"github.com/opencites/opencites/quotas"
 	"github.com/opencites/opencites/rules"
 	"github.com/opencites/opencites/species"
+	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -47,7 +50,7 @@ type Line struct {
 	Unit          string
 	Marks         string
 	OriginCountry string
-	Quota         *LineQuota // box 11a, for lines counted against an export quota
+	Quota         *quotas.LineQuota // box 11a, for lines counted against an export quota
 }
 
 // Endorsement is box 14 (export) or the acceptance at import.
@@ -133,6 +136,13 @@ var tradeDirection = map[string]string{
 	"introduction-from-sea": rules.IntroductionFromSea,
 }
 
+// TradeDirection returns the direction of trade (rules.Export, ...) of a
+// document type the trade rules govern; certificates have none.
+func TradeDirection(docType string) (string, bool) {
+	d, ok := tradeDirection[docType]
+	return d, ok
+}
+
 // MaxLines is the most specimen lines one permit carries (A-J): the signed
 // code must still print at a size a phone reads (DOMAIN.md 8.6-8.7).
 const MaxLines = 10
@@ -150,11 +160,11 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
-	if !ValidCountry(actor.Authority) {
+	if !opencites.ValidCountry(actor.Authority) {
 		return nil, opencites.Errorf(opencites.KindForbidden, "forbidden", "your account is not bound to an issuing authority")
 	}
 	now := s.now()
-	p, err := s.validate(ctx, actor.Authority, req, now)
+	p, err := s.Validate(ctx, actor.Authority, req, now)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +193,7 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	// again in a new transaction.
 	for attempt := 0; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return s.issueIn(tx, actor, p, key)
+			return s.IssueIn(tx, actor, p, key)
 		})
 		if !errors.Is(err, gorm.ErrDuplicatedKey) || attempt == 4 {
 			break
@@ -192,15 +202,21 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	if err != nil {
 		return nil, opencites.AsDomain("issue permit", err)
 	}
-	s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
+	s.Issued(ctx, actor, p)
 	return p, nil
 }
 
-// issueIn signs and stores a validated permit, with its quota charges,
+// Issued tells the observers (the alert rules, the exchange) of a permit
+// issued and committed, by Issue or by an application's approval.
+func (s *Service) Issued(ctx context.Context, actor opencites.Actor, p *Permit) {
+	s.emit(ctx, Event{Kind: EventIssue, At: p.IssuedAt, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
+}
+
+// IssueIn signs and stores a validated permit, with its quota charges,
 // audit entry and notifications, inside the caller's transaction (an issue
 // of its own, or the approval of an application), numbering it first if it
 // has no number yet.
-func (s *Service) issueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *Key) error {
+func (s *Service) IssueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *keys.Key) error {
 	p.KeyID = key.Kid
 	idx, err := drawStatusIndex()
 	if err != nil {
@@ -220,8 +236,16 @@ func (s *Service) issueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *Ke
 	if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
 		return err
 	}
-	if err := s.chargeQuotas(tx, p); err != nil {
-		return err
+	if p.Type == "export" {
+		for i := range p.Lines {
+			l := &p.Lines[i]
+			q, err := s.quotas.Take(tx, quotas.Charge{Authority: p.Authority, Taxon: l.Taxon, Source: l.Source, Term: l.Term,
+				Quantity: l.Quantity, At: p.IssuedAt, Line: l.Line})
+			if err != nil {
+				return err
+			}
+			l.Quota = q
+		}
 	}
 	lines := make([]models.PermitLine, len(p.Lines))
 	for i, l := range p.Lines {
@@ -234,7 +258,7 @@ func (s *Service) issueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *Ke
 	if err := models.WriteAudit(tx, opencites.Audit{At: p.IssuedAt, Actor: actor, Action: "permit.issue", EntityType: "permit", EntityID: p.Number, After: auditView(p)}); err != nil {
 		return err
 	}
-	return s.notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
+	return notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
 		"Permit "+p.Number+" was issued.", false)
 }
 
@@ -249,26 +273,21 @@ func (s *Service) number(tx *gorm.DB, p *Permit) error {
 	return nil
 }
 
-func checkLen(field, v string, max int) error {
-	if utf8.RuneCountInString(v) > max {
-		return opencites.Invalid("field_too_long", "%s is longer than %d characters", field, max)
-	}
-	return nil
-}
-
-// validate applies the Convention's rules to a request and resolves each
-// line's appendix from the species reference.
-func (s *Service) validate(ctx context.Context, authority string, req IssueRequest, now time.Time) (*Permit, error) {
-	dt, ok := docTypeByName(req.Type)
+// Validate applies the Convention's rules to a request for the authority,
+// as of now, and resolves each line's appendix from the species
+// reference: the permit as it would be issued, not yet numbered nor
+// signed. Errors: those of Issue, but forbidden.
+func (s *Service) Validate(ctx context.Context, authority string, req IssueRequest, now time.Time) (*Permit, error) {
+	dt, ok := opencites.DocTypeByName(req.Type)
 	if !ok {
-		names := make([]string, len(DocTypes))
-		for i, d := range DocTypes {
+		names := make([]string, len(opencites.DocTypes))
+		for i, d := range opencites.DocTypes {
 			names[i] = d.Name
 		}
 		return nil, opencites.Invalid("invalid_type", "type must be one of %s", strings.Join(names, ", "))
 	}
 	req.Purpose = strings.ToUpper(strings.TrimSpace(req.Purpose))
-	if _, ok := Purposes[req.Purpose]; !ok {
+	if _, ok := opencites.Purposes[req.Purpose]; !ok {
 		return nil, opencites.Invalid("invalid_purpose", "purpose %q is not a CITES purpose code (T, Z, G, Q, S, H, P, M, E, N, B, L)", req.Purpose)
 	}
 	for _, pt := range []struct {
@@ -281,13 +300,13 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 		if pt.p.Name == "" {
 			return nil, opencites.Invalid("invalid_party", "%s.name is required", pt.name)
 		}
-		if !ValidCountry(pt.p.Country) {
+		if !opencites.ValidCountry(pt.p.Country) {
 			return nil, opencites.Invalid("invalid_country", "%s.country %q is not an ISO 3166 alpha-2 code", pt.name, pt.p.Country)
 		}
-		if err := checkLen(pt.name+".name", pt.p.Name, 200); err != nil {
+		if err := opencites.CheckLen(pt.name+".name", pt.p.Name, 200); err != nil {
 			return nil, err
 		}
-		if err := checkLen(pt.name+".address", pt.p.Address, 500); err != nil {
+		if err := opencites.CheckLen(pt.name+".address", pt.p.Address, 500); err != nil {
 			return nil, err
 		}
 	}
@@ -301,7 +320,7 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 		name, v string
 		max     int
 	}{{"conditions", req.Conditions, 2000}, {"security_stamp", req.SecurityStamp, 35}, {"issued_place", req.IssuedPlace, 200}, {"exporter_account", req.ExporterAccount, 63}} {
-		if err := checkLen(f.name, f.v, f.max); err != nil {
+		if err := opencites.CheckLen(f.name, f.v, f.max); err != nil {
 			return nil, err
 		}
 	}
@@ -331,12 +350,11 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 	}
 
 	if req.ExporterAccount != "" {
-		var n int64
-		if err := s.db.WithContext(ctx).Model(&models.User{}).
-			Where("username = ? AND role = ?", req.ExporterAccount, opencites.RoleExporter).Count(&n).Error; err != nil {
-			return nil, opencites.Internal("check exporter account", err)
+		ok, err := s.users.IsExporter(ctx, req.ExporterAccount)
+		if err != nil {
+			return nil, err
 		}
-		if n == 0 {
+		if !ok {
 			return nil, opencites.Invalid("unknown_exporter_account", "no exporter account %q", req.ExporterAccount)
 		}
 	}
@@ -365,33 +383,33 @@ func (s *Service) validate(ctx context.Context, authority string, req IssueReque
 	return p, nil
 }
 
-func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest, i int) (Line, error) {
+func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr SpecimenRequest, i int) (Line, error) {
 	letter := string(rune('A' + i))
 	at := "line " + letter + ": "
 	sr.Term = strings.ToUpper(strings.TrimSpace(sr.Term))
 	sr.Source = strings.ToUpper(strings.TrimSpace(sr.Source))
 	sr.Unit = strings.TrimSpace(sr.Unit)
 	sr.OriginCountry = strings.ToUpper(strings.TrimSpace(sr.OriginCountry))
-	if _, ok := Terms[sr.Term]; !ok {
+	if _, ok := opencites.Terms[sr.Term]; !ok {
 		return Line{}, lineErr(at, "invalid_term", "term %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", sr.Term)
 	}
-	if !validSource(sr.Source) {
+	if !opencites.ValidSource(sr.Source) {
 		return Line{}, lineErr(at, "invalid_source", "source %q is not a CITES source code (W, R, D, A, C, F, U, I, O, X, Y)", sr.Source)
 	}
-	if _, ok := Units[sr.Unit]; !ok {
+	if _, ok := opencites.Units[sr.Unit]; !ok {
 		return Line{}, lineErr(at, "invalid_unit", "unit %q is not a CITES unit (empty for a number of specimens, kg, g, l, ml, m, m2, m3, cm)", sr.Unit)
 	}
 	if !(sr.Quantity > 0) || sr.Quantity > 1e9 {
 		return Line{}, lineErr(at, "invalid_quantity", "quantity must be greater than zero")
 	}
-	if sr.OriginCountry != "" && !ValidCountry(sr.OriginCountry) {
+	if sr.OriginCountry != "" && !opencites.ValidCountry(sr.OriginCountry) {
 		return Line{}, lineErr(at, "invalid_country", "origin_country %q is not an ISO 3166 alpha-2 code", sr.OriginCountry)
 	}
 	for _, f := range []struct {
 		name, v string
 		max     int
 	}{{"taxon", sr.Taxon, 120}, {"description", sr.Description, 500}, {"marks", sr.Marks, 1000}} {
-		if err := checkLen(at+f.name, f.v, f.max); err != nil {
+		if err := opencites.CheckLen(at+f.name, f.v, f.max); err != nil {
 			return Line{}, err
 		}
 	}
@@ -435,7 +453,7 @@ func (s *Service) validateLine(dt DocType, req IssueRequest, sr SpecimenRequest,
 }
 
 func claimsOf(p *Permit) *verifier.Claims {
-	dt, _ := docTypeByName(p.Type)
+	dt, _ := opencites.DocTypeByName(p.Type)
 	c := &verifier.Claims{Type: dt.Code, Countries: []string{p.Exporter.Country, p.Importer.Country}, Purpose: p.Purpose}
 	c.Issuer = p.Authority
 	c.ID = p.Number
@@ -488,7 +506,7 @@ func permitFromRows(r *models.Permit, lines []models.PermitLine, ends []models.E
 			Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit,
 			Marks: l.Marks, OriginCountry: l.OriginCountry}
 		if l.QuotaID != nil && l.QuotaUsed != nil && l.QuotaTotal != nil && l.QuotaYear != nil {
-			line.Quota = &LineQuota{ID: *l.QuotaID, Year: *l.QuotaYear, Used: *l.QuotaUsed, Total: *l.QuotaTotal}
+			line.Quota = &quotas.LineQuota{ID: *l.QuotaID, Year: *l.QuotaYear, Used: *l.QuotaUsed, Total: *l.QuotaTotal}
 		}
 		p.Lines = append(p.Lines, line)
 	}
@@ -524,4 +542,14 @@ func lineErr(at, code, format string, args ...any) error {
 	e := opencites.Errorf(opencites.KindInvalid, code, format, args...)
 	e.Message = at + e.Message
 	return e
+}
+
+// notifyPermit tells the exporter account of a permit, and with issuers
+// true the authority's issuers too, about a permit event.
+func notifyPermit(tx *gorm.DB, at time.Time, kind, authority, number, account, text string, issuers bool) error {
+	to := users.Audience{Account: account}
+	if issuers {
+		to.IssuersOf = authority
+	}
+	return notify.Tell(tx, at, to, kind, "permit", number, text)
 }

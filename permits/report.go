@@ -43,7 +43,7 @@ func (s *Service) AnnualReport(ctx context.Context, actor opencites.Actor, autho
 	if actor.Role == opencites.RoleIssuer {
 		authority = actor.Authority
 	}
-	if !ValidCountry(authority) {
+	if !opencites.ValidCountry(authority) {
 		return nil, opencites.Invalid("invalid_authority", "name the authority: authority=KG")
 	}
 	if year < 2000 || year > 2100 {
@@ -61,7 +61,7 @@ func (s *Service) AnnualReport(ctx context.Context, actor opencites.Actor, autho
 	}
 	out := []ReportRow{}
 	for _, p := range rows {
-		dt, _ := docTypeByName(p.Type)
+		dt, _ := opencites.DocTypeByName(p.Type)
 		dir, partner := "E", p.ImporterCountry
 		if dt.ImportSide {
 			dir, partner = "I", p.ExporterCountry

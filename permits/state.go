@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/quotas"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -37,7 +38,7 @@ func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, rea
 	if reason == "" {
 		return nil, opencites.Invalid("reason_required", "say why the permit is revoked")
 	}
-	if err := checkLen("reason", reason, 500); err != nil {
+	if err := opencites.CheckLen("reason", reason, 500); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -66,7 +67,7 @@ func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, rea
 				return err
 			}
 			for _, l := range lines {
-				if err := adjustQuota(tx, l.QuotaID, -l.Quantity); err != nil {
+				if err := quotas.Adjust(tx, l.QuotaID, -l.Quantity); err != nil {
 					return err
 				}
 			}
@@ -74,7 +75,7 @@ func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, rea
 		if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.revoke", EntityType: "permit", EntityID: number, Before: map[string]any{"status": row.Status}, After: map[string]any{"status": StatusRevoked, "reason": reason}}); err != nil {
 			return err
 		}
-		return s.notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
+		return notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
 			"Permit "+number+" was revoked: "+reason, false)
 	})
 	if err != nil {
@@ -117,7 +118,7 @@ func (s *Service) Endorse(ctx context.Context, actor opencites.Actor, number str
 	case len(req.Lines) == 0:
 		return nil, opencites.Invalid("no_lines", "give the quantity shipped for at least one line")
 	}
-	if err := checkLen("port", req.Port, 200); err != nil {
+	if err := opencites.CheckLen("port", req.Port, 200); err != nil {
 		return nil, err
 	}
 	if s.foreign != nil {
@@ -147,7 +148,7 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 			// filed under the permit's issuer, named for the country.
 			actor = opencites.Actor{UserID: row.IssuedBy, Username: "exchange:" + via, Role: opencites.RoleOfficer}
 		}
-		dt, _ := docTypeByName(row.Type)
+		dt, _ := opencites.DocTypeByName(row.Type)
 		switch {
 		case row.Status == StatusRevoked:
 			return opencites.Errorf(opencites.KindConflict, "permit_revoked", "permit %s was revoked: it may not be endorsed", number)
@@ -222,7 +223,7 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 				shipped[el.Line] = el.Quantity
 			}
 			for _, l := range lines {
-				if err := adjustQuota(tx, l.QuotaID, shipped[l.Line]-l.Quantity); err != nil {
+				if err := quotas.Adjust(tx, l.QuotaID, shipped[l.Line]-l.Quantity); err != nil {
 					return err
 				}
 			}
@@ -235,7 +236,7 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 		if req.Direction == "import" {
 			kind, text = "permit.accepted", "Permit "+number+" was accepted at import at "+req.Port+"."
 		}
-		return s.notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
+		return notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
 	})
 	if err != nil {
 		return nil, opencites.AsDomain("endorse", err)

@@ -4,15 +4,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/verifier"
 )
 
 // signToken signs claims with key and returns the QR text.
-func signToken(c *verifier.Claims, key *Key) (string, error) {
-	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	t.Header["kid"] = key.Kid
-	t.Header["typ"] = verifier.TokenType
-	s, err := t.SignedString(key.private)
+func signToken(c *verifier.Claims, key *keys.Key) (string, error) {
+	s, err := key.Sign(c, verifier.TokenType)
 	if err != nil {
 		return "", err
 	}

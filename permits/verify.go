@@ -52,7 +52,7 @@ func (s *Service) Verify(ctx context.Context, actor opencites.Actor, req VerifyR
 	if req.Direction != "" && req.Direction != "export" && req.Direction != "import" {
 		return nil, opencites.Invalid("invalid_direction", `checkpoint.direction must be "export" or "import"`)
 	}
-	if err := checkLen("checkpoint.port", req.Port, 200); err != nil {
+	if err := opencites.CheckLen("checkpoint.port", req.Port, 200); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/goregular"
 
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
 )
 
@@ -482,7 +483,7 @@ func (r *renderer) block(l permits.Line) section {
 		names = append(names, para{text: "Listed as / Включён как: " + l.ListedAs, size: 6.5})
 	}
 	term := l.Term
-	if t, ok := permits.Terms[l.Term]; ok {
+	if t, ok := opencites.Terms[l.Term]; ok {
 		term += " (" + t + ")"
 	}
 	if l.Description != "" {

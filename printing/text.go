@@ -3,7 +3,7 @@ package printing
 import (
 	"strconv"
 
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites"
 )
 
 // The Convention's title in English and in its official Russian wording.
@@ -45,7 +45,7 @@ const liveAnimals = "If for live animals, this permit/certificate is only valid 
 	"соответствии с Руководством СИТЕС по перевозке живых диких животных и растений, а при перевозке по воздуху — " +
 	"с Правилами ИАТА по перевозке живых животных."
 
-// docTitle is the heading of each document type (permits.DocTypes), in
+// docTitle is the heading of each document type (opencites.DocTypes), in
 // English and Russian.
 var docTitle = map[string][2]string{
 	"export":                {"EXPORT PERMIT", "РАЗРЕШЕНИЕ НА ЭКСПОРТ"},
@@ -62,7 +62,7 @@ var docTitle = map[string][2]string{
 }
 
 // purposeRU is the Russian text of each box 5a purpose code; the English is
-// permits.Purposes.
+// opencites.Purposes.
 var purposeRU = map[string]string{
 	"T": "Коммерческая", "Z": "Зоопарк", "G": "Ботанический сад", "Q": "Цирк или передвижная выставка",
 	"S": "Научная", "H": "Охотничий трофей", "P": "Личная", "M": "Медицинская",
@@ -70,7 +70,7 @@ var purposeRU = map[string]string{
 	"B": "Разведение в неволе или искусственное размножение", "L": "Правоохранительная / судебная / криминалистическая",
 }
 
-// unitText is how box 11 prints each unit (permits.Units).
+// unitText is how box 11 prints each unit (opencites.Units).
 var unitText = map[string]string{
 	"": "specimens / экз.", "kg": "kg / кг", "g": "g / г", "l": "l / л", "ml": "ml / мл",
 	"m": "m / м", "m2": "m² / м²", "m3": "m³ / м³", "cm": "cm / см",
@@ -105,7 +105,7 @@ func country(code string) string {
 
 // purpose prints box 5a: the code and its text in both languages.
 func purpose(code string) string {
-	en, ok := permits.Purposes[code]
+	en, ok := opencites.Purposes[code]
 	if !ok {
 		return code
 	}

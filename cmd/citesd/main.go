@@ -25,8 +25,10 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/keys"
+	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/scan"
+	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
 )
@@ -95,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return m.Close()
 	case "migrate":
 		fs := commandFlags("migrate", &cfg, stderr)
-		db, _, err := openWith(ctx, fs, args[1:], &cfg, log)
+		db, err := openWith(ctx, fs, args[1:], &cfg, log)
 		if err != nil {
 			return err
 		}
@@ -137,7 +139,7 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter|analyst [--authority KG] [--org-name ...] < password")
 	}
 	fs := commandFlags("user add", &cfg, stderr)
-	var nu permits.NewUser
+	var nu users.NewUser
 	fs.StringVar(&nu.Username, "username", "", "login name")
 	fs.StringVar(&nu.Role, "role", "", "admin, issuer, officer or exporter")
 	fs.StringVar(&nu.Authority, "authority", "", "ISO country code of the Management Authority (issuers, analysts, officers)")
@@ -154,13 +156,12 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return fmt.Errorf("read password from stdin: %w", err)
 	}
 	nu.Password = strings.TrimRight(line, "\r\n")
-	db, keys, err := openWith(ctx, fs, nil, &cfg, log)
+	db, err := openWith(ctx, fs, nil, &cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	svc := permits.New(permits.Config{DB: db, Keys: keys, BcryptCost: cfg.BcryptCost})
-	u, err := svc.CreateUser(ctx, opencites.System, nu)
+	u, err := users.New(db, cfg.BcryptCost, nil).Create(ctx, opencites.System, nu)
 	if err != nil {
 		var de *opencites.Error
 		if errors.As(err, &de) && de.Kind != opencites.KindInternal {
@@ -194,37 +195,41 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return usageError(use)
 	}
 	fs := commandFlags("keys", &cfg, stderr)
-	db, keys, err := openWith(ctx, fs, args[1:], &cfg, log)
+	db, err := openWith(ctx, fs, args[1:], &cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
+	ring, err := keys.Open(ctx, db, cfg.DataDir, time.Now)
+	if err != nil {
+		return err
+	}
 	switch args[0] {
 	case "rotate":
-		k, err := keys.Rotate(ctx, opencites.System)
+		k, err := ring.Rotate(ctx, opencites.System)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "new signing key %s; earlier keys are retired and keep verifying what they signed\n", k.Kid)
 	case "anchor":
-		pemText, fp, err := keys.AnchorPublicPEM()
+		pemText, fp, err := ring.AnchorPublicPEM()
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%sfingerprint (SHA-256 of the public key): %s\n", pemText, fp)
 		return nil
 	case "retire":
-		if err := keys.SetStatus(ctx, opencites.System, kid, verifier.KeyRetired); err != nil {
+		if err := ring.SetStatus(ctx, opencites.System, kid, verifier.KeyRetired); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s retired: it keeps verifying what it signed before now\n", kid)
 	case "compromise":
-		if err := keys.SetStatus(ctx, opencites.System, kid, verifier.KeyCompromised); err != nil {
+		if err := ring.SetStatus(ctx, opencites.System, kid, verifier.KeyCompromised); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key %s marked compromised: nothing it signed verifies any more; re-issue those permits\n", kid)
 	}
-	for _, k := range keys.Keys() {
+	for _, k := range ring.Keys() {
 		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\n", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339))
 	}
 	return nil
@@ -247,12 +252,12 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		}
 		file, rest = rest[0], rest[1:]
 	}
-	db, keys, err := openWith(ctx, fs, rest, &cfg, log)
+	db, err := openWith(ctx, fs, rest, &cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	svc := permits.New(permits.Config{DB: db, Keys: keys})
+	svc := listings.New(db, nil)
 	if args[0] == "import" {
 		eff, err := time.Parse(time.DateOnly, *effective)
 		if err != nil {
@@ -263,7 +268,7 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 			return err
 		}
 		defer f.Close()
-		l, err := svc.ImportListing(ctx, opencites.System, f, *version, eff, *source)
+		l, err := svc.Import(ctx, opencites.System, f, *version, eff, *source)
 		if err != nil {
 			var de *opencites.Error
 			if errors.As(err, &de) && de.Kind != opencites.KindInternal {
@@ -273,10 +278,10 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		}
 		fmt.Fprintf(stdout, "imported listing %s (%d taxa), effective %s\n", l.Version, l.Taxa, l.Effective.Format(time.DateOnly))
 	}
-	if _, err := svc.RefreshSpecies(ctx); err != nil {
+	if _, err := svc.Refresh(ctx); err != nil {
 		return err
 	}
-	ls, err := svc.Listings(ctx)
+	ls, err := svc.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -301,12 +306,12 @@ func commandFlags(name string, cfg *Config, stderr io.Writer) *flag.FlagSet {
 
 // openWith parses a subcommand's arguments, validates the configuration
 // and opens (and migrates) the registry.
-func openWith(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, log *slog.Logger) (*gorm.DB, *permits.Keyring, error) {
+func openWith(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, log *slog.Logger) (*gorm.DB, error) {
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, usageError(err.Error())
+		return nil, usageError(err.Error())
 	}
 	if err := cfg.finish(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return openRegistry(ctx, *cfg, log, time.Now)
+	return openDB(ctx, *cfg, log)
 }

@@ -12,12 +12,11 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/api"
-	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
+	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/models"
-	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry"
 	"github.com/opencites/opencites/web"
 	"gorm.io/gorm"
 )
@@ -31,13 +30,12 @@ type Main struct {
 	Now func() time.Time
 
 	db   *gorm.DB
-	rec  *permits.Recorder
+	reg  *registry.Registry
 	http *http.Server
 	ln   net.Listener
 	stop context.CancelFunc
 
 	exchange *exchange.Node
-	cases    *cases.Service
 }
 
 // serveGCPercent is the garbage collector's setting for a serving process
@@ -59,7 +57,7 @@ func tuneGC() {
 // SpeciesRefresh is how often a server looks for a newer species listing.
 const SpeciesRefresh = time.Minute
 
-func (m *Main) refreshSpecies(ctx context.Context, svc *permits.Service) {
+func (m *Main) refreshSpecies(ctx context.Context, ls *listings.Store) {
 	t := time.NewTicker(SpeciesRefresh)
 	defer t.Stop()
 	for {
@@ -67,33 +65,28 @@ func (m *Main) refreshSpecies(ctx context.Context, svc *permits.Service) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if changed, err := svc.RefreshSpecies(ctx); err != nil {
+			if changed, err := ls.Refresh(ctx); err != nil {
 				m.Log.Error("refresh species listing", "err", err)
 			} else if changed {
-				m.Log.Info("species listing changed", "version", svc.Species().Version())
+				m.Log.Info("species listing changed", "version", ls.Current().Version())
 			}
 		}
 	}
 }
 
-// openRegistry opens the database, migrates it, and loads the keyring.
-func openRegistry(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*gorm.DB, *permits.Keyring, error) {
+// openDB opens the database and migrates it.
+func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, error) {
 	db, err := models.Open(cfg.DatabaseURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v, err := models.Migrate(ctx, db)
 	if err != nil {
 		closeDB(db)
-		return nil, nil, err
+		return nil, err
 	}
 	log.Debug("schema ready", "version", v)
-	keys, err := permits.NewKeyring(ctx, db, cfg.DataDir, now)
-	if err != nil {
-		closeDB(db)
-		return nil, nil, err
-	}
-	return db, keys, nil
+	return db, nil
 }
 
 func closeDB(db *gorm.DB) {
@@ -108,55 +101,44 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Now == nil {
 		m.Now = time.Now
 	}
-	db, keys, err := openRegistry(ctx, m.Config, m.Log, m.Now)
+	db, err := openDB(ctx, m.Config, m.Log)
 	if err != nil {
 		return err
 	}
 	m.db = db
-	if created, err := keys.EnsureActive(ctx, opencites.System); err != nil {
-		return err
-	} else if created {
-		k, _ := keys.Signer(ctx)
-		m.Log.Info("created signing key", "kid", k.Kid, "dir", m.Config.DataDir)
-	}
-	if _, err := keys.Anchor(); err != nil {
-		return err
-	}
 	skey, err := sessionKey(m.Config.DataDir)
 	if err != nil {
 		return err
 	}
-	m.rec = permits.NewRecorder(db, m.Log)
-	svc := permits.New(permits.Config{DB: db, Keys: keys, Now: m.Now, BcryptCost: m.Config.BcryptCost, Recorder: m.rec})
-	m.cases = cases.New(cases.Config{DB: db, Permits: svc, Logger: m.Log})
-	svc.AddObserver(m.cases)
+	m.reg, err = registry.Open(ctx, registry.Config{DB: db, DataDir: m.Config.DataDir, Now: m.Now, BcryptCost: m.Config.BcryptCost, Logger: m.Log})
+	if err != nil {
+		return err
+	}
+	svc := m.reg.Permits
 	if m.Config.ExchangeURL != "" {
 		peers, err := m.Config.peers()
 		if err != nil {
 			return err
 		}
 		m.exchange, err = exchange.Start(ctx, exchange.Config{URL: m.Config.ExchangeURL, Authority: m.Config.Authority,
-			Peers: peers, Log: m.Log, Alerts: exchange.CasesSink{Cases: m.cases, Authority: m.Config.Authority}}, db, svc)
+			Peers: peers, Log: m.Log, Alerts: exchange.CasesSink{Cases: m.reg.Cases, Authority: m.Config.Authority}}, db, svc)
 		if err != nil {
 			return err
 		}
-		m.cases.OnCase(m.exchange.ShareCase)
+		m.reg.Cases.OnCase(m.exchange.ShareCase)
 		m.Log.Info("joined the regional exchange", "url", m.Config.ExchangeURL, "authority", m.Config.Authority, "peers", len(peers))
 	}
-	if _, err := svc.RefreshSpecies(ctx); err != nil {
-		return err
-	}
-	m.Log.Info("species listing", "version", svc.Species().Version())
+	m.Log.Info("species listing", "version", m.reg.Listings.Current().Version())
 	// A listing imported with `citesd species import` (or reaching its
 	// effective date) comes into force without a restart.
 	bg, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
-	go m.refreshSpecies(bg, svc)
+	go m.refreshSpecies(bg, m.reg.Listings)
 	app, err := web.New()
 	if err != nil {
 		return fmt.Errorf("load the app: %w", err)
 	}
-	srv, err := api.New(api.Config{Service: svc, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, Cases: m.cases, App: app})
+	srv, err := api.New(api.Config{Registry: m.reg, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app})
 	if err != nil {
 		return err
 	}
@@ -166,7 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
-	m.http.RegisterOnShutdown(m.cases.EndStreams) // open alert streams would hold Shutdown
+	m.http.RegisterOnShutdown(m.reg.Cases.EndStreams) // open alert streams would hold Shutdown
 	if m.Config.PprofAddr != "" {
 		go m.servePprof()
 	}
@@ -197,11 +179,8 @@ func (m *Main) Close() error {
 	if m.exchange != nil {
 		m.exchange.Close()
 	}
-	if m.cases != nil {
-		m.cases.Close()
-	}
-	if m.rec != nil {
-		m.rec.Close()
+	if m.reg != nil {
+		m.reg.Close()
 	}
 	if m.db != nil {
 		closeDB(m.db)

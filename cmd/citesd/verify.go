@@ -16,6 +16,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/registry"
 	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/verifier"
 )
@@ -56,13 +57,17 @@ func verifyCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	if err := cfg.finish(); err != nil {
 		return err
 	}
-	db, keys, err := openRegistry(ctx, cfg, log, time.Now)
+	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	svc := permits.New(permits.Config{DB: db, Keys: keys})
-	v, err := svc.Verify(ctx, opencites.System, permits.VerifyRequest{Code: code, Direction: *direction, Source: "cli"})
+	reg, err := registry.Open(ctx, registry.Config{DB: db, DataDir: cfg.DataDir, Logger: log, NoRules: true, SyncRecords: true})
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	v, err := reg.Permits.Verify(ctx, opencites.System, permits.VerifyRequest{Code: code, Direction: *direction, Source: "cli"})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package permits
+package opencites
 
 import "strings"
 
@@ -31,18 +31,10 @@ var DocTypes = []DocType{
 	{Name: "other", Code: "X", MaxMonths: 6},
 }
 
-func docTypeByName(name string) (DocType, bool) {
+// DocTypeByName returns the document type of an API name such as "export".
+func DocTypeByName(name string) (DocType, bool) {
 	for _, d := range DocTypes {
 		if d.Name == name {
-			return d, true
-		}
-	}
-	return DocType{}, false
-}
-
-func docTypeByCode(code string) (DocType, bool) {
-	for _, d := range DocTypes {
-		if d.Code == code {
 			return d, true
 		}
 	}
@@ -66,8 +58,8 @@ var Sources = map[string]string{
 	"Y": "Assisted production",
 }
 
-// validSource accepts a source code, or "O" followed by one.
-func validSource(s string) bool {
+// ValidSource accepts a source code, or "O" followed by one.
+func ValidSource(s string) bool {
 	if _, ok := Sources[s]; ok {
 		return true
 	}

@@ -1,4 +1,4 @@
-package permits
+package keys
 
 import (
 	"context"
@@ -50,10 +50,18 @@ type Keyring struct {
 
 	anchorMu sync.Mutex
 	anchor   *ecdsa.PrivateKey
+
+	lists       Lists
+	authorities func(context.Context) ([]string, error)
 }
 
-// NewKeyring loads the keys stored in db, with private keys from dataDir.
-func NewKeyring(ctx context.Context, db *gorm.DB, dataDir string, now func() time.Time) (*Keyring, error) {
+// SetAuthorities tells the keyring which authorities its keys sign for
+// (those with an issuer on this node), for the trust list. Call it before
+// serving; without it the trust list names no authority.
+func (k *Keyring) SetAuthorities(f func(context.Context) ([]string, error)) { k.authorities = f }
+
+// Open loads the keys stored in db, with private keys from dataDir.
+func Open(ctx context.Context, db *gorm.DB, dataDir string, now func() time.Time) (*Keyring, error) {
 	k := &Keyring{db: db, dir: filepath.Join(dataDir, "keys"), now: now}
 	if err := k.Reload(ctx); err != nil {
 		return nil, err
@@ -260,27 +268,10 @@ type JWK struct {
 	Status string `json:"status"`
 }
 
-// JWKS returns the public keys that still verify a live permit: every
-// active key, and retired keys that signed a permit not yet expired.
-func (s *Service) JWKS(ctx context.Context) ([]JWK, error) {
-	now := s.now()
-	var live []string
-	if err := s.db.WithContext(ctx).Model(&models.Permit{}).Distinct("key_id").
-		Where("valid_until > ?", now).Pluck("key_id", &live).Error; err != nil {
-		return nil, opencites.Internal("jwks", err)
-	}
-	signedLive := map[string]bool{}
-	for _, kid := range live {
-		signedLive[kid] = true
-	}
-	out := []JWK{}
-	for _, key := range s.keys.Keys() {
-		if key.Status == verifier.KeyActive || (key.Status == verifier.KeyRetired && signedLive[key.Kid]) {
-			x, y := coords(key.Public)
-			out = append(out, JWK{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: key.Kid, Alg: "ES256", Use: "sig", Status: key.Status})
-		}
-	}
-	return out, nil
+// JWKOf is a key's public half in JSON Web Key form.
+func JWKOf(key Key) JWK {
+	x, y := coords(key.Public)
+	return JWK{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: key.Kid, Alg: "ES256", Use: "sig", Status: key.Status}
 }
 
 func (k *Keyring) writePrivate(kid string, priv *ecdsa.PrivateKey) error {
@@ -386,5 +377,18 @@ func (k *Keyring) SignJWT(ctx context.Context, claims jwt.Claims, typ string) (s
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
 	t.Header["typ"] = typ
 	t.Header["kid"] = key.Kid
+	return t.SignedString(key.private)
+}
+
+// Sign signs claims with the key under a JWS type: the permit token
+// (verifier.TokenType) or an exchange message. The private key never
+// leaves the keyring.
+func (key *Key) Sign(claims jwt.Claims, typ string) (string, error) {
+	if key.private == nil {
+		return "", fmt.Errorf("key %s: no private key on this node", key.Kid)
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	t.Header["kid"] = key.Kid
+	t.Header["typ"] = typ
 	return t.SignedString(key.private)
 }

@@ -1,4 +1,4 @@
-package permits
+package notify
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/users"
 	"gorm.io/gorm"
 )
 
@@ -28,36 +29,39 @@ type Sender interface {
 	Send(ctx context.Context, userID int64, n Notification) error
 }
 
-// notify writes one in-app notification in tx.
-func notify(tx *gorm.DB, at time.Time, userID int64, kind, entityType, entityID, text string) error {
+// Write stores one in-app notification for a user in tx, the transaction
+// of the change it tells of, so a change and its news commit together.
+func Write(tx *gorm.DB, at time.Time, userID int64, kind, entityType, entityID, text string) error {
 	return tx.Create(&models.Notification{UserID: userID, Kind: kind, EntityType: entityType, EntityID: entityID,
 		Text: text, CreatedAt: at}).Error
 }
 
-// notifyPermit tells the exporter account of a permit, and with issuers
-// true the authority's issuers too, about a permit event.
-func (s *Service) notifyPermit(tx *gorm.DB, at time.Time, kind, authority, number, account, text string, issuers bool) error {
-	var ids []int64
-	q := tx.Model(&models.User{}).Where("disabled = ?", false)
-	switch {
-	case account != "" && issuers:
-		q = q.Where("(role = ? AND username = ?) OR (role = ? AND authority = ?)", opencites.RoleExporter, account, opencites.RoleIssuer, authority)
-	case account != "":
-		q = q.Where("role = ? AND username = ?", opencites.RoleExporter, account)
-	case issuers:
-		q = q.Where("role = ? AND authority = ?", opencites.RoleIssuer, authority)
-	default:
-		return nil
-	}
-	if err := q.Pluck("id", &ids).Error; err != nil {
+// Tell writes a notification for every account in the audience, in tx.
+func Tell(tx *gorm.DB, at time.Time, to users.Audience, kind, entityType, entityID, text string) error {
+	ids, err := users.Recipients(tx, to)
+	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := notify(tx, at, id, kind, "permit", number, text); err != nil {
+		if err := Write(tx, at, id, kind, entityType, entityID, text); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Service reads and marks a user's notifications.
+type Service struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// New returns the notifications service.
+func New(db *gorm.DB, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Notifications lists the caller's notifications, newest first.

@@ -1,4 +1,4 @@
-package permits
+package applications
 
 import (
 	"bytes"
@@ -12,8 +12,12 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/notify"
+	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/rules"
+	"github.com/opencites/opencites/users"
 	"gorm.io/gorm"
 )
 
@@ -40,13 +44,27 @@ var AttachmentKinds = map[string]string{
 // MaxAttachmentSize is the largest supporting document accepted.
 const MaxAttachmentSize = 20 << 20
 
+// Service takes exporters' applications to the authority's decision.
+type Service struct {
+	db      *gorm.DB
+	now     func() time.Time
+	permits *permits.Service
+	keys    *keys.Keyring
+}
+
+// New returns the applications service; approvals issue through reg and
+// sign with keys.
+func New(db *gorm.DB, reg *permits.Service, keys *keys.Keyring) *Service {
+	return &Service{db: db, now: reg.Now, permits: reg, keys: keys}
+}
+
 // Application is an exporter's request for a permit or certificate.
 type Application struct {
 	ID               int64
 	Exporter         string // the applicant's username
 	Authority        string
 	Status           string
-	Request          IssueRequest
+	Request          permits.IssueRequest
 	PaymentReference string
 	Missing          []string // attachment kinds still missing at submission
 	PermitNumber     string
@@ -103,8 +121,8 @@ func (s *Service) loadApp(tx *gorm.DB, actor opencites.Actor, id int64) (*models
 
 // applicationAuthority is the Management Authority that decides: the
 // exporting country's, or for an import permit the importing country's.
-func applicationAuthority(req IssueRequest) string {
-	if dt, ok := docTypeByName(req.Type); ok && dt.ImportSide {
+func applicationAuthority(req permits.IssueRequest) string {
+	if dt, ok := opencites.DocTypeByName(req.Type); ok && dt.ImportSide {
 		return strings.ToUpper(strings.TrimSpace(req.Importer.Country))
 	}
 	return strings.ToUpper(strings.TrimSpace(req.Exporter.Country))
@@ -112,34 +130,34 @@ func applicationAuthority(req IssueRequest) string {
 
 // fillFromProfile puts the exporter's organisation into box 4 where the
 // application leaves it empty.
-func (s *Service) fillFromProfile(tx *gorm.DB, actor opencites.Actor, req *IssueRequest) error {
-	var u models.User
-	if err := tx.Take(&u, actor.UserID).Error; err != nil {
+func (s *Service) fillFromProfile(tx *gorm.DB, actor opencites.Actor, req *permits.IssueRequest) error {
+	u, err := users.Profile(tx, actor.UserID)
+	if err != nil {
 		return err
 	}
 	if req.Exporter.Name == "" {
-		req.Exporter.Name = u.OrgName
+		req.Exporter.Name = u.Organisation.Name
 	}
 	if req.Exporter.Address == "" {
-		req.Exporter.Address = u.OrgAddress
+		req.Exporter.Address = u.Organisation.Address
 	}
 	if req.Exporter.Country == "" {
-		req.Exporter.Country = u.OrgCountry
+		req.Exporter.Country = u.Organisation.Country
 	}
 	req.ExporterAccount = actor.Username
 	return nil
 }
 
-// SaveApplication creates a draft (id 0) or edits one that is a draft or
+// Save creates a draft (id 0) or edits one that is a draft or
 // awaiting changes. Only its exporter may. Fields are checked in full at
 // submission, so a draft may be incomplete.
 // Errors: forbidden, application_not_found, invalid_state, invalid_country,
 // field_too_long.
-func (s *Service) SaveApplication(ctx context.Context, actor opencites.Actor, id int64, req IssueRequest, payment string) (*Application, error) {
+func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req permits.IssueRequest, payment string) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return nil, err
 	}
-	if err := checkLen("payment_reference", payment, 100); err != nil {
+	if err := opencites.CheckLen("payment_reference", payment, 100); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -148,7 +166,7 @@ func (s *Service) SaveApplication(ctx context.Context, actor opencites.Actor, id
 			return err
 		}
 		authority := applicationAuthority(req)
-		if !ValidCountry(authority) {
+		if !opencites.ValidCountry(authority) {
 			return opencites.Invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
 		}
 		body, err := json.Marshal(req)
@@ -184,16 +202,16 @@ func (s *Service) SaveApplication(ctx context.Context, actor opencites.Actor, id
 	if err != nil {
 		return nil, opencites.AsDomain("save application", err)
 	}
-	return s.GetApplication(ctx, actor, id)
+	return s.Get(ctx, actor, id)
 }
 
 func errState(status, action string) error {
 	return opencites.Errorf(opencites.KindConflict, "invalid_state", "an application that is %s cannot be %s", strings.ReplaceAll(status, "_", " "), action)
 }
 
-// GetApplication returns an application with its messages and attachments.
+// Get returns an application with its messages and attachments.
 // Errors: application_not_found.
-func (s *Service) GetApplication(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
+func (s *Service) Get(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
 	db := s.db.WithContext(ctx)
 	row, err := s.loadApp(db, actor, id)
 	if err != nil {
@@ -241,10 +259,10 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 	return a, nil
 }
 
-// Applications lists what the actor may see: exporters their own, issuers
+// List lists what the actor may see: exporters their own, issuers
 // their authority's (status=submitted is the review queue), admins all.
 // Errors: invalid_status.
-func (s *Service) Applications(ctx context.Context, actor opencites.Actor, status string) ([]*Application, error) {
+func (s *Service) List(ctx context.Context, actor opencites.Actor, status string) ([]*Application, error) {
 	q := s.db.WithContext(ctx).Model(&models.Application{})
 	switch actor.Role {
 	case opencites.RoleExporter:
@@ -357,7 +375,7 @@ func (s *Service) Attachment(ctx context.Context, actor opencites.Actor, appID, 
 
 // missingDocuments runs the requirements rules on a validated application
 // and lists the supporting documents it still lacks.
-func (s *Service) missingDocuments(p *Permit, have map[string]bool) []string {
+func (s *Service) missingDocuments(p *permits.Permit, have map[string]bool) []string {
 	need := map[string]bool{"legal_acquisition": true}
 	for _, l := range p.Lines {
 		switch strings.TrimPrefix(l.Source, "O") {
@@ -367,7 +385,7 @@ func (s *Service) missingDocuments(p *Permit, have map[string]bool) []string {
 		if l.Term == "LIV" {
 			need["veterinary"] = true
 		}
-		if dir, ok := tradeDirection[p.Type]; ok && dir == rules.Export {
+		if dir, ok := permits.TradeDirection(p.Type); ok && dir == rules.Export {
 			r := rules.Required(rules.Shipment{Appendix: l.Appendix, Direction: dir, Purpose: p.Purpose, Source: l.Source, Term: l.Term})
 			for _, d := range r.Documents {
 				if d.Type == "import" && d.First {
@@ -385,11 +403,11 @@ func (s *Service) missingDocuments(p *Permit, have map[string]bool) []string {
 	return missing
 }
 
-// SubmitApplication sends a draft (or a changed application) to the
+// Submit sends a draft (or a changed application) to the
 // authority's issuers. The permit's rules run in full; what the
 // requirements rules say is still missing is listed, not refused.
 // Errors: the issuing rules' codes (422), invalid_state (409).
-func (s *Service) SubmitApplication(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
+func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return nil, err
 	}
@@ -403,7 +421,7 @@ func (s *Service) SubmitApplication(ctx context.Context, actor opencites.Actor, 
 		if err != nil {
 			return err
 		}
-		p, err := s.validate(ctx, row.Authority, a.Request, now)
+		p, err := s.permits.Validate(ctx, row.Authority, a.Request, now)
 		if err != nil {
 			return err
 		}
@@ -436,7 +454,7 @@ func (s *Service) SubmitApplication(ctx context.Context, actor opencites.Actor, 
 	if err != nil {
 		return nil, opencites.AsDomain("submit application", err)
 	}
-	return s.GetApplication(ctx, actor, id)
+	return s.Get(ctx, actor, id)
 }
 
 // appStep writes the message and audit entry of a state change.
@@ -452,19 +470,9 @@ func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row
 func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application, kind, text string, issuers bool) error {
 	id := strconv.FormatInt(row.ID, 10)
 	if !issuers {
-		return notify(tx, now, row.ExporterID, kind, "application", id, text)
+		return notify.Write(tx, now, row.ExporterID, kind, "application", id, text)
 	}
-	var ids []int64
-	if err := tx.Model(&models.User{}).Where("role = ? AND authority = ? AND disabled = ?", opencites.RoleIssuer, row.Authority, false).
-		Pluck("id", &ids).Error; err != nil {
-		return err
-	}
-	for _, uid := range ids {
-		if err := notify(tx, now, uid, kind, "application", id, text); err != nil {
-			return err
-		}
-	}
-	return nil
+	return notify.Tell(tx, now, users.Audience{IssuersOf: row.Authority}, kind, "application", id, text)
 }
 
 // DecideRequest is an issuer's answer to an application.
@@ -473,18 +481,18 @@ type DecideRequest struct {
 	Message  string
 }
 
-// DecideApplication lets an issuer of the authority ask for changes (with a
+// Decide lets an issuer of the authority ask for changes (with a
 // message), reject (with a reason) or approve a submitted application.
 // Approval issues the permit in the same transaction (numbering, quota,
 // signing, audit), linked to the application.
 // Errors: forbidden, application_not_found, invalid_decision,
 // message_required, invalid_state, and the issuing rules' codes.
-func (s *Service) DecideApplication(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest) (*Application, error) {
+func (s *Service) Decide(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	d.Message = strings.TrimSpace(d.Message)
-	if err := checkLen("message", d.Message, 2000); err != nil {
+	if err := opencites.CheckLen("message", d.Message, 2000); err != nil {
 		return nil, err
 	}
 	var status string
@@ -502,14 +510,14 @@ func (s *Service) DecideApplication(ctx context.Context, actor opencites.Actor, 
 		return nil, opencites.Invalid("message_required", "tell the exporter what to change, or why the application is rejected")
 	}
 	now := s.now()
-	var key *Key
+	var key *keys.Key
 	if status == AppApproved {
 		var err error
 		if key, err = s.keys.Signer(ctx); err != nil {
 			return nil, err
 		}
 	}
-	var issued *Permit
+	var issued *permits.Permit
 	var err error
 	for attempt := 0; attempt < 5; attempt++ { // a status-index collision draws again (see Issue)
 		err = s.decideIn(ctx, actor, id, d, status, key, now, &issued)
@@ -521,13 +529,13 @@ func (s *Service) DecideApplication(ctx context.Context, actor opencites.Actor, 
 		return nil, opencites.AsDomain("decide application", err)
 	}
 	if issued != nil {
-		s.emit(ctx, Event{Kind: EventIssue, At: now, Actor: actor, Authority: issued.Authority, Number: issued.Number, Permit: issued})
+		s.permits.Issued(ctx, actor, issued)
 	}
-	return s.GetApplication(ctx, actor, id)
+	return s.Get(ctx, actor, id)
 }
 
 // decideIn applies a decision in one transaction.
-func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest, status string, key *Key, now time.Time, issued **Permit) error {
+func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest, status string, key *keys.Key, now time.Time, issued **permits.Permit) error {
 	*issued = nil
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := s.loadApp(tx, actor, id)
@@ -540,11 +548,11 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			if err != nil {
 				return err
 			}
-			p, err := s.validate(ctx, row.Authority, a.Request, now)
+			p, err := s.permits.Validate(ctx, row.Authority, a.Request, now)
 			if err != nil {
 				return err
 			}
-			if err := s.issueIn(tx, actor, p, key); err != nil {
+			if err := s.permits.IssueIn(tx, actor, p, key); err != nil {
 				return err
 			}
 			updates["permit_id"] = p.ID
@@ -559,7 +567,7 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 		}
 		text := d.Message
 		if *issued != nil {
-			text = strings.TrimSpace("Permit " + (*issued).Number + " issued. " + d.Message)
+			text = strings.TrimSpace("permits.Permit " + (*issued).Number + " issued. " + d.Message)
 		}
 		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
 			return err

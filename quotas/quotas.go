@@ -1,4 +1,4 @@
-package permits
+package quotas
 
 import (
 	"context"
@@ -9,8 +9,25 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/species"
 	"gorm.io/gorm"
 )
+
+// Service keeps annual export quotas and their use.
+type Service struct {
+	db      *gorm.DB
+	now     func() time.Time
+	species func() *species.Reference
+}
+
+// New returns the quotas service; ref is the species listing in force
+// (it tells the sturgeons, whose quota year starts on 1 March).
+func New(db *gorm.DB, ref func() *species.Reference, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, species: ref, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
 
 // Quota is an annual export quota (Res. Conf. 14.7): a ceiling on what one
 // authority may export of a taxon, source and term in a quota year. The
@@ -43,8 +60,8 @@ type LineQuota struct {
 	Total float64
 }
 
-// QuotaRequest records or changes a quota.
-type QuotaRequest struct {
+// Request records or changes a quota.
+type Request struct {
 	Authority string // admins name it; issuers record their own authority's
 	Taxon     string
 	Source    string
@@ -55,8 +72,8 @@ type QuotaRequest struct {
 	Notes     string
 }
 
-// quotaYearOf returns the quota year an instant falls in, and its bounds.
-func (s *Service) quotaYearOf(taxon string, t time.Time) (year int, start, end time.Time) {
+// yearOf returns the quota year an instant falls in, and its bounds.
+func (s *Service) yearOf(taxon string, t time.Time) (year int, start, end time.Time) {
 	if s.isSturgeon(taxon) {
 		year = t.Year()
 		if t.Month() < time.March {
@@ -71,7 +88,7 @@ func (s *Service) quotaYearOf(taxon string, t time.Time) (year int, start, end t
 
 // isSturgeon reports whether taxon belongs to the Acipenseriformes.
 func (s *Service) isSturgeon(taxon string) bool {
-	t, err := s.Species().Lookup(taxon)
+	t, err := s.species().Lookup(taxon)
 	if err != nil {
 		return false
 	}
@@ -82,7 +99,7 @@ func (s *Service) isSturgeon(taxon string) bool {
 		if t.Parent == "" {
 			return false
 		}
-		if t, err = s.Species().Get(t.Parent); err != nil {
+		if t, err = s.species().Get(t.Parent); err != nil {
 			return false
 		}
 	}
@@ -90,18 +107,18 @@ func (s *Service) isSturgeon(taxon string) bool {
 }
 
 func (s *Service) quotaOf(r models.Quota) Quota {
-	_, start, end := s.quotaYearOf(r.Taxon, time.Date(r.Year, time.June, 1, 0, 0, 0, 0, time.UTC))
+	_, start, end := s.yearOf(r.Taxon, time.Date(r.Year, time.June, 1, 0, 0, 0, 0, time.UTC))
 	return Quota{ID: r.ID, Authority: r.Authority, Taxon: r.Taxon, Source: r.Source, Term: r.Term, Year: r.Year,
 		YearStart: start, YearEnd: end, Quantity: r.Quantity, Unit: r.Unit, Used: r.Used, Notes: r.Notes}
 }
 
-// SetQuota records an annual export quota, zero quotas included. Admins
+// Set records an annual export quota, zero quotas included. Admins
 // and the authority's issuers may. If the quota exists its quantity is
 // changed (never below what is already used).
 // Errors: forbidden, unknown_taxon, invalid_source, invalid_term,
 // invalid_unit, invalid_quantity, invalid_year, invalid_authority,
 // quota_below_use.
-func (s *Service) SetQuota(ctx context.Context, actor opencites.Actor, req QuotaRequest) (Quota, error) {
+func (s *Service) Set(ctx context.Context, actor opencites.Actor, req Request) (Quota, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleAdmin, opencites.RoleIssuer); err != nil {
 		return Quota{}, err
 	}
@@ -116,11 +133,11 @@ func (s *Service) SetQuota(ctx context.Context, actor opencites.Actor, req Quota
 	req.Term = strings.ToUpper(strings.TrimSpace(req.Term))
 	req.Unit = strings.TrimSpace(req.Unit)
 	switch {
-	case !ValidCountry(req.Authority):
+	case !opencites.ValidCountry(req.Authority):
 		return Quota{}, opencites.Invalid("invalid_authority", "authority must be an ISO 3166 code such as KG")
-	case !validSource(req.Source):
+	case !opencites.ValidSource(req.Source):
 		return Quota{}, opencites.Invalid("invalid_source", "source %q is not a CITES source code", req.Source)
-	case Terms[req.Term] == "":
+	case opencites.Terms[req.Term] == "":
 		return Quota{}, opencites.Invalid("invalid_term", "term %q is not a CITES specimen code", req.Term)
 	case !validUnit(req.Unit):
 		return Quota{}, opencites.Invalid("invalid_unit", "unit %q is not a CITES unit", req.Unit)
@@ -129,10 +146,10 @@ func (s *Service) SetQuota(ctx context.Context, actor opencites.Actor, req Quota
 	case req.Year < 2000 || req.Year > 2100:
 		return Quota{}, opencites.Invalid("invalid_year", "year must be the year the quota year starts in, e.g. 2026")
 	}
-	if err := checkLen("notes", req.Notes, 1000); err != nil {
+	if err := opencites.CheckLen("notes", req.Notes, 1000); err != nil {
 		return Quota{}, err
 	}
-	t, err := s.Species().Lookup(req.Taxon)
+	t, err := s.species().Lookup(req.Taxon)
 	if err != nil {
 		return Quota{}, opencites.Invalid("unknown_taxon", "taxon %q is not in the species reference", req.Taxon)
 	}
@@ -175,7 +192,7 @@ func (s *Service) SetQuota(ctx context.Context, actor opencites.Actor, req Quota
 	return s.quotaOf(row), nil
 }
 
-func validUnit(u string) bool { _, ok := Units[u]; return ok }
+func validUnit(u string) bool { _, ok := opencites.Units[u]; return ok }
 
 func quotaKey(r models.Quota) string {
 	return strings.Join([]string{r.Authority, r.Taxon, r.Source, r.Term, strconv.Itoa(r.Year)}, "/")
@@ -186,9 +203,9 @@ func quotaAudit(r models.Quota) map[string]any {
 		"year": r.Year, "quantity": r.Quantity, "unit": r.Unit, "used": r.Used}
 }
 
-// Quotas lists quotas with their use, for a year (0: every year). Issuers
+// List lists quotas with their use, for a year (0: every year). Issuers
 // see their authority's; admins, officers all. Exporters see none.
-func (s *Service) Quotas(ctx context.Context, actor opencites.Actor, year int) ([]Quota, error) {
+func (s *Service) List(ctx context.Context, actor opencites.Actor, year int) ([]Quota, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleAdmin, opencites.RoleIssuer, opencites.RoleOfficer); err != nil {
 		return nil, err
 	}
@@ -210,49 +227,55 @@ func (s *Service) Quotas(ctx context.Context, actor opencites.Actor, year int) (
 	return out, nil
 }
 
-// chargeQuotas counts an export permit's lines against their quotas, in the
-// issuing transaction. The conditional update is atomic on both databases,
-// so concurrent issues cannot overshoot a quota.
-// Errors: quota_exceeded.
-func (s *Service) chargeQuotas(tx *gorm.DB, p *Permit) error {
-	if p.Type != "export" {
-		return nil
-	}
-	for i := range p.Lines {
-		l := &p.Lines[i]
-		year, _, _ := s.quotaYearOf(l.Taxon, p.IssuedAt)
-		var row models.Quota
-		err := tx.Where("authority = ? AND taxon IN ? AND source = ? AND term = ? AND year = ?",
-			p.Authority, s.quotaTaxa(l.Taxon), l.Source, l.Term, year).Order("LENGTH(taxon) DESC").Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		res := tx.Model(&models.Quota{}).Where("id = ? AND used + ? <= quantity + 1e-9", row.ID, l.Quantity).
-			Update("used", gorm.Expr("used + ?", l.Quantity))
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			if err := tx.Take(&row, row.ID).Error; err != nil {
-				return err
-			}
-			return lineErr("line "+l.Line+": ", "quota_exceeded", "the %d export quota for %s (source %s, %s) is %g%s; %g is left, %g asked",
-				year, row.Taxon, row.Source, row.Term, row.Quantity, unitSuffix(row.Unit), max(0, row.Quantity-row.Used), l.Quantity)
-		}
-		if err := tx.Take(&row, row.ID).Error; err != nil {
-			return err
-		}
-		l.Quota = &LineQuota{ID: row.ID, Year: year, Used: row.Used, Total: row.Quantity}
-	}
-	return nil
+// Charge is what an export permit's line counts against a quota.
+type Charge struct {
+	Authority string
+	Taxon     string
+	Source    string
+	Term      string
+	Quantity  float64
+	At        time.Time // the permit's time of issue, which picks the quota year
+	Line      string    // A, B, ... for the error message
 }
 
-// quotaTaxa are the names whose quotas a line counts against: its own, and
+// Take counts one line against its quota, in the issuing transaction, and
+// returns box 11a (nil when no quota covers the line). The conditional
+// update is atomic on both databases, so concurrent issues cannot
+// overshoot a quota. Errors: quota_exceeded.
+func (s *Service) Take(tx *gorm.DB, c Charge) (*LineQuota, error) {
+	year, _, _ := s.yearOf(c.Taxon, c.At)
+	var row models.Quota
+	err := tx.Where("authority = ? AND taxon IN ? AND source = ? AND term = ? AND year = ?",
+		c.Authority, taxaOf(c.Taxon), c.Source, c.Term, year).Order("LENGTH(taxon) DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := tx.Model(&models.Quota{}).Where("id = ? AND used + ? <= quantity + 1e-9", row.ID, c.Quantity).
+		Update("used", gorm.Expr("used + ?", c.Quantity))
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		if err := tx.Take(&row, row.ID).Error; err != nil {
+			return nil, err
+		}
+		e := opencites.Invalid("quota_exceeded", "the %d export quota for %s (source %s, %s) is %g%s; %g is left, %g asked",
+			year, row.Taxon, row.Source, row.Term, row.Quantity, unitSuffix(row.Unit), max(0, row.Quantity-row.Used), c.Quantity)
+		e.Message = "line " + c.Line + ": " + e.Message
+		return nil, e
+	}
+	if err := tx.Take(&row, row.ID).Error; err != nil {
+		return nil, err
+	}
+	return &LineQuota{ID: row.ID, Year: year, Used: row.Used, Total: row.Quantity}, nil
+}
+
+// taxaOf are the names whose quotas a line counts against: its own, and
 // for a subspecies its species'.
-func (s *Service) quotaTaxa(taxon string) []string {
+func taxaOf(taxon string) []string {
 	names := []string{taxon}
 	if f := strings.Fields(taxon); len(f) == 3 {
 		names = append(names, f[0]+" "+f[1])
@@ -267,9 +290,10 @@ func unitSuffix(u string) string {
 	return " " + u
 }
 
-// adjustQuota moves a quota's use by delta (endorsement: shipped minus
-// authorised; revocation before shipping: minus authorised).
-func adjustQuota(tx *gorm.DB, quotaID *int64, delta float64) error {
+// Adjust moves a quota's use by delta, in the transaction of the change
+// (endorsement: shipped minus authorised; revocation before shipping:
+// minus authorised).
+func Adjust(tx *gorm.DB, quotaID *int64, delta float64) error {
 	if quotaID == nil || delta == 0 {
 		return nil
 	}

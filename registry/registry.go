@@ -1,0 +1,121 @@
+// Package registry assembles one country's node: every domain service on
+// one database, wired to each other as production runs them. citesd serve
+// and every test that needs the whole registry build it here, so the
+// wiring exists once.
+package registry
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/applications"
+	"github.com/opencites/opencites/cases"
+	"github.com/opencites/opencites/keys"
+	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/notify"
+	"github.com/opencites/opencites/permits"
+	"github.com/opencites/opencites/quotas"
+	"github.com/opencites/opencites/users"
+	"gorm.io/gorm"
+)
+
+// Config says how to build a Registry.
+type Config struct {
+	// DB is an open, migrated database (models.Open, models.Migrate).
+	DB *gorm.DB
+	// DataDir holds the private keys (DataDir/keys).
+	DataDir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// BcryptCost is the password hash cost; 0 means bcrypt's default.
+	BcryptCost int
+	Logger     *slog.Logger
+	// Rules are the alert thresholds; zero fields take the defaults.
+	Rules cases.RulesConfig
+	// NoRules leaves the alert rules engine out (the cases service too):
+	// benchmarks of the registry alone.
+	NoRules bool
+	// Photos stores case photos; nil stores them in the database.
+	Photos cases.PhotoStore
+	// SignatureCache is permits.Config.SignatureCache.
+	SignatureCache int
+	// SyncRecords writes each verification record before answering instead
+	// of through the batching recorder.
+	SyncRecords bool
+}
+
+// Registry is one node's services.
+type Registry struct {
+	DB           *gorm.DB
+	Keys         *keys.Keyring
+	Users        *users.Service
+	Listings     *listings.Store
+	Quotas       *quotas.Service
+	Permits      *permits.Service
+	Applications *applications.Service
+	Notify       *notify.Service
+	Cases        *cases.Service // nil with NoRules
+	Recorder     *permits.Recorder
+	Log          *slog.Logger
+}
+
+// Open builds the registry on cfg.DB: it loads the keyring (creating the
+// first signing key and the trust anchor on a fresh data directory), puts
+// the newest stored species listing in force, and starts the verification
+// recorder and the alert rules engine. Close stops them.
+func Open(ctx context.Context, cfg Config) (*Registry, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Registry{DB: cfg.DB, Log: log}
+	var err error
+	if r.Keys, err = keys.Open(ctx, cfg.DB, cfg.DataDir, now); err != nil {
+		return nil, err
+	}
+	if created, err := r.Keys.EnsureActive(ctx, opencites.System); err != nil {
+		return nil, err
+	} else if created {
+		k, _ := r.Keys.Signer(ctx)
+		log.Info("created signing key", "kid", k.Kid, "dir", cfg.DataDir)
+	}
+	if _, err := r.Keys.Anchor(); err != nil {
+		return nil, err
+	}
+	r.Users = users.New(cfg.DB, cfg.BcryptCost, now)
+	r.Keys.SetAuthorities(r.Users.IssuingAuthorities)
+	r.Listings = listings.New(cfg.DB, now)
+	if _, err := r.Listings.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	r.Quotas = quotas.New(cfg.DB, r.Listings.Current, now)
+	if !cfg.SyncRecords {
+		r.Recorder = permits.NewRecorder(cfg.DB, log)
+	}
+	r.Permits = permits.New(permits.Config{DB: cfg.DB, Keys: r.Keys, Users: r.Users, Quotas: r.Quotas, Listings: r.Listings,
+		Now: now, Recorder: r.Recorder, SignatureCache: cfg.SignatureCache})
+	r.Applications = applications.New(cfg.DB, r.Permits, r.Keys)
+	r.Notify = notify.New(cfg.DB, now)
+	if !cfg.NoRules {
+		r.Cases = cases.New(cases.Config{DB: cfg.DB, Permits: r.Permits, Photos: cfg.Photos, Rules: cfg.Rules, Logger: log})
+		r.Permits.AddObserver(r.Cases)
+	}
+	return r, nil
+}
+
+// Close stops the rules engine after it has evaluated what is queued, then
+// writes the queued verification records. It leaves the database open.
+func (r *Registry) Close() {
+	if r.Cases != nil {
+		r.Cases.Close()
+	}
+	if r.Recorder != nil {
+		r.Recorder.Close()
+	}
+}
