@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/internal/cache"
 )
 
 // SessionTTL is how long a sign-in lasts. Role changes and disabled
@@ -45,40 +46,25 @@ func (s *Server) issueSession(a opencites.Actor) (string, time.Time, error) {
 // officer's stream of scans costs one HMAC check and JSON decode per
 // session, not per request. Only verified tokens enter it; expiry is still
 // checked on every use.
-type sessionCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedSession
-}
+type sessionCache = cache.Cache[string, cachedSession]
 
 type cachedSession struct {
 	actor opencites.Actor
 	exp   time.Time
 }
 
-const maxCachedSessions = 10000
+// sessionCacheBytes holds about 10,000 sessions.
+const sessionCacheBytes = 4 << 20
 
-func (c *sessionCache) get(tok string, now time.Time) (opencites.Actor, bool) {
-	c.mu.RLock()
-	cs, ok := c.m[tok]
-	c.mu.RUnlock()
-	if !ok || !now.Before(cs.exp) {
-		return opencites.Actor{}, false
-	}
-	return cs.actor, true
-}
-
-func (c *sessionCache) put(tok string, a opencites.Actor, exp time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedSessions {
-		c.m = make(map[string]cachedSession)
-	}
-	c.m[tok] = cachedSession{actor: a, exp: exp}
+func newSessionCache() *sessionCache {
+	return cache.New(sessionCacheBytes, func(tok string, cs cachedSession) int {
+		return len(tok) + len(cs.actor.Username) + len(cs.actor.Role) + len(cs.actor.Authority) + 64
+	})
 }
 
 func (s *Server) parseSession(tok string) (opencites.Actor, bool) {
-	if a, ok := s.sessions.get(tok, s.now()); ok {
-		return a, true
+	if cs, ok := s.sessions.Get(tok); ok && s.now().Before(cs.exp) {
+		return cs.actor, true
 	}
 	var c sessionClaims
 	t, err := s.sessionParser.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return s.sessionKey, nil })
@@ -90,7 +76,7 @@ func (s *Server) parseSession(tok string) (opencites.Actor, bool) {
 		return opencites.Actor{}, false
 	}
 	a := opencites.Actor{UserID: id, Username: c.Name, Role: c.Role, Authority: c.Authority}
-	s.sessions.put(tok, a, c.ExpiresAt.Time)
+	s.sessions.Put(tok, cachedSession{actor: a, exp: c.ExpiresAt.Time})
 	return a, true
 }
 

@@ -67,7 +67,7 @@ type Server struct {
 	sessionParser *jwt.Parser
 	log           *slog.Logger
 	limiter       *loginLimiter
-	sessions      sessionCache
+	sessions      *sessionCache
 	photoSlots    chan struct{}
 	guidance      renderedGuidance
 	publicURL     string
@@ -98,6 +98,8 @@ func New(cfg Config) (*Server, error) {
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		cases:      cfg.Registry.Cases,
 		app:        cfg.App,
+		sessions:   newSessionCache(),
+		guidance:   newRenderedGuidance(),
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"

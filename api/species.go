@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/internal/cache"
 	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/locale"
 	"github.com/opencites/opencites/permits"
@@ -179,8 +179,7 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 // guidance is half of a scan's answer, and building and encoding it again
 // on every scan of the same permit was a twentieth of the server's work.
 type renderedGuidance struct {
-	mu sync.Mutex
-	m  map[renderedKey]json.RawMessage
+	c *cache.Cache[renderedKey, json.RawMessage]
 }
 
 // renderedKey is a guidance value and a shared localizer (one per
@@ -191,26 +190,22 @@ type renderedKey struct {
 	l *locale.Localizer
 }
 
-// maxRenderedGuidance bounds the cache (about 1.5 KB an entry).
-const maxRenderedGuidance = 4096
+// renderedGuidanceBytes holds about 4,000 encoded guidances.
+const renderedGuidanceBytes = 6 << 20
+
+func newRenderedGuidance() renderedGuidance {
+	return renderedGuidance{c: cache.New(renderedGuidanceBytes, func(_ renderedKey, raw json.RawMessage) int { return 16 + len(raw) })}
+}
 
 func (r *renderedGuidance) get(l *locale.Localizer, g *permits.Guidance) (json.RawMessage, error) {
 	k := renderedKey{g, l}
-	r.mu.Lock()
-	raw, ok := r.m[k]
-	r.mu.Unlock()
-	if ok {
+	if raw, ok := r.c.Get(k); ok {
 		return raw, nil
 	}
 	raw, err := json.Marshal(guidanceJSON(l, g))
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil || len(r.m) >= maxRenderedGuidance {
-		r.m = make(map[renderedKey]json.RawMessage)
-	}
-	r.m[k] = raw
+	r.c.Put(k, raw)
 	return raw, nil
 }

@@ -45,17 +45,13 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 	ref := s.Species()
 	key := guideKey{p.ID, direction}
 	if p.ID != 0 { // a permit of this registry: its content never changes
-		if e, ok := s.guides.Load(key); ok && e.(*guideEntry).ref == ref {
-			return e.(*guideEntry).g
+		if e, ok := s.guides.Get(key); ok && e.ref == ref {
+			return e.g
 		}
 	}
 	g := s.guide(ref, p, direction)
 	if p.ID != 0 {
-		if s.guidesN.Add(1) > maxCachedPermits {
-			s.guides.Clear()
-			s.guidesN.Store(0)
-		}
-		s.guides.Store(key, &guideEntry{ref, g})
+		s.guides.Put(key, &guideEntry{ref, g})
 	}
 	return g
 }
@@ -111,4 +107,13 @@ func (s *Service) guide(ref *species.Reference, p *Permit, direction string) *Gu
 		}
 	}
 	return g
+}
+
+// guideCost counts a guidance value's size in its cache.
+func guideCost(_ guideKey, e *guideEntry) int {
+	n := 200
+	for _, sg := range e.g.Species {
+		n += 600 + len(sg.Line) // the taxon's names and texts are shared with the species reference
+	}
+	return n + 100*len(e.g.Documents)
 }

@@ -2,10 +2,9 @@ package permits
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/opencites/opencites/internal/cache"
 	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/quotas"
@@ -29,13 +28,12 @@ type Service struct {
 	status     statusReader
 	signatures *verifier.Cache
 
-	// content caches the parts of a permit that never change after issue
+	// contents caches the parts of a permit that never change after issue
 	// (header, parties, lines), so that verification reads only the
-	// mutable status from the database.
-	cached  sync.Map // int64 permit ID -> *Permit
-	cachedN atomic.Int64
-	guides  sync.Map // guideKey -> *guideEntry
-	guidesN atomic.Int64
+	// mutable status from the database; guides caches each permit's
+	// guidance per direction.
+	contents *cache.Cache[int64, *Permit]
+	guides   *cache.Cache[guideKey, *guideEntry]
 }
 
 // Config wires a Service.
@@ -50,16 +48,22 @@ type Config struct {
 	Now func() time.Time
 	// Recorder stores verification records; nil records synchronously.
 	Recorder *Recorder
-	// SignatureCache is how many verified codes to remember: 0 means
-	// DefaultSignatureCache, a negative number none (every scan pays the
-	// ECDSA check, as a code's first scan does).
+	// SignatureCache is the memory, in bytes, for codes whose signature
+	// verified: 0 means DefaultSignatureCache, a negative number none
+	// (every scan pays the ECDSA check, as a code's first scan does).
 	SignatureCache int
+	// ContentCache is the memory, in bytes, for permits' fixed contents
+	// and guidance; 0 means DefaultContentCache.
+	ContentCache int
 }
 
-// DefaultSignatureCache is how many verified codes the registry remembers
-// (about 2 KB each): more than the permits a country's border posts see
-// in a day.
-const DefaultSignatureCache = 4096
+// Default cache budgets: about 4,000 verified codes (2 KB each), and the
+// contents and guidance of about 8,000 permits, more than the permits a
+// country's border posts see in a day.
+const (
+	DefaultSignatureCache = 8 << 20
+	DefaultContentCache   = 24 << 20
+)
 
 // New returns a Service.
 func New(cfg Config) *Service {
@@ -73,6 +77,12 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, rec: cfg.Recorder, users: cfg.Users, quotas: cfg.Quotas}
 	s.status.db = cfg.DB
+	cb := cfg.ContentCache
+	if cb <= 0 {
+		cb = DefaultContentCache
+	}
+	s.contents = cache.New(cb*3/4, permitCost)
+	s.guides = cache.New(cb/4, guideCost)
 	switch n := cfg.SignatureCache; {
 	case n == 0:
 		s.signatures = verifier.NewCache(DefaultSignatureCache)

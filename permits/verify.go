@@ -207,8 +207,8 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 // content returns the immutable part of a permit, from the cache when it
 // can: header, parties and lines never change after issue.
 func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
-	if c, ok := s.cached.Load(id); ok {
-		cp := *c.(*Permit)
+	if c, ok := s.contents.Get(id); ok {
+		cp := *c
 		return &cp, nil
 	}
 	var row models.Permit
@@ -217,17 +217,21 @@ func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
 		return nil, opencites.Internal("verify: read permit", err)
 	}
 	p := permitFromRows(&row, row.Lines, nil)
-	if s.cachedN.Add(1) > maxCachedPermits {
-		s.cached.Clear()
-		s.cachedN.Store(0)
-	}
-	s.cached.Store(id, p)
+	s.contents.Put(id, p)
 	cp := *p
 	return &cp, nil
 }
 
-// maxCachedPermits bounds the content cache's memory (a few KB a permit).
-const maxCachedPermits = 20000
+// permitCost counts a permit's size in the contents cache: its texts and
+// a fixed share for the struct, its times and its slices.
+func permitCost(_ int64, p *Permit) int {
+	n := 400 + len(p.Number) + len(p.Exporter.Name) + len(p.Exporter.Address) + len(p.Importer.Name) + len(p.Importer.Address) +
+		len(p.Conditions) + len(p.Code) + len(p.ExporterAccount) + len(p.SecurityStamp) + len(p.IssuedPlace)
+	for _, l := range p.Lines {
+		n += 250 + len(l.Taxon) + len(l.ListedAs) + len(l.Description) + len(l.Marks)
+	}
+	return n
+}
 
 func (s *Service) endorsements(ctx context.Context, id int64) ([]Endorsement, error) {
 	var ends []models.Endorsement

@@ -1,8 +1,9 @@
 package verifier
 
 import (
-	"sync"
 	"time"
+
+	"github.com/opencites/opencites/internal/cache"
 )
 
 // Cache remembers codes whose signature has verified, so that a code
@@ -17,22 +18,32 @@ import (
 // still resolves to the very key that verified it. Forged or garbled codes
 // are never remembered, so they cannot fill the cache.
 type Cache struct {
-	mu       sync.Mutex
-	cur, old map[string]*signedCode
-	size     int
+	codes *cache.Cache[string, *signedCode]
 }
 
-// NewCache returns a cache of about size codes (at least 1). Memory is
-// about 2 KB a code.
-func NewCache(size int) *Cache {
-	size = max(size/2, 1)
-	return &Cache{cur: make(map[string]*signedCode), old: map[string]*signedCode{}, size: size}
+// NewCache returns a cache of verified codes within maxBytes of memory
+// (a code of four lines costs about 2 KB).
+func NewCache(maxBytes int) *Cache {
+	return &Cache{codes: cache.New(maxBytes, codeCost)}
 }
+
+// codeCost counts the code's text and its decoded claims.
+func codeCost(text string, sc *signedCode) int {
+	n := len(text) + 400 + len(sc.kid)
+	for _, l := range sc.claims.Lines {
+		n += 96 + len(l.Taxon)
+	}
+	return n
+}
+
+// Len is how many codes the cache holds; Bytes their counted size.
+func (c *Cache) Len() int   { return c.codes.Len() }
+func (c *Cache) Bytes() int { return c.codes.Bytes() }
 
 // CheckToken is the package's CheckToken, answered from the cache when the
 // code's signature was verified before.
 func (c *Cache) CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
-	if sc := c.get(text); sc != nil {
+	if sc, ok := c.codes.Get(text); ok {
 		key, ok := keys(sc.kid)
 		if tc := checkKey(sc.kid, key, ok); tc != nil {
 			return *tc
@@ -47,36 +58,6 @@ func (c *Cache) CheckToken(text string, keys KeyLookup, now time.Time) TokenChec
 	if fail != nil {
 		return *fail
 	}
-	c.put(text, &sc)
+	c.codes.Put(text, &sc)
 	return checkClaims(sc, now)
-}
-
-// get finds a code, moving it to the current generation when it was found
-// in the old one: entries scanned recently survive, the rest age out.
-func (c *Cache) get(text string) *signedCode {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if sc, ok := c.cur[text]; ok {
-		return sc
-	}
-	sc, ok := c.old[text]
-	if ok {
-		c.add(text, sc)
-	}
-	return sc
-}
-
-func (c *Cache) put(text string, sc *signedCode) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.add(text, sc)
-}
-
-// add stores into the current generation; a full generation becomes the
-// old one, and the old one is dropped.
-func (c *Cache) add(text string, sc *signedCode) {
-	if len(c.cur) >= c.size {
-		c.old, c.cur = c.cur, make(map[string]*signedCode, c.size)
-	}
-	c.cur[text] = sc
 }

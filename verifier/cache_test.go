@@ -17,7 +17,7 @@ func TestCacheAnswersAsCheckToken(t *testing.T) {
 	}
 	byOther, _ := signToken(testClaims(), other)
 	tampered := valid[:len(valid)-3] + "000"
-	cache := NewCache(16)
+	cache := NewCache(64 << 10)
 	check := func(name, text string, keys KeyLookup, now time.Time, want string) {
 		t.Helper()
 		for i := range 3 {
@@ -55,10 +55,11 @@ func TestCacheAnswersAsCheckToken(t *testing.T) {
 }
 
 // Codes that fail verification are never stored, and the cache stays
-// within about its size however many codes pass through it.
+// within its budget however many codes pass through it.
 func TestCacheBounded(t *testing.T) {
 	key := newTestKey(t)
-	cache := NewCache(8)
+	const budget = 16 * 4 << 10 // 16 shards of two codes each
+	cache := NewCache(budget)
 	keys := lookupFor(key)
 	valid, _ := signToken(testClaims(), key)
 	for i := range 50 {
@@ -68,10 +69,10 @@ func TestCacheBounded(t *testing.T) {
 		}
 		cache.CheckToken("CP1:"+string(rune('0'+i%10)), keys, testNow)
 	}
-	if n := len(cache.cur) + len(cache.old); n != 0 {
+	if n := cache.Len(); n != 0 {
 		t.Fatalf("%d failed codes cached", n)
 	}
-	for i := range 40 {
+	for i := range 400 {
 		c := testClaims()
 		c.ID = fmt.Sprintf("26KG%06d", i)
 		code, err := signToken(c, key)
@@ -82,7 +83,7 @@ func TestCacheBounded(t *testing.T) {
 			t.Fatalf("got %+v", tc)
 		}
 	}
-	if n := len(cache.cur) + len(cache.old); n > 8 {
-		t.Fatalf("cache holds %d codes, size 8", n)
+	if n, b := cache.Len(), cache.Bytes(); n == 0 || b > budget {
+		t.Fatalf("cache holds %d codes in %d bytes, budget %d", n, b, budget)
 	}
 }
