@@ -9,36 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/opencites/opencites/cases"
 )
-
-// caseRoutes registers the seizure cases, alerts and summaries (package
-// cases). Officers record cases; analysts read them, the alerts and the
-// summaries; issuers see their authority's alerts.
-func (s *Server) caseRoutes(authGroup *echo.Group) {
-	auth := authGroup.Group("", s.casesEnabled)
-	photoLimit := middleware.BodyLimit("21M")
-	auth.POST("/cases", s.createCase, jsonLimit)
-	auth.GET("/cases", s.listCases)
-	auth.GET("/cases/export", s.exportCases)
-	auth.POST("/cases/from-verification/:vid", s.caseFromVerification, jsonLimit)
-	auth.GET("/cases/:id", s.getCase)
-	auth.PUT("/cases/:id", s.replaceCase, jsonLimit)
-	auth.PATCH("/cases/:id", s.patchCase, jsonLimit)
-	auth.GET("/cases/:id/history", s.caseHistory)
-	auth.POST("/cases/:id/photos", s.addCasePhoto, photoLimit)
-	auth.GET("/cases/:id/photos/:pid", s.casePhoto)
-	auth.GET("/cases/:id/photos/:pid/thumb", s.casePhoto)
-
-	auth.GET("/alerts", s.listAlerts)
-	auth.GET("/alerts/stream", s.alertStream)
-	auth.GET("/alerts/:id", s.getAlert)
-	auth.POST("/alerts/:id/acknowledge", s.acknowledgeAlert)
-	auth.POST("/alerts/:id/close", s.closeAlert)
-
-	auth.GET("/stats", s.stats)
-}
 
 // casesEnabled answers 503 when the server was built without a cases
 // service (api.Config.Cases), rather than failing inside a handler.
