@@ -7,9 +7,11 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 )
 
-// routes registers the whole API; read this to see every endpoint.
+// routes registers the whole API; read this to see every endpoint and the
+// middleware in front of it.
 func (s *Server) routes() {
 	e := s.echo
+	e.Use(s.recoverPanics())
 	e.Use(s.localize)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
