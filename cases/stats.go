@@ -145,12 +145,8 @@ func (s *Service) Summary(ctx context.Context, actor opencites.Actor, authority 
 		Count int64
 	}
 	// Verifications by UTC day and verdict, in one query; the period's
-	// totals are their sums. SQLite's date() converts a stored offset to
-	// UTC.
-	day := "date(v.checked_at)"
-	if db.Dialector.Name() == "postgres" {
-		day = "CAST(CAST(v.checked_at AT TIME ZONE 'UTC' AS DATE) AS TEXT)"
-	}
+	// totals are their sums.
+	day := models.DayOf(db, "v.checked_at")
 	vq := db.Table("verifications v").Select(day + " AS day, v.verdict AS key, COUNT(*) AS count")
 	if authority != "" {
 		vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
