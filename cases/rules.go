@@ -210,12 +210,8 @@ func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence, d
 			continue
 		}
 		done[key] = true
-		var total float64
-		err := e.s.db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(l.quantity), 0) FROM permit_lines l JOIN permits p ON p.id = l.permit_id
-			WHERE p.authority = ? AND LOWER(p.exporter_name) = ? AND l.taxon = ? AND l.unit = ? AND l.source IN ?
-			AND p.status <> ? AND p.issued_at > ?`,
-			p.Authority, strings.ToLower(p.Exporter.Name), l.Taxon, l.Unit, e.cfg.CaptiveSources, permits.StatusRevoked,
-			p.IssuedAt.Add(-e.cfg.CaptiveWindow)).Scan(&total).Error
+		total, err := e.s.permits.AuthorisedQuantity(ctx, permits.VolumeQuery{Authority: p.Authority, Exporter: p.Exporter.Name,
+			Taxon: l.Taxon, Unit: l.Unit, Sources: e.cfg.CaptiveSources, Since: p.IssuedAt.Add(-e.cfg.CaptiveWindow)})
 		if err != nil {
 			return fmt.Errorf("captive volume: %w", err)
 		}
@@ -250,22 +246,14 @@ func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, don
 			continue
 		}
 		done[p.Authority+"|"+l.Taxon] = true
-		count := func(from, to time.Time) (int64, error) {
-			var n int64
-			// A join rather than EXISTS: on freshly filled tables the
-			// planner ran the subquery as a scan per permit.
-			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT p.id) FROM permits p JOIN permit_lines l ON l.permit_id = p.id
-				WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ? AND l.taxon = ?`, p.Authority, from, to, l.Taxon).Scan(&n).Error
-			return n, err
-		}
-		recent, err := count(p.IssuedAt.Add(-w), p.IssuedAt)
+		recent, err := e.s.permits.IssuedCount(ctx, p.Authority, l.Taxon, p.IssuedAt.Add(-w), p.IssuedAt)
 		if err != nil {
 			return fmt.Errorf("issue spike: %w", err)
 		}
 		if recent < int64(e.cfg.SpikeMinPermits) {
 			continue
 		}
-		before, err := count(p.IssuedAt.Add(-w*time.Duration(e.cfg.SpikeBaselineWindows+1)), p.IssuedAt.Add(-w))
+		before, err := e.s.permits.IssuedCount(ctx, p.Authority, l.Taxon, p.IssuedAt.Add(-w*time.Duration(e.cfg.SpikeBaselineWindows+1)), p.IssuedAt.Add(-w))
 		if err != nil {
 			return fmt.Errorf("issue spike: %w", err)
 		}

@@ -1,0 +1,55 @@
+package permits
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/opencites/opencites"
+)
+
+// The queries below answer other packages' questions about the registry's
+// records (package cases: the alert rules and case work), so that only this
+// package reads the registry's tables. They do not authorise: the caller
+// acts for the system and decides what its own users may see.
+
+// VolumeQuery selects permit lines for AuthorisedQuantity.
+type VolumeQuery struct {
+	Authority string
+	Exporter  string // the exporter's name, matched regardless of case
+	Taxon     string
+	Unit      string
+	Sources   []string  // source codes (box 10), such as "C"
+	Since     time.Time // permits issued after this instant
+}
+
+// AuthorisedQuantity adds up the quantities of the lines matching q on the
+// authority's permits that are not revoked: how much an exporter was
+// authorised to trade, which the alert rules hold against the plausible
+// output of a captive-breeding facility. Errors: internal.
+func (s *Service) AuthorisedQuantity(ctx context.Context, q VolumeQuery) (float64, error) {
+	var total float64
+	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(l.quantity), 0) FROM permit_lines l JOIN permits p ON p.id = l.permit_id
+			WHERE p.authority = ? AND LOWER(p.exporter_name) = ? AND l.taxon = ? AND l.unit = ? AND l.source IN ?
+			AND p.status <> ? AND p.issued_at > ?`,
+		q.Authority, strings.ToLower(q.Exporter), q.Taxon, q.Unit, q.Sources, StatusRevoked, q.Since).Scan(&total).Error
+	if err != nil {
+		return 0, opencites.Internal("authorised quantity", err)
+	}
+	return total, nil
+}
+
+// IssuedCount counts the authority's permits issued in (from, to] with a
+// line of taxon, revoked ones included: the alert rules compare a week's
+// issues with the weeks before to notice a spike. Errors: internal.
+func (s *Service) IssuedCount(ctx context.Context, authority, taxon string, from, to time.Time) (int64, error) {
+	var n int64
+	// A join rather than EXISTS: on freshly filled tables the
+	// planner ran the subquery as a scan per permit.
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT p.id) FROM permits p JOIN permit_lines l ON l.permit_id = p.id
+				WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ? AND l.taxon = ?`, authority, from, to, taxon).Scan(&n).Error
+	if err != nil {
+		return 0, opencites.Internal("issued count", err)
+	}
+	return n, nil
+}
