@@ -361,24 +361,34 @@ func (e *Engine) caseKeys(ctx context.Context, c *Case) (keys map[string]string,
 	return keys, ps
 }
 
+// loadWatch fills the watch keys from the stored cases: their documents'
+// numbers, the parties of the permits those link, and their parties.
 func (e *Engine) loadWatch(ctx context.Context) error {
 	db := e.s.db.WithContext(ctx)
-	var docs []struct {
-		CaseID                     int64
-		Number                     string
-		ExporterName, ImporterName *string
+	var docs []models.CaseDocument
+	if err := db.Select("case_id, number, permit_id").Where("number <> ''").Find(&docs).Error; err != nil {
+		return err
 	}
-	if err := db.Raw(`SELECT d.case_id, d.number, p.exporter_name, p.importer_name FROM case_documents d
-		LEFT JOIN permits p ON p.id = d.permit_id WHERE d.number <> ''`).Scan(&docs).Error; err != nil {
+	var ids []int64
+	linked := map[int64]bool{}
+	for _, d := range docs {
+		if d.PermitID != nil && !linked[*d.PermitID] {
+			linked[*d.PermitID] = true
+			ids = append(ids, *d.PermitID)
+		}
+	}
+	onPermits, err := e.s.permits.Parties(ctx, ids)
+	if err != nil {
 		return err
 	}
 	for _, d := range docs {
 		e.watchAdd("permit:"+d.Number, d.CaseID)
-		if d.ExporterName != nil {
-			e.watchAdd(orgKey(*d.ExporterName), d.CaseID)
+		if d.PermitID == nil {
+			continue
 		}
-		if d.ImporterName != nil {
-			e.watchAdd(orgKey(*d.ImporterName), d.CaseID)
+		if p, ok := onPermits[*d.PermitID]; ok {
+			e.watchAdd(orgKey(p.Exporter.Name), d.CaseID)
+			e.watchAdd(orgKey(p.Importer.Name), d.CaseID)
 		}
 	}
 	var parties []models.CaseParty

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/models"
 )
 
 // The queries below answer other packages' questions about the registry's
@@ -52,4 +53,35 @@ func (s *Service) IssuedCount(ctx context.Context, authority, taxon string, from
 		return 0, opencites.Internal("issued count", err)
 	}
 	return n, nil
+}
+
+// Parties are the exporter and importer named on a permit.
+type Parties struct {
+	Exporter Party
+	Importer Party
+}
+
+// partiesBatch bounds the ids one query of Parties names, well within the
+// bound parameters SQLite and PostgreSQL take.
+const partiesBatch = 1000
+
+// Parties returns the parties of the permits with the given ids, by id; an
+// id the registry does not hold is left out. The alert rules watch the
+// organisations named on the permits that cases link to. Errors: internal.
+func (s *Service) Parties(ctx context.Context, ids []int64) (map[int64]Parties, error) {
+	out := make(map[int64]Parties, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), partiesBatch)]
+		ids = ids[len(batch):]
+		var rows []models.Permit
+		if err := s.db.WithContext(ctx).Select("id, exporter_name, exporter_address, exporter_country, importer_name, importer_address, importer_country").
+			Where("id IN ?", batch).Find(&rows).Error; err != nil {
+			return nil, opencites.Internal("permit parties", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = Parties{Exporter: Party{Name: r.ExporterName, Address: r.ExporterAddress, Country: r.ExporterCountry},
+				Importer: Party{Name: r.ImporterName, Address: r.ImporterAddress, Country: r.ImporterCountry}}
+		}
+	}
+	return out, nil
 }
