@@ -2,11 +2,13 @@ package permits
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
+	"gorm.io/gorm"
 )
 
 // The queries below answer other packages' questions about the registry's
@@ -84,4 +86,22 @@ func (s *Service) Parties(ctx context.Context, ids []int64) (map[int64]Parties, 
 		}
 	}
 	return out, nil
+}
+
+// Ref returns the id and authority of the permit numbered number, so that
+// a case can link a document presented to the permit the registry holds.
+// Errors: permit_not_found, internal.
+func (s *Service) Ref(ctx context.Context, number string) (id int64, authority string, err error) {
+	var p struct {
+		ID        int64
+		Authority string
+	}
+	err = s.db.WithContext(ctx).Model(&models.Permit{}).Select("id, authority").Where("number = ?", number).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, "", errPermitNotFound(number)
+	}
+	if err != nil {
+		return 0, "", opencites.Internal("permit ref", err)
+	}
+	return p.ID, p.Authority, nil
 }
