@@ -105,3 +105,40 @@ func (s *Service) Ref(ctx context.Context, number string) (id int64, authority s
 	}
 	return p.ID, p.Authority, nil
 }
+
+// ScanRecord is a recorded verification as case work needs it: besides
+// what VerificationRecord shows, the scanning account and its authority,
+// the authority of the permit the code named and the code's hash.
+type ScanRecord struct {
+	ID               string
+	CheckedAt        time.Time
+	UserID           int64
+	ScannerAuthority string // of the scanning user's account
+	Verdict          string
+	Authority        string // of the permit the code names, if any
+	Number           string
+	Port             string
+	Direction        string
+	CodeSHA256       string
+}
+
+// RecordedScan returns the verification recorded under id, so that an
+// officer can open a case from a scan. A verification still waiting in the
+// Recorder's batch is not found yet. Errors: verification_not_found,
+// internal.
+func (s *Service) RecordedScan(ctx context.Context, id string) (ScanRecord, error) {
+	var v models.Verification
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ScanRecord{}, opencites.Errorf(opencites.KindNotFound, "verification_not_found", "no verification %q", id)
+	}
+	if err != nil {
+		return ScanRecord{}, opencites.Internal("read verification", err)
+	}
+	out := ScanRecord{ID: v.ID, CheckedAt: v.CheckedAt.UTC(), UserID: v.UserID, Verdict: v.Verdict, Authority: v.Authority,
+		Number: v.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256}
+	if err := s.db.WithContext(ctx).Model(&models.User{}).Select("authority").Where("id = ?", v.UserID).Scan(&out.ScannerAuthority).Error; err != nil {
+		return ScanRecord{}, opencites.Internal("scanner authority", err)
+	}
+	return out, nil
+}
