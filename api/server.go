@@ -110,15 +110,20 @@ func New(cfg Config) (*Server, error) {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+	s.routes()
+	return s, nil
+}
+
+// recoverPanics turns a handler's panic into an internal error for
+// HTTPErrorHandler, logging the panicking goroutine's stack.
+func (s *Server) recoverPanics() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))
 			return err
 		},
-	}))
-	s.routes()
-	return s, nil
+	})
 }
 
 func (s *Server) now() time.Time { return s.svc.Now() }

@@ -260,16 +260,12 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 			}
 		}
 		if doc.Number != "" {
-			var p struct {
-				ID        int64
-				Authority string
-			}
-			err := s.db.WithContext(ctx).Model(&models.Permit{}).Select("id, authority").Where("number = ?", doc.Number).Take(&p).Error
+			id, authority, err := s.permits.Ref(ctx, doc.Number)
 			switch {
 			case err == nil:
-				doc.PermitID, doc.PermitAuthority = &p.ID, p.Authority
-			case !errors.Is(err, gorm.ErrRecordNotFound):
-				return nil, opencites.Internal("link permit", err)
+				doc.PermitID, doc.PermitAuthority = &id, authority
+			case opencites.CodeOf(err) != "permit_not_found":
+				return nil, err
 			}
 		}
 		row.Documents = append(row.Documents, doc)

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/opencites/opencites"
@@ -14,198 +13,6 @@ import (
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/verifier"
 )
-
-// Rules that raise alerts.
-const (
-	RuleForgedCode    = "forged_code"     // a code with a bad signature, an unknown key, or signed for a number never issued
-	RuleRevoked       = "revoked_permit"  // a revoked permit presented
-	RuleExpired       = "expired_permit"  // an expired permit presented
-	RuleReused        = "reused_permit"   // a permit already endorsed or accepted presented again
-	RuleCheckpoints   = "two_checkpoints" // the same permit at two checkpoints within a short time
-	RuleOverQuantity  = "over_quantity"   // a case found more, or other species, than the permit presented allows
-	RuleLinkedToCase  = "linked_to_case"  // a permit, exporter or importer named in an earlier case
-	RuleAppendixI     = "appendix_i_trade"
-	RuleCaptiveVolume = "captive_volume" // captive-bred volumes of a species from one exporter above the plausible
-	RuleIssueSpike    = "issue_spike"    // permits for one species far above their usual rate
-)
-
-// Severities, lowest first.
-var Severities = []string{"low", "medium", "high", "critical"}
-
-func severityRank(s string) int {
-	for i, x := range Severities {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
-// RulesConfig holds the thresholds of the rules: configuration, not code.
-// Zero fields take DefaultRules' values.
-type RulesConfig struct {
-	// ForgedCriticalScans is how many scans of the same forged code make
-	// its alert critical (a code in circulation rather than one attempt).
-	ForgedCriticalScans int
-	// ExpiredGrace: a permit presented less than this after its expiry
-	// raises a low alert (a late shipment), later a medium one.
-	ExpiredGrace time.Duration
-	// CheckpointWindow: the same permit seen at two different checkpoints
-	// (scans or endorsements) within this time raises an alert.
-	CheckpointWindow time.Duration
-	// OverQuantityTolerance is the fraction by which what a case found may
-	// exceed the permit presented before an alert (0: any excess).
-	OverQuantityTolerance float64
-	// CaptiveSources are the source codes counted as captive production.
-	CaptiveSources []string
-	// CaptiveWindow is the period over which captive volumes add up.
-	CaptiveWindow time.Duration
-	// CaptiveLimits is the plausible captive output of one exporter in
-	// CaptiveWindow, by accepted taxon name; CaptiveDefaultLimit otherwise.
-	CaptiveLimits       map[string]float64
-	CaptiveDefaultLimit float64
-	// SpikeWindow is the period whose permit count for a species is
-	// compared with the mean of the SpikeBaselineWindows before it; more
-	// than SpikeFactor times that mean, and at least SpikeMinPermits,
-	// raises an alert.
-	SpikeWindow          time.Duration
-	SpikeBaselineWindows int
-	SpikeFactor          float64
-	SpikeMinPermits      int
-	// VolumeCheckEvery is how often the captive-volume and spike checks
-	// run for one exporter and species: each check sums its whole window,
-	// so the newest permit's check covers those issued before it, and a
-	// burst of issues waits for its alert no more than twice this long
-	// (the engine looks for owed checks at this interval).
-	VolumeCheckEvery time.Duration
-	// QueueSize is how many events may wait for evaluation before
-	// observers wait; RecentScans how many scans are remembered in memory.
-	QueueSize   int
-	RecentScans int
-	// MaxEvidence is how many evidence links one alert keeps; further
-	// occurrences are counted, not listed.
-	MaxEvidence int
-}
-
-// DefaultRules are the thresholds used where a RulesConfig leaves zeros.
-var DefaultRules = RulesConfig{
-	ForgedCriticalScans:   3,
-	ExpiredGrace:          72 * time.Hour,
-	CheckpointWindow:      6 * time.Hour,
-	OverQuantityTolerance: 0,
-	CaptiveSources:        []string{"C"},
-	CaptiveWindow:         365 * 24 * time.Hour,
-	// Central Asian tortoises: Uzbekistan's whole legal harvest was about
-	// 85,000 a year by 2017 (DOMAIN.md 7); one farm's output is far less.
-	CaptiveLimits:        map[string]float64{"Testudo horsfieldii": 5000},
-	CaptiveDefaultLimit:  1000,
-	SpikeWindow:          7 * 24 * time.Hour,
-	SpikeBaselineWindows: 8,
-	SpikeFactor:          3,
-	SpikeMinPermits:      5,
-	VolumeCheckEvery:     5 * time.Second,
-	QueueSize:            8192,
-	RecentScans:          20000,
-	MaxEvidence:          100,
-}
-
-func (c RulesConfig) withDefaults() RulesConfig {
-	d := DefaultRules
-	if c.ForgedCriticalScans <= 0 {
-		c.ForgedCriticalScans = d.ForgedCriticalScans
-	}
-	if c.ExpiredGrace <= 0 {
-		c.ExpiredGrace = d.ExpiredGrace
-	}
-	if c.CheckpointWindow <= 0 {
-		c.CheckpointWindow = d.CheckpointWindow
-	}
-	if c.OverQuantityTolerance < 0 {
-		c.OverQuantityTolerance = 0
-	}
-	if len(c.CaptiveSources) == 0 {
-		c.CaptiveSources = d.CaptiveSources
-	}
-	if c.CaptiveWindow <= 0 {
-		c.CaptiveWindow = d.CaptiveWindow
-	}
-	if c.CaptiveLimits == nil {
-		c.CaptiveLimits = d.CaptiveLimits
-	}
-	if c.CaptiveDefaultLimit <= 0 {
-		c.CaptiveDefaultLimit = d.CaptiveDefaultLimit
-	}
-	if c.SpikeWindow <= 0 {
-		c.SpikeWindow = d.SpikeWindow
-	}
-	if c.SpikeBaselineWindows <= 0 {
-		c.SpikeBaselineWindows = d.SpikeBaselineWindows
-	}
-	if c.SpikeFactor <= 0 {
-		c.SpikeFactor = d.SpikeFactor
-	}
-	if c.SpikeMinPermits <= 0 {
-		c.SpikeMinPermits = d.SpikeMinPermits
-	}
-	if c.VolumeCheckEvery <= 0 {
-		c.VolumeCheckEvery = d.VolumeCheckEvery
-	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = d.QueueSize
-	}
-	if c.RecentScans <= 0 {
-		c.RecentScans = d.RecentScans
-	}
-	if c.MaxEvidence <= 0 {
-		c.MaxEvidence = d.MaxEvidence
-	}
-	return c
-}
-
-// item is one thing for the rules to look at: a registry event or a case.
-type item struct {
-	ev      *permits.Event
-	c       *Case
-	updated bool
-	ext     *raised // an alert from outside: the regional exchange
-}
-
-// Engine evaluates the rules on one goroutine, so that observers return at
-// once and alerts of one group never race each other.
-type Engine struct {
-	s      *Service
-	cfg    RulesConfig
-	ch     chan item
-	flushC chan chan struct{}
-	done   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
-	recent *recentScans
-	subs   broker
-
-	// Owned by the engine's goroutine.
-	seen       map[string][]sighting // permit -> where it was seen lately
-	watch      map[string][]int64    // "permit:N" / "org:name" -> cases naming it
-	watched    bool
-	pending    []*raised // alerts raised in the current batch
-	pendingIdx map[string]int
-	open       map[string]*openAlert // rule|group|authority -> alert stored
-	// volumeChecks are the captive-volume and spike checks owed by the
-	// issues of the current batch, one per permit. They wait in
-	// volumeOwed, the newest permit per exporter and species, until
-	// VolumeCheckEvery has passed since that key's last check (volumeAt):
-	// each check scans the window's permits, and one per issue made a
-	// busy issuing day cost the database more than the issues themselves.
-	volumeChecks []volumeCheck
-	volumeOwed   map[string]volumeCheck
-	volumeAt     map[string]time.Time
-}
-
-// volumeCheck is a deferred captive-volume and spike check of one permit.
-type volumeCheck struct {
-	p  *permits.Permit
-	ev Evidence
-}
 
 // maxSightings bounds the checkpoints remembered for one permit.
 const maxSightings = 8
@@ -215,261 +22,6 @@ type sighting struct {
 	port, ref, kind string // ref: verification id or "endorsement"
 	at              time.Time
 	checkpoint      string // normPort(port), set by sighted
-}
-
-func newEngine(s *Service, cfg RulesConfig) *Engine {
-	e := &Engine{s: s, cfg: cfg, ch: make(chan item, cfg.QueueSize), flushC: make(chan chan struct{}), done: make(chan struct{}),
-		recent: newRecentScans(cfg.RecentScans), seen: map[string][]sighting{}, watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{},
-		volumeOwed: map[string]volumeCheck{}, volumeAt: map[string]time.Time{}}
-	e.subs.subs = map[*subscription]struct{}{}
-	e.wg.Add(1)
-	go e.run()
-	return e
-}
-
-func (e *Engine) observe(ctx context.Context, ev permits.Event) {
-	if v := ev.Verification; v != nil {
-		e.recent.put(scan{ID: v.ID, CheckedAt: ev.At, UserID: ev.Actor.UserID, Scanner: ev.Actor.Authority, Verdict: v.Verdict,
-			Authority: ev.Authority, Number: ev.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256})
-	}
-	select {
-	case e.ch <- item{ev: &ev}:
-	case <-e.done:
-	case <-ctx.Done():
-		e.s.log.Warn("alert rules: event dropped", "kind", ev.Kind, "number", ev.Number, "err", ctx.Err())
-	}
-}
-
-// external queues an alert raised outside the rules engine.
-func (e *Engine) external(r raised) {
-	select {
-	case e.ch <- item{ext: &r}:
-	case <-e.done:
-	}
-}
-
-func (e *Engine) caseRecorded(c *Case, updated bool) {
-	select {
-	case e.ch <- item{c: c, updated: updated}:
-	case <-e.done:
-	}
-}
-
-func (e *Engine) run() {
-	defer e.wg.Done()
-	tick := time.NewTicker(e.cfg.VolumeCheckEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case it := <-e.ch:
-			e.batch(it)
-		case <-tick.C:
-			e.runVolumeChecks(false)
-			e.storePending()
-		case ack := <-e.flushC:
-			e.drain()
-			e.runVolumeChecks(true)
-			e.storePending()
-			close(ack)
-		case <-e.done:
-			e.drain()
-			e.runVolumeChecks(true)
-			e.storePending()
-			return
-		}
-	}
-}
-
-// maxBatch is how many queued events the engine evaluates before it
-// stores the alerts they raised.
-const maxBatch = 256
-
-// batch evaluates first and what else is queued, up to maxBatch events,
-// then stores their alerts: under a burst of bad scans, one write per alert
-// group instead of one per scan.
-func (e *Engine) batch(first item) {
-	e.eval(first)
-	for i := 1; i < maxBatch; i++ {
-		select {
-		case it := <-e.ch:
-			e.eval(it)
-		default:
-			e.endBatch()
-			return
-		}
-	}
-	e.endBatch()
-}
-
-// endBatch runs the volume checks that are due and stores the alerts
-// raised.
-func (e *Engine) endBatch() {
-	e.runVolumeChecks(false)
-	e.storePending()
-}
-
-// runVolumeChecks runs the owed captive-volume and spike checks whose key
-// was last checked VolumeCheckEvery ago or more; all runs every one (a
-// flush, or shutting down).
-func (e *Engine) runVolumeChecks(all bool) {
-	for _, vc := range e.volumeChecks { // oldest first: the newest stays owed
-		e.volumeOwed[volumeKey(vc.p)] = vc
-	}
-	e.volumeChecks = e.volumeChecks[:0]
-	if len(e.volumeOwed) == 0 {
-		return
-	}
-	now := time.Now() // the engine's own pace, not the registry's clock
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	captiveDone, spikeDone := map[string]bool{}, map[string]bool{}
-	for k, vc := range e.volumeOwed {
-		if !all && now.Sub(e.volumeAt[k]) < e.cfg.VolumeCheckEvery {
-			continue
-		}
-		delete(e.volumeOwed, k)
-		e.volumeAt[k] = now
-		if err := e.captive(ctx, vc.p, vc.ev, captiveDone); err != nil {
-			e.s.log.Error("alert rules", "err", err)
-		}
-		if err := e.spike(ctx, vc.p, vc.ev, spikeDone); err != nil {
-			e.s.log.Error("alert rules", "err", err)
-		}
-	}
-	for k, at := range e.volumeAt { // forget keys checked long ago
-		if now.Sub(at) >= e.cfg.VolumeCheckEvery {
-			if _, owed := e.volumeOwed[k]; !owed {
-				delete(e.volumeAt, k)
-			}
-		}
-	}
-}
-
-// volumeKey names what a permit's volume checks cover: its authority,
-// exporter and species lines.
-func volumeKey(p *permits.Permit) string {
-	parts := []string{p.Authority, strings.ToLower(p.Exporter.Name)}
-	for _, l := range p.Lines {
-		parts = append(parts, l.Taxon+"/"+l.Unit+"/"+l.Source)
-	}
-	sort.Strings(parts[2:])
-	return strings.Join(parts, "|")
-}
-
-func (e *Engine) drain() {
-	for {
-		select {
-		case it := <-e.ch:
-			e.batch(it)
-		default:
-			return
-		}
-	}
-}
-
-func (e *Engine) flush(ctx context.Context) error {
-	ack := make(chan struct{})
-	select {
-	case e.flushC <- ack:
-	case <-e.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-ack:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (e *Engine) close() {
-	e.once.Do(func() { close(e.done) })
-	e.wg.Wait()
-}
-
-// eval runs the rules for one item. A rule that fails is logged; the
-// others still run.
-func (e *Engine) eval(it item) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			e.s.log.Error("alert rules: panic", "err", r)
-		}
-	}()
-	if !e.watched {
-		if err := e.loadWatch(ctx); err != nil {
-			e.s.log.Error("alert rules: load case links", "err", err)
-		} else {
-			e.watched = true
-		}
-	}
-	var err error
-	switch {
-	case it.ext != nil:
-		err = e.raise(*it.ext)
-	case it.c != nil:
-		err = e.onCase(ctx, it.c)
-	case it.ev.Kind == permits.EventVerification:
-		err = e.onVerification(ctx, it.ev)
-	case it.ev.Kind == permits.EventIssue:
-		err = e.onIssue(ctx, it.ev)
-	case it.ev.Kind == permits.EventEndorsement:
-		err = e.onEndorsement(ctx, it.ev)
-	}
-	if err != nil {
-		e.s.log.Error("alert rules", "err", err)
-	}
-}
-
-// raised is an alert as a rule states it. Alerts of one group raised
-// while the engine works through a batch of events are merged, and
-// stored once.
-type raised struct {
-	authority, rule, severity, group, reason string
-	evidence                                 []Evidence
-	count                                    int // occurrences merged into this one
-	// escalateAt, if set, is the occurrence count at which the alert
-	// becomes critical, its reason then escalated(count).
-	escalateAt int
-	escalated  func(n int) string
-}
-
-// raise queues an alert for the end of the batch, merged with the others
-// of its group.
-func (e *Engine) raise(r raised) error {
-	key := r.rule + "|" + r.group + "|" + r.authority
-	if i, ok := e.pendingIdx[key]; ok {
-		p := e.pending[i]
-		p.count++
-		if severityRank(r.severity) > severityRank(p.severity) {
-			p.severity = r.severity
-		}
-		p.reason, p.escalated = r.reason, r.escalated
-		p.evidence = append(p.evidence, r.evidence...)
-		return nil
-	}
-	r.count = 1
-	e.pendingIdx[key] = len(e.pending)
-	e.pending = append(e.pending, &r)
-	return nil
-}
-
-// storePending writes the alerts raised in a batch.
-func (e *Engine) storePending() {
-	if len(e.pending) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, r := range e.pending {
-		if err := e.store(ctx, *r); err != nil {
-			e.s.log.Error("alert rules: store alert", "rule", r.rule, "err", err)
-		}
-	}
-	e.pending, e.pendingIdx = e.pending[:0], map[string]int{}
 }
 
 func permitKey(authority, number string) string { return authority + "/" + number }
@@ -659,12 +211,8 @@ func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence, d
 			continue
 		}
 		done[key] = true
-		var total float64
-		err := e.s.db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(l.quantity), 0) FROM permit_lines l JOIN permits p ON p.id = l.permit_id
-			WHERE p.authority = ? AND LOWER(p.exporter_name) = ? AND l.taxon = ? AND l.unit = ? AND l.source IN ?
-			AND p.status <> ? AND p.issued_at > ?`,
-			p.Authority, strings.ToLower(p.Exporter.Name), l.Taxon, l.Unit, e.cfg.CaptiveSources, permits.StatusRevoked,
-			p.IssuedAt.Add(-e.cfg.CaptiveWindow)).Scan(&total).Error
+		total, err := e.s.permits.AuthorisedQuantity(ctx, permits.VolumeQuery{Authority: p.Authority, Exporter: p.Exporter.Name,
+			Taxon: l.Taxon, Unit: l.Unit, Sources: e.cfg.CaptiveSources, Since: p.IssuedAt.Add(-e.cfg.CaptiveWindow)})
 		if err != nil {
 			return fmt.Errorf("captive volume: %w", err)
 		}
@@ -699,22 +247,14 @@ func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, don
 			continue
 		}
 		done[p.Authority+"|"+l.Taxon] = true
-		count := func(from, to time.Time) (int64, error) {
-			var n int64
-			// A join rather than EXISTS: on freshly filled tables the
-			// planner ran the subquery as a scan per permit.
-			err := e.s.db.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT p.id) FROM permits p JOIN permit_lines l ON l.permit_id = p.id
-				WHERE p.authority = ? AND p.issued_at > ? AND p.issued_at <= ? AND l.taxon = ?`, p.Authority, from, to, l.Taxon).Scan(&n).Error
-			return n, err
-		}
-		recent, err := count(p.IssuedAt.Add(-w), p.IssuedAt)
+		recent, err := e.s.permits.IssuedCount(ctx, p.Authority, l.Taxon, p.IssuedAt.Add(-w), p.IssuedAt)
 		if err != nil {
 			return fmt.Errorf("issue spike: %w", err)
 		}
 		if recent < int64(e.cfg.SpikeMinPermits) {
 			continue
 		}
-		before, err := count(p.IssuedAt.Add(-w*time.Duration(e.cfg.SpikeBaselineWindows+1)), p.IssuedAt.Add(-w))
+		before, err := e.s.permits.IssuedCount(ctx, p.Authority, l.Taxon, p.IssuedAt.Add(-w*time.Duration(e.cfg.SpikeBaselineWindows+1)), p.IssuedAt.Add(-w))
 		if err != nil {
 			return fmt.Errorf("issue spike: %w", err)
 		}
@@ -822,24 +362,34 @@ func (e *Engine) caseKeys(ctx context.Context, c *Case) (keys map[string]string,
 	return keys, ps
 }
 
+// loadWatch fills the watch keys from the stored cases: their documents'
+// numbers, the parties of the permits those link, and their parties.
 func (e *Engine) loadWatch(ctx context.Context) error {
 	db := e.s.db.WithContext(ctx)
-	var docs []struct {
-		CaseID                     int64
-		Number                     string
-		ExporterName, ImporterName *string
+	var docs []models.CaseDocument
+	if err := db.Select("case_id, number, permit_id").Where("number <> ''").Find(&docs).Error; err != nil {
+		return err
 	}
-	if err := db.Raw(`SELECT d.case_id, d.number, p.exporter_name, p.importer_name FROM case_documents d
-		LEFT JOIN permits p ON p.id = d.permit_id WHERE d.number <> ''`).Scan(&docs).Error; err != nil {
+	var ids []int64
+	linked := map[int64]bool{}
+	for _, d := range docs {
+		if d.PermitID != nil && !linked[*d.PermitID] {
+			linked[*d.PermitID] = true
+			ids = append(ids, *d.PermitID)
+		}
+	}
+	onPermits, err := e.s.permits.Parties(ctx, ids)
+	if err != nil {
 		return err
 	}
 	for _, d := range docs {
 		e.watchAdd("permit:"+d.Number, d.CaseID)
-		if d.ExporterName != nil {
-			e.watchAdd(orgKey(*d.ExporterName), d.CaseID)
+		if d.PermitID == nil {
+			continue
 		}
-		if d.ImporterName != nil {
-			e.watchAdd(orgKey(*d.ImporterName), d.CaseID)
+		if p, ok := onPermits[*d.PermitID]; ok {
+			e.watchAdd(orgKey(p.Exporter.Name), d.CaseID)
+			e.watchAdd(orgKey(p.Importer.Name), d.CaseID)
 		}
 	}
 	var parties []models.CaseParty
@@ -964,36 +514,4 @@ func sortedKeysF(m map[string]float64) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// recentScans remembers the last scans the engine was told of, so that a
-// case can be opened from a verification still waiting in the recorder's
-// batch.
-type recentScans struct {
-	mu   sync.Mutex
-	m    map[string]scan
-	ring []string
-	next int
-}
-
-func newRecentScans(n int) *recentScans {
-	return &recentScans{m: make(map[string]scan, n), ring: make([]string, n)}
-}
-
-func (r *recentScans) put(s scan) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old := r.ring[r.next]; old != "" {
-		delete(r.m, old)
-	}
-	r.ring[r.next] = s.ID
-	r.next = (r.next + 1) % len(r.ring)
-	r.m[s.ID] = s
-}
-
-func (r *recentScans) get(id string) (scan, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s, ok := r.m[id]
-	return s, ok
 }

@@ -143,38 +143,19 @@ func (s *Service) Summary(ctx context.Context, actor opencites.Actor, authority 
 		Key   string
 		Count int64
 	}
-	// Verifications by UTC day and verdict, in one query; the period's
-	// totals are their sums. SQLite's date() converts a stored offset to
-	// UTC.
-	day := "date(v.checked_at)"
-	if db.Dialector.Name() == "postgres" {
-		day = "CAST(CAST(v.checked_at AT TIME ZONE 'UTC' AS DATE) AS TEXT)"
-	}
-	vq := db.Table("verifications v").Select(day + " AS day, v.verdict AS key, COUNT(*) AS count")
-	if authority != "" {
-		vq = vq.Where("v.authority = ? OR v.user_id IN (SELECT id FROM users WHERE authority = ?)", authority, authority)
-	}
-	if !from.IsZero() {
-		vq = vq.Where("v.checked_at >= ?", from)
-	}
-	if !to.IsZero() {
-		vq = vq.Where("v.checked_at < ?", to)
-	}
-	var ds []struct {
-		Day   string
-		Key   string
-		Count int64
-	}
-	if err := vq.Group(day + ", v.verdict").Scan(&ds).Error; err != nil {
-		return nil, opencites.Internal("verification stats", err)
+	// Verifications by UTC day and verdict; the period's totals are their
+	// sums.
+	ds, err := s.permits.VerdictsByDay(ctx, authority, from, to)
+	if err != nil {
+		return nil, err
 	}
 	total, byDay := tally{}, map[string]tally{}
 	for _, d := range ds {
 		if byDay[d.Day] == nil {
 			byDay[d.Day] = tally{}
 		}
-		byDay[d.Day][d.Key] += d.Count
-		total[d.Key] += d.Count
+		byDay[d.Day][d.Verdict] += d.Count
+		total[d.Verdict] += d.Count
 	}
 	st.Verifications = total.counts()
 	for _, d := range slices.Sorted(maps.Keys(byDay)) {

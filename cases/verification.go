@@ -2,14 +2,12 @@ package cases
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/verifier"
-	"gorm.io/gorm"
 )
 
 // scan is a recorded verification, as the cases and the rules need it.
@@ -26,25 +24,20 @@ type scan struct {
 	CodeSHA256 string
 }
 
-// verification finds a verification by id: in the database or, since
-// permits records verifications in batches, among those the engine saw
-// in the last moments.
+// verification finds a verification by id: among those the registry has
+// recorded or, since permits records verifications in batches, among
+// those the engine saw in the last moments.
 func (s *Service) verification(ctx context.Context, id string) (scan, bool, error) {
 	if len(id) > 64 {
 		return scan{}, false, nil
 	}
-	var v models.Verification
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&v).Error
+	v, err := s.permits.RecordedScan(ctx, id)
 	if err == nil {
-		out := scan{ID: v.ID, CheckedAt: v.CheckedAt.UTC(), UserID: v.UserID, Verdict: v.Verdict, Authority: v.Authority,
-			Number: v.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256}
-		if err := s.db.WithContext(ctx).Model(&models.User{}).Select("authority").Where("id = ?", v.UserID).Scan(&out.Scanner).Error; err != nil {
-			return scan{}, false, opencites.Internal("scanner authority", err)
-		}
-		return out, true, nil
+		return scan{ID: v.ID, CheckedAt: v.CheckedAt, UserID: v.UserID, Scanner: v.ScannerAuthority, Verdict: v.Verdict,
+			Authority: v.Authority, Number: v.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256}, true, nil
 	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return scan{}, false, opencites.Internal("read verification", err)
+	if opencites.CodeOf(err) != "verification_not_found" {
+		return scan{}, false, err
 	}
 	sc, ok := s.engine.recent.get(id)
 	return sc, ok, nil

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites/cases"
+)
+
+// AlertJSON is a suspicious-conduct alert.
+type AlertJSON struct {
+	ID             int64          `json:"id"`
+	Authority      string         `json:"authority"`
+	Rule           string         `json:"rule"`
+	Severity       string         `json:"severity"`
+	Status         string         `json:"status"`
+	Reason         string         `json:"reason"`
+	Occurrences    int            `json:"occurrences"`
+	CreatedAt      time.Time      `json:"created_at"`
+	LastSeenAt     time.Time      `json:"last_seen_at"`
+	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy string         `json:"acknowledged_by,omitempty"`
+	ClosedAt       *time.Time     `json:"closed_at,omitempty"`
+	ClosedBy       string         `json:"closed_by,omitempty"`
+	Evidence       []EvidenceJSON `json:"evidence"`
+}
+
+// EvidenceJSON links an alert to a verification, permit or case; Link is
+// where to read it in this API.
+type EvidenceJSON struct {
+	Kind string    `json:"kind"`
+	Ref  string    `json:"ref"`
+	At   time.Time `json:"at"`
+	Link string    `json:"link,omitempty"`
+}
+
+func alertJSON(a cases.Alert) AlertJSON {
+	out := AlertJSON{ID: a.ID, Authority: a.Authority, Rule: a.Rule, Severity: a.Severity, Status: a.Status, Reason: a.Reason,
+		Occurrences: a.Occurrences, CreatedAt: a.CreatedAt, LastSeenAt: a.LastSeenAt, AcknowledgedAt: a.AcknowledgedAt,
+		AcknowledgedBy: a.AcknowledgedBy, ClosedAt: a.ClosedAt, ClosedBy: a.ClosedBy, Evidence: []EvidenceJSON{}}
+	for _, e := range a.Evidence {
+		ej := EvidenceJSON{Kind: e.Kind, Ref: e.Ref, At: e.At}
+		switch e.Kind {
+		case "permit":
+			ej.Link = "/api/v1/permits/" + e.Ref
+		case "case":
+			ej.Link = "/api/v1/cases/" + e.Ref
+		}
+		out.Evidence = append(out.Evidence, ej)
+	}
+	return out
+}
+
+func (s *Server) listAlerts(c echo.Context) error {
+	page, size, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.cases.Alerts(c.Request().Context(), actor(c), cases.AlertFilter{Status: c.QueryParam("status"),
+		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Page: page, Size: size})
+	if err != nil {
+		return err
+	}
+	out := make([]AlertJSON, len(res.Alerts))
+	for i, a := range res.Alerts {
+		out[i] = alertJSON(a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alerts": out, "total": res.Total, "page": res.Page, "size": res.Size})
+}
+
+func (s *Server) getAlert(c echo.Context) error {
+	id, err := pathID(c, "id", "alert_not_found", "alert")
+	if err != nil {
+		return err
+	}
+	a, err := s.cases.Alert(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, alertJSON(a))
+}
+
+func (s *Server) acknowledgeAlert(c echo.Context) error {
+	id, err := pathID(c, "id", "alert_not_found", "alert")
+	if err != nil {
+		return err
+	}
+	a, err := s.cases.Acknowledge(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, alertJSON(a))
+}
+
+func (s *Server) closeAlert(c echo.Context) error {
+	id, err := pathID(c, "id", "alert_not_found", "alert")
+	if err != nil {
+		return err
+	}
+	a, err := s.cases.CloseAlert(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, alertJSON(a))
+}
+
+// AlertStreamPing is how often an idle alert stream sends a comment, so
+// that proxies keep it open.
+const AlertStreamPing = 25 * time.Second
+
+// alertStream pushes alerts as server-sent events: "alert" for a new one,
+// "alert-update" when one is seen again, acknowledged or closed. The
+// stream opens with the comment ": connected".
+func (s *Server) alertStream(c echo.Context) error {
+	ch, cancel, err := s.cases.Subscribe(actor(c))
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	w := c.Response()
+	// The server's write timeout is for ordinary requests, not a stream.
+	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, ": connected\n\n"); err != nil {
+		return nil
+	}
+	w.Flush()
+	ping := time.NewTicker(AlertStreamPing)
+	defer ping.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ping.C:
+			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
+				return nil
+			}
+		case ev, ok := <-ch:
+			if !ok { // the server is shutting down
+				return nil
+			}
+			b, err := json.Marshal(alertJSON(ev.Alert))
+			if err != nil {
+				return nil
+			}
+			name := "alert-update"
+			if ev.New {
+				name = "alert"
+			}
+			if _, err := fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", name, ev.Alert.ID, b); err != nil {
+				return nil
+			}
+		}
+		w.Flush()
+	}
+}
