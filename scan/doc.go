@@ -36,9 +36,10 @@
 //     piecewise between them or through one least-squares homography, from
 //     the binary image or from the luminance against a module-scale mean.
 //
-// Each of these was kept because it raised the score of RunBenchmark on
-// real photos. Results are deduplicated by text and place: the same text
-// at another place is another printed copy.
+// Each of these was kept because it raised the score that `citesd
+// scan-bench` measures on real photos (docs/benchmarks.md). Results are
+// deduplicated by text and place: the same text at another place is
+// another printed copy.
 //
 // # Memory
 //

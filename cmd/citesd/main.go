@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/cmd/citesd/internal/scanbench"
 	"github.com/opencites/opencites/permits"
-	"github.com/opencites/opencites/scan"
 	"gorm.io/gorm"
 )
 
@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(args) != 2 {
 			return usageError("usage: citesd scan-bench DIR")
 		}
-		_, err := scan.RunBenchmark(ctx, args[1], stdout)
+		_, err := scanbench.Run(ctx, args[1], stdout)
 		return err
 	case "version":
 		fmt.Fprintln(stdout, "citesd", version)
