@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencites/opencites/internal/testenv"
 )
 
 // nodeRunner loads the WebAssembly verifier in Node.js, feeds it the
@@ -39,13 +41,7 @@ WebAssembly.instantiate(fs.readFileSync(dir + "/verifier.wasm"), go.importObject
 // verifier gives (valid, revoked, used, forged, expired, unknown key,
 // stale lists).
 func TestWebAssembly(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is required in CI for the WebAssembly test")
-		}
-		t.Skip("node not installed")
-	}
+	node := testenv.NeedCommand(t, "node", "install Node.js; the WebAssembly test needs it")
 	if testing.Short() {
 		t.Skip("short mode")
 	}
