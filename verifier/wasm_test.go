@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +66,11 @@ func TestWebAssembly(t *testing.T) {
 	b, _ := json.Marshal(cases)
 	os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o600)
 	os.WriteFile(filepath.Join(dir, "run.js"), []byte(nodeRunner), 0o600)
-	wasmExec := filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js")
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
 	out, err := exec.Command(node, filepath.Join(dir, "run.js"), wasmExec, dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
