@@ -179,9 +179,6 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// Addr is the address the server listens on.
-func (m *Main) Addr() string { return m.ln.Addr().String() }
-
 // Close stops accepting requests, lets running ones finish, writes the
 // queued verification records and closes the database.
 func (m *Main) Close() error {
