@@ -1,6 +1,9 @@
 # The one entry point for building and checking OpenCITES.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+# staticcheck 2026.2.2, fetched through the Go module proxy on first use;
+# .ci/run runs the same version.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test test-pg lint build bench loadtest fuzz
 
@@ -17,6 +20,7 @@ test-pg:
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	go vet ./...
+	go run $(STATICCHECK) ./...
 	go mod tidy -diff
 
 build:

@@ -261,8 +261,8 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	// The same answer, with the guidance rendered once per permit and
 	// language spliced in as its last member. Handed over as a
 	// json.RawMessage, encoding/json would check and compact those bytes on
-	// every scan, which cost more than encoding them (a tenth of the
-	// server's CPU); they are our own encoder's output.
+	// every scan, which cost more than encoding them (docs/benchmarks.md);
+	// they are our own encoder's output.
 	buf := answerBuffers.Get().(*bytes.Buffer)
 	defer answerBuffers.Put(buf)
 	buf.Reset()

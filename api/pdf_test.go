@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencites/opencites/internal/testenv"
 	"github.com/opencites/opencites/scan"
 )
 
@@ -27,12 +28,7 @@ func TestPermitPDF(t *testing.T) {
 		e.wantError("other-trade", "GET", path, nil, 404, "permit_not_found")
 		e.wantError("issuer-kz", "GET", path, nil, 404, "permit_not_found")
 
-		if _, err := exec.LookPath("pdftoppm"); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("pdftoppm (poppler-utils) is required in CI")
-			}
-			t.Skip("pdftoppm not installed")
-		}
+		testenv.NeedCommand(t, "pdftoppm", "install poppler-utils")
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "p.pdf"), pdf, 0o600)
 		if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "p.pdf"), filepath.Join(dir, "page")).CombinedOutput(); err != nil {

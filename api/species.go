@@ -177,7 +177,8 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 // per language. permits.Service.Guide hands out the same value for a
 // permit and direction while the species reference stays current, the
 // guidance is half of a scan's answer, and building and encoding it again
-// on every scan of the same permit was a twentieth of the server's work.
+// on every scan of the same permit was work worth saving
+// (docs/benchmarks.md).
 type renderedGuidance struct {
 	c *cache.Cache[renderedKey, json.RawMessage]
 }

@@ -2,40 +2,12 @@ package cases
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"image"
 	"image/color"
 	_ "image/jpeg"
 	"image/png"
 	"testing"
 )
-
-func TestDiskStore(t *testing.T) {
-	st, err := NewDiskStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := newKey()
-	if err := st.Put(ctx, key, []byte("photo")); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := st.Get(ctx, key); err != nil || string(b) != "photo" {
-		t.Fatalf("Get = %q, %v", b, err)
-	}
-	if err := st.Delete(ctx, key); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Get(ctx, key); !errors.Is(err, ErrPhotoNotFound) {
-		t.Fatalf("after delete: %v", err)
-	}
-	for _, bad := range []string{"../../etc/passwd", "ab", "zz/../x"} {
-		if err := st.Put(ctx, bad, nil); err == nil {
-			t.Errorf("Put(%q) accepted", bad)
-		}
-	}
-}
 
 func TestThumbnail(t *testing.T) {
 	for _, c := range []struct{ w, h, tw, th int }{{1000, 500, 256, 128}, {300, 900, 85, 256}, {100, 50, 100, 50}, {4000, 1, 256, 1}} {

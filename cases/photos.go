@@ -11,8 +11,6 @@ import (
 	"image"
 	"image/jpeg"
 	_ "image/png" // decode PNG photos
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -68,69 +66,6 @@ func (s *DBStore) Get(ctx context.Context, key string) ([]byte, error) {
 // Delete removes key.
 func (s *DBStore) Delete(ctx context.Context, key string) error {
 	return s.db.WithContext(ctx).Where(&models.CaseBlob{Key: key}).Delete(&models.CaseBlob{}).Error
-}
-
-// DiskStore keeps photos as files under a directory (two levels of
-// fan-out), for installations with many photos.
-type DiskStore struct{ dir string }
-
-// NewDiskStore returns a store under dir, creating it.
-func NewDiskStore(dir string) (*DiskStore, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	return &DiskStore{dir: dir}, nil
-}
-
-func (s *DiskStore) path(key string) (string, error) {
-	if len(key) < 4 {
-		return "", fmt.Errorf("cases: bad photo key %q", key)
-	}
-	if _, err := hex.DecodeString(key[:len(key)&^1]); err != nil {
-		return "", fmt.Errorf("cases: bad photo key %q", key)
-	}
-	return filepath.Join(s.dir, key[:2], key), nil
-}
-
-// Put writes data under key atomically.
-func (s *DiskStore) Put(ctx context.Context, key string, data []byte) error {
-	p, err := s.path(key)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
-}
-
-// Get reads the file of key, or ErrPhotoNotFound.
-func (s *DiskStore) Get(ctx context.Context, key string) ([]byte, error) {
-	p, err := s.path(key)
-	if err != nil {
-		return nil, ErrPhotoNotFound
-	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrPhotoNotFound
-	}
-	return b, err
-}
-
-// Delete removes the file of key.
-func (s *DiskStore) Delete(ctx context.Context, key string) error {
-	p, err := s.path(key)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
 }
 
 // Photo describes a stored photo of a case.

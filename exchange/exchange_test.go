@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
+	"github.com/opencites/opencites/internal/testenv"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
@@ -34,14 +33,7 @@ const natsURL = "nats://127.0.0.1:4222"
 
 func requireNATS(t *testing.T) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", "127.0.0.1:4222", time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS is required in CI: %v", err)
-		}
-		t.Skipf("NATS not reachable: %v", err)
-	}
-	c.Close()
+	testenv.NeedTCP(t, "NATS with JetStream", "127.0.0.1:4222")
 }
 
 // country is one national node: its own database, keys and exchange.

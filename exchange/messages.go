@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"crypto/ecdsa"
 	"errors"
 	"strings"
 	"time"
@@ -91,14 +90,6 @@ type EventClaims struct {
 	Alert  *Alert       `json:"alert,omitempty"`
 	Import *Acceptance  `json:"import,omitempty"`
 	jwt.RegisteredClaims
-}
-
-// signEvent signs an event with an authority's permit-signing key.
-func signEvent(c *EventClaims, kid string, key *ecdsa.PrivateKey) (string, error) {
-	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	t.Header["typ"] = EventType
-	t.Header["kid"] = kid
-	return t.SignedString(key)
 }
 
 var errUntrusted = errors.New("signed by a key not in its authority's trust list")

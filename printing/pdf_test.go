@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/opencites/opencites/internal/testenv"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/verifier"
@@ -94,14 +95,7 @@ func MustRender(tb testing.TB, p *permits.Permit, opt Options) (string, placemen
 // is set, where a missing tool must not pass silently.
 func MustTool(tb testing.TB, name string) string {
 	tb.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s not found (install poppler-utils): %v", name, err)
-		}
-		tb.Skipf("%s not found (install poppler-utils)", name)
-	}
-	return path
+	return testenv.NeedCommand(tb, name, "install poppler-utils")
 }
 
 func mustRun(tb testing.TB, name string, args ...string) []byte {

@@ -9,9 +9,8 @@
 // Symbols are laid out by github.com/skip2/go-qrcode at level Q (its
 // "High"), which mixes numeric, alphanumeric and byte segments; this
 // package draws the module grid as a 1-bit PNG (written directly, with
-// zlib at BestSpeed) or an SVG path. go-qrcode's layout dominates the cost:
-// about 5 ms for a 450-byte text on the development machine, the PNG
-// writing about 0.3 ms.
+// zlib at BestSpeed) or an SVG path. go-qrcode's layout dominates the cost;
+// writing the PNG is a small part of it (docs/benchmarks.md).
 //
 // # Decoding
 //
@@ -36,9 +35,10 @@
 //     piecewise between them or through one least-squares homography, from
 //     the binary image or from the luminance against a module-scale mean.
 //
-// Each of these was kept because it raised the score of RunBenchmark on
-// real photos. Results are deduplicated by text and place: the same text
-// at another place is another printed copy.
+// Each of these was kept because it raised the score that `citesd
+// scan-bench` measures on real photos (docs/benchmarks.md). Results are
+// deduplicated by text and place: the same text at another place is
+// another printed copy.
 //
 // # Memory
 //

@@ -5,14 +5,17 @@
 //
 // The permit registry takes the Appendix of every specimen line from ListingFor, never
 // from the caller, and refuses trade that a zero quota forbids (Listing.ZeroQuota). The
-// same data will later drive species guidance for officers.
+// same data makes the species guidance officers see beside a verdict
+// (permits.Service.Guide, with the notes in the officer's language from Taxon.Hint and
+// Taxon.Risk), and Search finds taxa for a name a person types, typos included.
 //
 // Listings are data, not code. The Appendices change at every Conference of the Parties
 // (CoP20 met in Samarkand in 2025), so the listing lives in one versioned file,
 // data/listing.json, embedded in the binary and returned by Default. Its header carries
 // a version, an effective date and its source. Load reads the same format from anywhere
-// else, so a newer listing (for example one built from the Species+ API) can replace the
-// embedded one without a release.
+// else, and FromCSV builds it from a CSV close to the Species+ export (CSVColumns), so a
+// newer listing can replace the embedded one without a release: `citesd species import`
+// stores it in the registry, which puts it in force on its effective date.
 //
 // Names resolve through the taxonomic chain: a subspecies or population listed on its
 // own wins over its species, a species over its genus, a genus over its family or order.
@@ -22,5 +25,5 @@
 // would be reported under its higher taxon, which is why the file also carries the App. I
 // congeners of the listed genera it knows of.
 //
-// The package imports nothing else of ours; permits and api import it.
+// The package imports nothing else of ours; permits, cases and api import it.
 package species

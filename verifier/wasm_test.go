@@ -5,10 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencites/opencites/internal/testenv"
 )
 
 // nodeRunner loads the WebAssembly verifier in Node.js, feeds it the
@@ -39,13 +40,7 @@ WebAssembly.instantiate(fs.readFileSync(dir + "/verifier.wasm"), go.importObject
 // verifier gives (valid, revoked, used, forged, expired, unknown key,
 // stale lists).
 func TestWebAssembly(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is required in CI for the WebAssembly test")
-		}
-		t.Skip("node not installed")
-	}
+	node := testenv.NeedCommand(t, "node", "install Node.js; the WebAssembly test needs it")
 	if testing.Short() {
 		t.Skip("short mode")
 	}
@@ -71,7 +66,11 @@ func TestWebAssembly(t *testing.T) {
 	b, _ := json.Marshal(cases)
 	os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o600)
 	os.WriteFile(filepath.Join(dir, "run.js"), []byte(nodeRunner), 0o600)
-	wasmExec := filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js")
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
 	out, err := exec.Command(node, filepath.Join(dir, "run.js"), wasmExec, dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/opencites/opencites/internal/testenv"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/scan"
 )
@@ -40,10 +41,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is required in CI for the app's end-to-end tests")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
+	testenv.Need(t, "chromium", false, "apt-get install chromium; the app's end-to-end tests need it")
 	return ""
 }
 

@@ -1,11 +1,14 @@
 // Command citesd is the OpenCITES server and its administration commands.
 //
-//	citesd serve                  run the API (migrates, creates the signing key on first start)
+//	citesd serve                  run the API and the phone app (migrates, creates the signing key on first start)
 //	citesd migrate                apply database migrations
 //	citesd user add --username U --role R [--authority KG]   (password on stdin)
-//	citesd keys list | rotate     signing keys
+//	citesd keys list | rotate | anchor | retire KID | compromise KID   signing keys and the trust anchor
+//	citesd verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
+//	citesd species list | import FILE --version V [--effective YYYY-MM-DD]   CITES listings
 //	citesd scan-bench DIR         QR reading benchmark on a folder of photos
 //	citesd version
+//	citesd help                   print the commands
 //
 // Configuration comes from CITES_* environment variables; see README.md.
 package main
@@ -25,9 +28,9 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/cmd/citesd/internal/scanbench"
 	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/listings"
-	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
@@ -116,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(args) != 2 {
 			return usageError("usage: citesd scan-bench DIR")
 		}
-		_, err := scan.RunBenchmark(ctx, args[1], stdout)
+		_, err := scanbench.Run(ctx, args[1], stdout)
 		return err
 	case "version":
 		fmt.Fprintln(stdout, "citesd", version)

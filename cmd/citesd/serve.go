@@ -39,11 +39,11 @@ type Main struct {
 }
 
 // serveGCPercent is the garbage collector's setting for a serving process
-// unless GOGC says otherwise. A scan allocates about 13 KB and keeps
-// almost none of it. Measured under wrk on two cores: at Go's default of
-// 100 the server spent about 60 us of CPU a scan and stayed near 80 MB
-// resident; at 200, 50 us and 105 MB; at 400, no less CPU and 160 MB, past
-// the 150 MB goal. docs/benchmarks.md.
+// unless GOGC says otherwise. A scan allocates a good deal and keeps almost
+// none of it, so collecting half as often as Go's default of 100 saves
+// server CPU on every scan for some more resident memory, within the
+// memory goal; collecting half as often again saved nothing more and went
+// past the goal. The figures are in docs/benchmarks.md.
 const serveGCPercent = 200
 
 // tuneGC applies serveGCPercent unless the operator set GOGC, which the Go
@@ -160,9 +160,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Log.Info("citesd listening", "addr", m.ln.Addr().String(), "database", m.Config.Redacted(), "data_dir", m.Config.DataDir)
 	return nil
 }
-
-// Addr is the address the server listens on.
-func (m *Main) Addr() string { return m.ln.Addr().String() }
 
 // Close stops accepting requests, lets running ones finish, writes the
 // queued verification records and closes the database.

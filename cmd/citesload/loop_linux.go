@@ -16,10 +16,10 @@ import (
 
 // loop drives the generator's keep-alive connections from one epoll loop
 // on one OS thread, the way wrk does. A goroutine per connection costs Go's
-// scheduler and netpoller about twice wrk's CPU a request (29 against
-// 14 us, measured); on two cores shared with the server and PostgreSQL,
-// that would be a third of a core taken from the server at 20,000
-// requests a second, and the figures would measure the generator.
+// scheduler and netpoller far more CPU a request than wrk spends; on two
+// cores shared with the server and PostgreSQL, that CPU would be taken
+// from the server, and the figures would measure the generator
+// (docs/benchmarks.md).
 type loop struct {
 	ep       int
 	conns    map[int32]*loopConn

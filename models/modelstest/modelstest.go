@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/opencites/opencites/internal/testenv"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -22,12 +23,7 @@ import (
 func PostgresDSN(tb testing.TB) string {
 	tb.Helper()
 	dsn := os.Getenv("CITES_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CITES_TEST_REQUIRE_POSTGRES") == "1" {
-			tb.Fatal("CITES_TEST_REQUIRE_POSTGRES=1 but CITES_TEST_POSTGRES_DSN is not set")
-		}
-		tb.Skip("CITES_TEST_POSTGRES_DSN not set: skipping PostgreSQL")
-	}
+	testenv.NeedPostgres(tb, dsn != "", "CITES_TEST_POSTGRES_DSN is not set")
 	return dsn
 }
 
@@ -38,10 +34,10 @@ func NewPostgresSchema(tb testing.TB) string {
 	base := PostgresDSN(tb)
 	admin, err := models.Open(base)
 	if err != nil {
-		failOrSkip(tb, err)
+		testenv.NeedPostgres(tb, false, "unreachable: "+err.Error())
 	}
 	if err := pingDB(admin); err != nil {
-		failOrSkip(tb, err)
+		testenv.NeedPostgres(tb, false, "unreachable: "+err.Error())
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -63,14 +59,6 @@ func NewPostgresSchema(tb testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-func failOrSkip(tb testing.TB, err error) {
-	tb.Helper()
-	if os.Getenv("CITES_TEST_REQUIRE_POSTGRES") == "1" {
-		tb.Fatalf("PostgreSQL required but unreachable: %v", err)
-	}
-	tb.Skipf("PostgreSQL unreachable: %v", err)
 }
 
 func pingDB(db *gorm.DB) error {

@@ -1,4 +1,4 @@
-package scan
+package scanbench
 
 import (
 	"bufio"
@@ -15,9 +15,14 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/opencites/opencites/scan"
 )
 
-// Report is the outcome of RunBenchmark over a folder of labelled photos.
+// point is a position in an image, in pixels.
+type point struct{ x, y float64 }
+
+// Report is the outcome of Run over a folder of labelled photos.
 type Report struct {
 	Categories []CategoryScore
 	// Mean is the mean of the category scores, each category weighing the
@@ -44,14 +49,14 @@ type CategoryScore struct {
 	ZBarScore float64
 }
 
-// RunBenchmark decodes every labelled image in dir's category folders (the
+// Run decodes every labelled image in dir's category folders (the
 // BoofCV QR detection data set layout: CATEGORY/imageNNN.jpg next to
 // imageNNN.txt holding one line of four corner points per code), scores
 // them and prints a table to w. A read code counts when the centre of its
 // corners lies inside a labelled quadrilateral; each labelled code counts
 // once. When zbarimg is on the PATH it is run on each image too and its
 // figures are printed alongside.
-func RunBenchmark(ctx context.Context, dir string, w io.Writer) (Report, error) {
+func Run(ctx context.Context, dir string, w io.Writer) (Report, error) {
 	var rep Report
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -137,13 +142,13 @@ func (r Report) print(w io.Writer) {
 	}
 }
 
-func decodeFile(ctx context.Context, path string) ([]Code, error) {
+func decodeFile(ctx context.Context, path string) ([]scan.Code, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Decode(ctx, f, Options{})
+	return scan.Decode(ctx, f, scan.Options{})
 }
 
 func imageFor(truthFile string) string {
@@ -192,7 +197,7 @@ func readTruth(path string) ([][4]point, error) {
 }
 
 // matchCodes counts labelled codes that a read code lies in, each once.
-func matchCodes(codes []Code, truth [][4]point) int {
+func matchCodes(codes []scan.Code, truth [][4]point) int {
 	used := make([]bool, len(truth))
 	n := 0
 	for _, c := range codes {
