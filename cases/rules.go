@@ -118,7 +118,7 @@ func withPermit(evs []Evidence, p Evidence) []Evidence {
 func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) error {
 	// Normalized once: the engine sees every scan, and normalizing every
 	// remembered sighting's port again (with the parties' names in linked)
-	// cost a thirtieth of the server's CPU at 20,000 scans a second.
+	// showed in the server's CPU profile (docs/benchmarks.md).
 	if s.checkpoint = normPort(s.port); s.checkpoint == "" {
 		return nil
 	}

@@ -59,7 +59,8 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 // guideKey and guideEntry cache a registry permit's guidance for a
 // direction, for as long as the species reference it was drawn from is
 // the current one: officers scan the same permits over and over, and the
-// listing lookups were a twentieth of a scan's cost.
+// listing lookups were a visible share of every scan's cost
+// (docs/benchmarks.md).
 type guideKey struct {
 	id        int64
 	direction string

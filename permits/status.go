@@ -29,9 +29,8 @@ type statusReader struct {
 // maxStatusQueries is how many batched status queries run at once; scans
 // arriving while they run wait for the next. Two: on two cores shared with
 // the server, PostgreSQL's backend often waits a scheduler slice for a
-// core, and with one query every scan waited behind it (p99 34 ms at
-// 20,000 scans a second, 20 ms with two, for a tenth of a core more of
-// database work on smaller batches; docs/benchmarks.md).
+// core, and with one query in flight every scan waited behind it; the
+// measured p99 with one and with two is in docs/benchmarks.md.
 const maxStatusQueries = 2
 
 // maxStatusBatch bounds one query's size (and its number of parameters).

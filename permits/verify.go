@@ -106,9 +106,8 @@ func (s *Service) Verify(ctx context.Context, actor opencites.Actor, req VerifyR
 	return v, nil
 }
 
-// codeSHA256 hashes a scanned code without copying it first: the copy was
-// a twentieth of the bytes a scan allocated (63 of 1,373 MB in a heap
-// profile under wrk).
+// codeSHA256 hashes a scanned code without copying it first: the copy
+// was a measurable share of what a scan allocated (docs/benchmarks.md).
 func codeSHA256(code string) [sha256.Size]byte {
 	h := sha256.New()
 	var buf [512]byte
