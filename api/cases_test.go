@@ -719,8 +719,10 @@ func TestStatsAndExport(t *testing.T) {
 }
 
 // An endorsement recorded offline and refused when it arrives (the permit
-// was endorsed elsewhere meanwhile) raises an alert for the permit's
-// authority; a refused online endorsement does not.
+// was endorsed elsewhere meanwhile) raises an offline-conflict alert for
+// the permit's authority; a refused online endorsement does not (it was
+// refused in front of the officer), but both raise the alert a second scan
+// of a used permit raises.
 func TestOfflineEndorsementConflictAlert(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		p := e.issue(falconPermit())
@@ -730,6 +732,15 @@ func TestOfflineEndorsementConflictAlert(t *testing.T) {
 		e.wantError("officer", "POST", path, map[string]any{"port": "Irkeshtam", "direction": "export", "lines": line}, 409, "already_used")
 		if got := e.alertsFor("offline_endorsement_conflict", p.Number); len(got) != 0 {
 			t.Fatalf("online conflict raised %+v", got)
+		}
+		reused := e.alertsFor("reused_permit", p.Number)
+		if len(reused) != 1 || reused[0].Authority != "KG" || reused[0].Severity != "high" || !strings.Contains(reused[0].Reason, "Irkeshtam") {
+			t.Fatalf("a refused second endorsement raised %+v, want one reused_permit alert naming Irkeshtam", reused)
+		}
+		// A second scan of the same spent permit merges into that alert.
+		e.verify("officer", p.QR, map[string]string{"port": "Irkeshtam", "direction": "export"})
+		if got := e.alertsFor("reused_permit", p.Number); len(got) != 1 {
+			t.Fatalf("the scan of the used permit raised a second alert: %+v", got)
 		}
 		e.wantError("officer", "POST", path, map[string]any{"port": "Irkeshtam", "direction": "export", "lines": line,
 			"recorded_offline_at": e.clock.Now().Add(-time.Hour).Format(time.RFC3339)}, 409, "already_used")

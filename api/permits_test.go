@@ -400,14 +400,23 @@ func TestEndorsementRules(t *testing.T) {
 func TestKeyRotationKeepsOldPermitsValid(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		old := e.issue(falconPermit())
-		if _, err := e.keys.Rotate(context.Background(), opencites.System); err != nil {
+		next, err := e.keys.Rotate(context.Background(), opencites.System, 10*time.Minute)
+		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := e.issue(falconPermit())
-		if fresh.KeyID == old.KeyID {
-			t.Fatalf("rotation did not change the signing key")
+		// Staged: the new key is published at once but signs only from its
+		// switch instant, when the old one retires; until then the old
+		// key signs, and what it signs stays valid online and offline.
+		during := e.issue(falconPermit())
+		if during.KeyID != old.KeyID {
+			t.Fatalf("a permit issued right after the rotation was signed by %s, not by the key signing until the switch", during.KeyID)
 		}
-		for _, p := range []api.PermitJSON{old, fresh} {
+		e.setTime(next.ActivatesAt)
+		fresh := e.issue(falconPermit())
+		if fresh.KeyID != next.Kid {
+			t.Fatalf("after the switch instant the permit was signed by %s, want %s", fresh.KeyID, next.Kid)
+		}
+		for _, p := range []api.PermitJSON{old, during, fresh} {
 			if v := e.verify("officer", p.QR, nil); v.Verdict != "valid" {
 				t.Errorf("permit signed by %s: %q", p.KeyID, v.Verdict)
 			}

@@ -519,8 +519,14 @@ func (s *Service) Decide(ctx context.Context, actor opencites.Actor, id int64, d
 	}
 	var issued *permits.Permit
 	var err error
-	for attempt := 0; attempt < 5; attempt++ { // a status-index collision draws again (see Issue)
+	for attempt := 0; attempt < 5; attempt++ { // a status-index collision or a changed signer: again (see Issue)
 		err = s.decideIn(ctx, actor, id, d, status, key, now, &issued)
+		if errors.Is(err, keys.ErrSignerChanged) {
+			if key, err = s.permits.NextSigner(ctx); err != nil {
+				break
+			}
+			continue
+		}
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break
 		}

@@ -256,6 +256,8 @@ func (e *Engine) eval(it item) {
 		err = e.onIssue(ctx, it.ev)
 	case it.ev.Kind == permits.EventEndorsement:
 		err = e.onEndorsement(ctx, it.ev)
+	case it.ev.Kind == permits.EventEndorsementRefused:
+		err = e.onRefusedEndorsement(ctx, it.ev)
 	}
 	if err != nil {
 		e.s.log.Error("alert rules", "err", err)

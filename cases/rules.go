@@ -174,6 +174,30 @@ func (e *Engine) onEndorsement(ctx context.Context, ev *permits.Event) error {
 	return e.linked(ctx, ev, nil)
 }
 
+// onRefusedEndorsement raises for a spent or revoked permit held out for
+// endorsement the alert a scan of it raises: the same rule and group, so
+// a scan and a refused endorsement of one permit merge into one alert.
+func (e *Engine) onRefusedEndorsement(ctx context.Context, ev *permits.Event) error {
+	end := ev.Endorsement
+	if end == nil {
+		return nil
+	}
+	authority := alertAuthority(ev)
+	pEv := Evidence{Kind: "permit", Ref: ev.Number, At: ev.At}
+	rule, reason := RuleReused, fmt.Sprintf("Permit %s, already used for its one shipment, was presented again for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
+	if ev.Refusal == "permit_revoked" {
+		rule, reason = RuleRevoked, fmt.Sprintf("Revoked permit %s was presented for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
+	}
+	if err := e.raise(raised{authority: authority, rule: rule, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
+		reason: reason, evidence: []Evidence{pEv}}); err != nil {
+		return err
+	}
+	if err := e.sighted(ctx, ev, sighting{port: end.Port, ref: "endorsement", kind: "refused " + end.Direction + " endorsement", at: ev.At}); err != nil {
+		return err
+	}
+	return e.linked(ctx, ev, nil)
+}
+
 func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 	p := ev.Permit
 	if p == nil {

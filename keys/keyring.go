@@ -31,9 +31,22 @@ type Key struct {
 	Kid       string
 	Status    string
 	CreatedAt time.Time
-	RetiredAt *time.Time
-	Public    *ecdsa.PublicKey
-	private   *ecdsa.PrivateKey
+	// ActivatesAt is when the key starts signing: a rotation publishes the
+	// new key first and switches every replica at this instant, the old
+	// key's RetiredAt.
+	ActivatesAt time.Time
+	RetiredAt   *time.Time
+	Public      *ecdsa.PublicKey
+	private     *ecdsa.PrivateKey
+}
+
+// SignsAt reports whether the key may sign at t: not compromised, already
+// active, and not yet retired. A retired key verifies what it signed
+// before RetiredAt; so that a permit's time of issue and its key always
+// agree, online and offline, nothing is signed at or after it.
+func (key *Key) SignsAt(t time.Time) bool {
+	return key.Status != verifier.KeyCompromised && !t.Before(key.ActivatesAt) &&
+		(key.RetiredAt == nil || t.Before(*key.RetiredAt))
 }
 
 // Keyring holds the registry's signing keys: the public halves from the
@@ -47,6 +60,7 @@ type Keyring struct {
 	mu       sync.RWMutex
 	keys     map[string]*Key
 	loadedAt time.Time
+	refresh  time.Duration // Watch's interval; Signer reloads when older
 
 	anchorMu sync.Mutex
 	anchor   *ecdsa.PrivateKey
@@ -85,10 +99,13 @@ func (k *Keyring) Reload(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", r.Kid, err)
 		}
-		key := &Key{Kid: r.Kid, Status: r.Status, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt, Public: pub}
+		key := &Key{Kid: r.Kid, Status: r.Status, CreatedAt: r.CreatedAt.UTC(), ActivatesAt: r.CreatedAt.UTC(), RetiredAt: utcPtr(r.RetiredAt), Public: pub}
+		if r.ActivatesAt != nil {
+			key.ActivatesAt = r.ActivatesAt.UTC()
+		}
 		if prev, ok := old[r.Kid]; ok && prev.private != nil {
 			key.private = prev.private
-		} else if r.Status == verifier.KeyActive {
+		} else if r.Status != verifier.KeyCompromised {
 			priv, err := k.readPrivate(r.Kid)
 			if err == nil && priv.PublicKey.Equal(pub) {
 				key.private = priv
@@ -122,35 +139,115 @@ func (k *Keyring) Lookup(ctx context.Context, kid string) (*Key, bool) {
 	return key, ok
 }
 
-// Signer returns the newest active key whose private half this node holds.
+// Signer returns the key this node signs with now: of the keys that sign
+// at this instant (SignsAt) and whose private half this node holds, the
+// one activated last. Issuing checks the choice again inside its
+// transaction (CheckSigner), since another replica may have rotated since
+// this one last reloaded.
 func (k *Keyring) Signer(ctx context.Context) (*Key, error) {
 	k.mu.RLock()
-	stale := time.Since(k.loadedAt) > 5*time.Second
+	stale := time.Since(k.loadedAt) > k.refreshEvery()
 	k.mu.RUnlock()
 	if stale {
 		if err := k.Reload(ctx); err != nil {
 			return nil, opencites.Internal("reload keys", err)
 		}
 	}
+	now := k.now().UTC()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	var best *Key
+	var best, orphan *Key
 	for _, key := range k.keys {
-		if key.Status != verifier.KeyActive {
+		if !key.SignsAt(now) {
 			continue
 		}
-		if best == nil || key.CreatedAt.After(best.CreatedAt) {
+		if key.private == nil {
+			orphan = key
+			continue
+		}
+		if best == nil || key.ActivatesAt.After(best.ActivatesAt) {
 			best = key
 		}
 	}
 	if best == nil {
-		return nil, &opencites.Error{Kind: opencites.KindInternal, Code: "no_signing_key", Message: "no active signing key", Err: errors.New("no active signing key: run `citesd keys rotate`")}
-	}
-	if best.private == nil {
-		return nil, &opencites.Error{Kind: opencites.KindInternal, Code: "no_signing_key", Message: "no active signing key",
-			Err: fmt.Errorf("active key %s has no private key in %s: copy the data directory from the node that made it, or run `citesd keys rotate`", best.Kid, k.dir)}
+		err := errors.New("no active signing key: run `citesd keys rotate`")
+		if orphan != nil {
+			err = fmt.Errorf("active key %s has no private key in %s: copy the data directory from the node that made it, or run `citesd keys rotate`", orphan.Kid, k.dir)
+		}
+		return nil, &opencites.Error{Kind: opencites.KindInternal, Code: "no_signing_key", Message: "no active signing key", Err: err}
 	}
 	return best, nil
+}
+
+// ErrSignerChanged is what CheckSigner returns when the key chosen to sign
+// no longer signs at the permit's time of issue: a rotation or a
+// compromise committed since the keyring last reloaded. Reload and sign
+// again.
+var ErrSignerChanged = errors.New("keys: the signing key changed")
+
+// CheckSigner reads the signing key's row inside tx, the issuing
+// transaction, and returns ErrSignerChanged unless it signs at t. A
+// rotation sets the old key's retirement in the future (RotationDelay), so
+// a permit that passes here, even one committed after a rotation, was
+// signed before its key retired.
+func CheckSigner(tx *gorm.DB, kid string, t time.Time) error {
+	var row models.SigningKey
+	if err := tx.Where("kid = ?", kid).Take(&row).Error; err != nil {
+		return fmt.Errorf("check signing key %s: %w", kid, err)
+	}
+	key := Key{Status: row.Status, ActivatesAt: row.CreatedAt, RetiredAt: row.RetiredAt}
+	if row.ActivatesAt != nil {
+		key.ActivatesAt = *row.ActivatesAt
+	}
+	if !key.SignsAt(t) {
+		return ErrSignerChanged
+	}
+	return nil
+}
+
+// Watch reloads the key table every interval until ctx ends, so that a
+// rotation, a retirement or a compromise made by any process (another
+// replica, the command line) takes effect here within that interval, for
+// verifying as well as for signing.
+func (k *Keyring) Watch(ctx context.Context, interval time.Duration) {
+	k.mu.Lock()
+	k.refresh = interval
+	k.mu.Unlock()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = k.Reload(ctx) // a failed reload keeps the keys known; the next tick tries again
+		}
+	}
+}
+
+func (k *Keyring) refreshEvery() time.Duration {
+	if k.refresh > 0 {
+		return k.refresh
+	}
+	return DefaultRefresh
+}
+
+// DefaultRefresh is how often a serving keyring rereads the key table.
+const DefaultRefresh = 2 * time.Second
+
+// DefaultRotationDelay is how long a new key is published before it signs.
+// It must exceed the time every replica takes to see the new key (the
+// refresh interval) and the trust list's rebuild; phones refresh their
+// trust list every few minutes, so a longer delay lets them learn the new
+// key before they meet a permit it signed.
+const DefaultRotationDelay = 10 * time.Minute
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // Keys lists every key, newest first.
@@ -159,7 +256,7 @@ func (k *Keyring) Keys() []Key {
 	defer k.mu.RUnlock()
 	out := make([]Key, 0, len(k.keys))
 	for _, key := range k.keys {
-		out = append(out, Key{Kid: key.Kid, Status: key.Status, CreatedAt: key.CreatedAt, RetiredAt: key.RetiredAt, Public: key.Public})
+		out = append(out, Key{Kid: key.Kid, Status: key.Status, CreatedAt: key.CreatedAt, ActivatesAt: key.ActivatesAt, RetiredAt: key.RetiredAt, Public: key.Public})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out
@@ -175,15 +272,19 @@ func (k *Keyring) EnsureActive(ctx context.Context, actor opencites.Actor) (crea
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := k.Rotate(ctx, actor); err != nil {
+	if _, err := k.Rotate(ctx, actor, 0); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// Rotate makes a new active signing key and retires the active ones, which
-// keep verifying the permits they signed.
-func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error) {
+// Rotate makes a new signing key, staged: it is stored (and so published
+// in the trust list) at once, and signs from now+delay on, the instant at
+// which the keys active today retire; until then they go on signing. Every
+// replica switches at that same published instant, so a permit's time of
+// issue and its key agree online and offline. Delay 0 switches at once (the
+// first key, or after a compromise).
+func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor, delay time.Duration) (Key, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Key{}, fmt.Errorf("generate key: %w", err)
@@ -197,7 +298,12 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 		return Key{}, err
 	}
 	now := k.now().UTC().Truncate(time.Microsecond)
-	row := models.SigningKey{Kid: kid, Alg: "ES256", PublicKey: pubPEM, Status: verifier.KeyActive, CreatedAt: now}
+	// The switch falls on a whole second, as the trust list publishes it.
+	switchAt := now.Add(delay)
+	if delay > 0 {
+		switchAt = switchAt.Truncate(time.Second).Add(time.Second)
+	}
+	row := models.SigningKey{Kid: kid, Alg: "ES256", PublicKey: pubPEM, Status: verifier.KeyActive, CreatedAt: now, ActivatesAt: &switchAt}
 	err = k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var exists int64
 		if err := tx.Model(&models.SigningKey{}).Where("kid = ?", kid).Count(&exists).Error; err != nil {
@@ -211,18 +317,26 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 			return err
 		}
 		for _, r := range retiring {
+			// A key staged by an earlier rotation that has not started
+			// signing yet never will: it retires when it would have begun.
+			at := switchAt
+			if r.ActivatesAt != nil && r.ActivatesAt.After(at) {
+				at = *r.ActivatesAt
+			}
 			if err := tx.Model(&models.SigningKey{}).Where("kid = ?", r.Kid).
-				Updates(map[string]any{"status": verifier.KeyRetired, "retired_at": now}).Error; err != nil {
+				Updates(map[string]any{"status": verifier.KeyRetired, "retired_at": at}).Error; err != nil {
 				return err
 			}
-			if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.retire", EntityType: "signing_key", EntityID: r.Kid, Before: keyAudit(r.Kid, verifier.KeyActive), After: keyAudit(r.Kid, verifier.KeyRetired)}); err != nil {
+			if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.retire", EntityType: "signing_key", EntityID: r.Kid,
+				Before: keyAudit(r.Kid, verifier.KeyActive), After: map[string]string{"kid": r.Kid, "status": verifier.KeyRetired, "retired_at": at.Format(time.RFC3339)}}); err != nil {
 				return err
 			}
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.create", EntityType: "signing_key", EntityID: kid, After: keyAudit(kid, verifier.KeyActive)})
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "key.create", EntityType: "signing_key", EntityID: kid,
+			After: map[string]string{"kid": kid, "status": verifier.KeyActive, "activates_at": switchAt.Format(time.RFC3339)}})
 	})
 	if err != nil {
 		os.Remove(filepath.Join(k.dir, kid+".pem"))
@@ -231,7 +345,7 @@ func (k *Keyring) Rotate(ctx context.Context, actor opencites.Actor) (Key, error
 	if err := k.Reload(ctx); err != nil {
 		return Key{}, err
 	}
-	return Key{Kid: kid, Status: verifier.KeyActive, CreatedAt: now, Public: &priv.PublicKey}, nil
+	return Key{Kid: kid, Status: verifier.KeyActive, CreatedAt: now, ActivatesAt: switchAt, Public: &priv.PublicKey}, nil
 }
 
 func keyAudit(kid, status string) map[string]string {

@@ -42,7 +42,7 @@ func (k *Keyring) TrustList(ctx context.Context) (doc, etag string, err error) {
 		var seq int64
 		for _, k := range k.Keys() {
 			x, y := verifier.JWKCoordinates(k.Public)
-			tk := verifier.TrustedKey{Kid: k.Kid, Kty: "EC", Crv: "P-256", X: x, Y: y, Status: k.Status, NotBefore: k.CreatedAt.Unix()}
+			tk := verifier.TrustedKey{Kid: k.Kid, Kty: "EC", Crv: "P-256", X: x, Y: y, Status: k.Status, NotBefore: k.ActivatesAt.Unix()}
 			seq = max(seq, k.CreatedAt.Unix())
 			if k.RetiredAt != nil {
 				r := k.RetiredAt.Unix()

@@ -131,6 +131,8 @@ type SigningKey struct {
 	Status    string
 	CreatedAt time.Time
 	RetiredAt *time.Time
+	// ActivatesAt is when the key starts signing; nil means at CreatedAt.
+	ActivatesAt *time.Time
 }
 
 // Verification is the record of one check of a code, whatever its verdict:

@@ -22,8 +22,12 @@ type Event struct {
 	// Permit is the permit after the change (issue, revocation,
 	// endorsement) or as shown in the verdict.
 	Permit *Permit
-	// Endorsement is set for EventEndorsement.
+	// Endorsement is set for EventEndorsement and EventEndorsementRefused
+	// (the refused one: direction, port, officer, time).
 	Endorsement *Endorsement
+	// Refusal is the machine code of a refused endorsement (already_used,
+	// permit_revoked).
+	Refusal string
 }
 
 // Event kinds.
@@ -32,6 +36,10 @@ const (
 	EventIssue        = "issue"
 	EventRevocation   = "revocation"
 	EventEndorsement  = "endorsement"
+	// EventEndorsementRefused is an endorsement refused because the permit
+	// was already used or revoked: an officer held a spent document at a
+	// checkpoint, as a second scan of a used permit shows.
+	EventEndorsementRefused = "endorsement_refused"
 )
 
 // VerificationEvent is a check of a code, whatever its verdict.

@@ -136,6 +136,15 @@ var tradeDirection = map[string]string{
 	"introduction-from-sea": rules.IntroductionFromSea,
 }
 
+// NextSigner rereads the key table and returns the key to sign with now:
+// after IssueIn failed with keys.ErrSignerChanged.
+func (s *Service) NextSigner(ctx context.Context) (*keys.Key, error) {
+	if err := s.keys.Reload(ctx); err != nil {
+		return nil, opencites.Internal("reload keys", err)
+	}
+	return s.keys.Signer(ctx)
+}
+
 // TradeDirection returns the direction of trade (rules.Export, ...) of a
 // document type the trade rules govern; certificates have none.
 func TradeDirection(docType string) (string, bool) {
@@ -189,13 +198,23 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	if err != nil {
 		return nil, opencites.AsDomain("number permit", err)
 	}
-	// A status-index collision (one in millions) fails the insert: draw
-	// again in a new transaction.
+	// A status-index collision (one in millions) fails the insert, and a
+	// key rotated or compromised on another replica since this one last
+	// looked fails the signer check: try again in a new transaction.
 	for attempt := 0; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return s.IssueIn(tx, actor, p, key)
 		})
-		if !errors.Is(err, gorm.ErrDuplicatedKey) || attempt == 4 {
+		if attempt == 4 {
+			break
+		}
+		if errors.Is(err, keys.ErrSignerChanged) {
+			if key, err = s.NextSigner(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break
 		}
 	}
@@ -233,6 +252,9 @@ func (s *Service) IssueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *ke
 		return err
 	}
 	row.Number, row.Code = p.Number, p.Code
+	if err := keys.CheckSigner(tx, key.Kid, p.IssuedAt); err != nil {
+		return err
+	}
 	if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
@@ -239,6 +240,9 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 		return notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
 	})
 	if err != nil {
+		if code := opencites.CodeOf(err); code == "already_used" || code == "permit_revoked" {
+			s.refused(ctx, actor, number, req, now, code)
+		}
 		return nil, opencites.AsDomain("endorse", err)
 	}
 	p, err := s.Get(ctx, opencites.System, number)
@@ -256,4 +260,19 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 
 func errAlreadyUsed(number, direction string) error {
 	return opencites.Errorf(opencites.KindConflict, "already_used", "permit %s was already endorsed for %s: each document serves one shipment", number, direction)
+}
+
+// refused tells the observers of an endorsement refused because the
+// permit was spent or revoked, so the alert rules treat it as they treat a
+// scan of a used or revoked permit.
+func (s *Service) refused(ctx context.Context, actor opencites.Actor, number string, req EndorseRequest, at time.Time, code string) {
+	if len(s.observers) == 0 {
+		return
+	}
+	p, err := s.Get(ctx, opencites.System, number)
+	if err != nil {
+		return
+	}
+	s.emit(ctx, Event{Kind: EventEndorsementRefused, At: at, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p,
+		Endorsement: &Endorsement{Direction: req.Direction, Port: req.Port, At: at, Officer: actor.Username}, Refusal: code})
 }

@@ -44,6 +44,11 @@ type Config struct {
 	// SyncRecords writes each verification record before answering instead
 	// of through the batching recorder.
 	SyncRecords bool
+	// KeyRefresh is how often the keyring rereads the key table, so that a
+	// rotation or a compromise made anywhere takes effect here; 0 means
+	// keys.DefaultRefresh. A negative value never rereads it on a timer
+	// (one-shot commands).
+	KeyRefresh time.Duration
 }
 
 // Registry is one node's services.
@@ -59,6 +64,8 @@ type Registry struct {
 	Cases        *cases.Service // nil with NoRules
 	Recorder     *permits.Recorder
 	Log          *slog.Logger
+
+	stop context.CancelFunc
 }
 
 // Open builds the registry on cfg.DB: it loads the keyring (creating the
@@ -88,6 +95,15 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if _, err := r.Keys.Anchor(); err != nil {
 		return nil, err
 	}
+	if cfg.KeyRefresh >= 0 {
+		every := cfg.KeyRefresh
+		if every == 0 {
+			every = keys.DefaultRefresh
+		}
+		bg, cancel := context.WithCancel(context.Background())
+		r.stop = cancel
+		go r.Keys.Watch(bg, every)
+	}
 	r.Users = users.New(cfg.DB, cfg.BcryptCost, now)
 	r.Keys.SetAuthorities(r.Users.IssuingAuthorities)
 	r.Listings = listings.New(cfg.DB, now)
@@ -112,6 +128,9 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 // Close stops the rules engine after it has evaluated what is queued, then
 // writes the queued verification records. It leaves the database open.
 func (r *Registry) Close() {
+	if r.stop != nil {
+		r.stop()
+	}
 	if r.Cases != nil {
 		r.Cases.Close()
 	}

@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"strconv"
 	"strings"
 
+	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/verifier"
 )
 
@@ -32,6 +34,9 @@ type Config struct {
 	Authority     string // CITES_AUTHORITY: the country this node speaks for, default KG
 	ExchangeURL   string // CITES_EXCHANGE_URL: NATS server, e.g. nats://127.0.0.1:4222
 	ExchangePeers string // CITES_EXCHANGE_PEERS: pinned anchors of the other nodes, "KZ=kz-anchor.pem,UZ=uz-anchor.pem"
+	// KeyRotationDelay is how long `keys rotate` publishes a new key before
+	// it signs (CITES_KEY_ROTATION_DELAY, default 10m).
+	KeyRotationDelay time.Duration
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -56,6 +61,14 @@ func configFromEnv(getenv func(string) string) Config {
 	c.ExchangePeers = getenv("CITES_EXCHANGE_PEERS")
 	if v := getenv("CITES_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
+	}
+	c.KeyRotationDelay = keys.DefaultRotationDelay
+	if v := getenv("CITES_KEY_ROTATION_DELAY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.KeyRotationDelay = d
+		} else {
+			c.KeyRotationDelay = -1 // refused by finish
+		}
 	}
 	return c
 }
@@ -82,6 +95,9 @@ func (c *Config) finish() error {
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 			return fmt.Errorf("CITES_PPROF_ADDR must be a loopback address such as 127.0.0.1:6060")
 		}
+	}
+	if c.KeyRotationDelay < 0 {
+		return fmt.Errorf("CITES_KEY_ROTATION_DELAY must be a duration such as 10m or 0s")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

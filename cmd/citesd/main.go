@@ -181,7 +181,7 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 }
 
 func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
-	const use = "usage: citesd keys list | rotate | anchor | retire KID | compromise KID"
+	const use = "usage: citesd keys list | rotate [--delay 10m] | anchor | retire KID | compromise KID"
 	if len(args) == 0 {
 		return usageError(use)
 	}
@@ -198,6 +198,7 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return usageError(use)
 	}
 	fs := commandFlags("keys", &cfg, stderr)
+	delay := fs.Duration("delay", cfg.KeyRotationDelay, "rotate: how long the new key is published before it signs (CITES_KEY_ROTATION_DELAY)")
 	db, err := openWith(ctx, fs, args[1:], &cfg, log)
 	if err != nil {
 		return err
@@ -209,11 +210,12 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	}
 	switch args[0] {
 	case "rotate":
-		k, err := ring.Rotate(ctx, opencites.System)
+		k, err := ring.Rotate(ctx, opencites.System, *delay)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "new signing key %s; earlier keys are retired and keep verifying what they signed\n", k.Kid)
+		fmt.Fprintf(stdout, "new signing key %s, published now, signs from %s; the keys signing until then retire at that instant and keep verifying what they signed\n",
+			k.Kid, k.ActivatesAt.Format(time.RFC3339))
 	case "anchor":
 		pemText, fp, err := ring.AnchorPublicPEM()
 		if err != nil {
@@ -233,7 +235,11 @@ func keysCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		fmt.Fprintf(stdout, "key %s marked compromised: nothing it signed verifies any more; re-issue those permits\n", kid)
 	}
 	for _, k := range ring.Keys() {
-		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\n", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339))
+		line := fmt.Sprintf("%s\t%s\tcreated %s\tsigns from %s", k.Kid, k.Status, k.CreatedAt.Format(time.RFC3339), k.ActivatesAt.Format(time.RFC3339))
+		if k.RetiredAt != nil {
+			line += "\tretires " + k.RetiredAt.Format(time.RFC3339)
+		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }

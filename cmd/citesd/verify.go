@@ -62,7 +62,7 @@ func verifyCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		return err
 	}
 	defer closeDB(db)
-	reg, err := registry.Open(ctx, registry.Config{DB: db, DataDir: cfg.DataDir, Logger: log, NoRules: true, SyncRecords: true})
+	reg, err := registry.Open(ctx, registry.Config{DB: db, DataDir: cfg.DataDir, Logger: log, NoRules: true, SyncRecords: true, KeyRefresh: -1})
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ type Options struct {
 	NoRules        bool
 	SignatureCache int
 	SyncRecords    bool
+	KeyRefresh     time.Duration
 }
 
 // New opens a registry on the database dsn names (modelstest.NewSQLite,
@@ -64,7 +65,7 @@ func New(tb testing.TB, dsn string, o Options) *registry.Registry {
 	}
 	reg, err := registry.Open(context.Background(), registry.Config{DB: db, DataDir: dir, Now: o.Now, BcryptCost: 4,
 		Logger: slog.New(slog.NewTextHandler(w, nil)), Rules: o.Rules, NoRules: o.NoRules,
-		SignatureCache: o.SignatureCache, SyncRecords: o.SyncRecords})
+		SignatureCache: o.SignatureCache, SyncRecords: o.SyncRecords, KeyRefresh: o.KeyRefresh})
 	if err != nil {
 		tb.Fatal(err)
 	}
