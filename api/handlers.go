@@ -31,6 +31,12 @@ func (s *Server) readyz(c echo.Context) error {
 		s.log.Warn("not ready", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, ErrorBody{Error: "database_unavailable", Message: "the database does not answer"})
 	}
+	if rec := s.recorder; rec != nil {
+		if st := rec.Stats(); st.Failing {
+			s.log.Warn("not ready: the verification log cannot be written", "err", st.LastError)
+			return c.JSON(http.StatusServiceUnavailable, ErrorBody{Error: "verification_log_failing", Message: "verification records cannot be written; see the server log"})
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 

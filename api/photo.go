@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ func readUpload(c echo.Context, u upload) (*form, error) {
 			b, err := io.ReadAll(io.LimitReader(part, 256))
 			if err != nil {
 				return nil, tooLargeOr(err, apiError(http.StatusBadRequest, "invalid_multipart", "the form could not be read"))
+			}
+			if badText(part.FormName()) || badText(string(b)) {
+				return nil, errBadText("form field " + strconv.Quote(part.FormName()))
 			}
 			f.values[part.FormName()] = strings.TrimSpace(string(b))
 		}

@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	e := s.echo
 	e.Use(s.recoverPanics())
 	e.Use(s.localize)
+	e.Use(checkText)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/.well-known/jwks.json", s.jwks)

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +65,7 @@ type Server struct {
 	quotas        *quotas.Service
 	apps          *applications.Service
 	notify        *notify.Service
+	recorder      *permits.Recorder
 	sessionKey    []byte
 	sessionParser *jwt.Parser
 	log           *slog.Logger
@@ -92,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 		quotas:     cfg.Registry.Quotas,
 		apps:       cfg.Registry.Applications,
 		notify:     cfg.Registry.Notify,
+		recorder:   cfg.Registry.Recorder,
 		sessionKey: cfg.SessionKey,
 		log:        log,
 		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
@@ -167,7 +171,14 @@ func bindJSON(c echo.Context, v any) error {
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
 			return apiError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
 		}
+		var syn *jsontext.SyntacticError
+		if errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "invalid UTF-8") {
+			return errBadText("field " + strconv.Quote(strings.TrimPrefix(string(syn.JSONPointer), "/")))
+		}
 		return apiError(http.StatusBadRequest, "invalid_json", "the body is not valid JSON for this endpoint: "+jsonProblem(err))
+	}
+	if field := textField(reflect.ValueOf(v), ""); field != "" {
+		return errBadText("field " + strconv.Quote(field))
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ const (
 	RuleAppendixI     = "appendix_i_trade"
 	RuleCaptiveVolume = "captive_volume" // captive-bred volumes of a species from one exporter above the plausible
 	RuleIssueSpike    = "issue_spike"    // permits for one species far above their usual rate
+	// RuleVerificationLog: the database refused a verification record,
+	// which was set aside; the inspection trail has a hole to look into.
+	RuleVerificationLog = "verification_log"
 )
 
 // Severities, lowest first.

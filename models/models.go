@@ -244,3 +244,13 @@ func All() []any {
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.
 func (Quota) TableName() string { return "quotas" }
+
+// DeadLetter is a record the database refused, kept as JSON with the
+// reason (see permits.Recorder).
+type DeadLetter struct {
+	ID      int64 `gorm:"primaryKey"`
+	Kind    string
+	At      time.Time
+	Payload string
+	Error   string
+}

@@ -2,6 +2,7 @@ package permits
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -24,6 +25,26 @@ type Recorder struct {
 	wg    sync.WaitGroup
 	log   *slog.Logger
 	once  sync.Once
+
+	// OnDeadLetter, if set before the first record, is told of every
+	// record the database refused and that was set aside (the alert rules
+	// raise an alert from it).
+	OnDeadLetter func(v models.Verification, err error)
+
+	mu    sync.Mutex
+	stats RecorderStats
+}
+
+// RecorderStats is what the recorder has done since it started.
+type RecorderStats struct {
+	Written      int64
+	DeadLettered int64
+	// Failing is set while the database refuses to take the batch (it is
+	// down or unreachable): records wait in memory, the queue fills, and
+	// verifications slow down. /readyz reports it.
+	Failing   bool
+	LastError string
+	LastAt    time.Time
 }
 
 // FlushEvery is how long a verification record may wait before it is written.
@@ -40,17 +61,33 @@ func NewRecorder(db *gorm.DB, log *slog.Logger) *Recorder {
 	return r
 }
 
+// Stats returns what the recorder has done.
+func (r *Recorder) Stats() RecorderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
 func (r *Recorder) run() {
 	defer r.wg.Done()
 	t := time.NewTicker(FlushEvery)
 	defer t.Stop()
 	var batch []models.Verification
-	write := func() {
+	write := func(final bool) {
 		for len(batch) > 0 {
 			n := min(len(batch), recordBatch)
-			if err := r.write(batch[:n]); err != nil {
-				r.log.Error("write verification records", "count", n, "err", err)
-				return // kept in batch; retried on the next tick
+			kept, err := r.write(batch[:n])
+			if err != nil {
+				if final {
+					for _, v := range batch {
+						r.log.Error("verification record lost at shutdown: the database does not answer", "id", v.ID, "number", v.Number, "verdict", v.Verdict)
+					}
+					return
+				}
+				// Kept in batch, retried on the next tick. Only once an
+				// unreachable database comes back is anything written.
+				batch = append(kept, batch[n:]...)
+				return
 			}
 			batch = batch[n:]
 		}
@@ -60,17 +97,17 @@ func (r *Recorder) run() {
 		case v := <-r.ch:
 			batch = append(batch, v)
 			if len(batch) >= recordBatch {
-				write()
+				write(false)
 			}
 		case <-t.C:
-			write()
+			write(false)
 		case ack := <-r.flush:
 			r.drain(&batch)
-			write()
+			write(false)
 			close(ack)
 		case <-r.done:
 			r.drain(&batch)
-			write()
+			write(true)
 			return
 		}
 	}
@@ -87,10 +124,74 @@ func (r *Recorder) drain(batch *[]models.Verification) {
 	}
 }
 
-func (r *Recorder) write(vs []models.Verification) error {
+// write stores a batch in one statement. When the database refuses the
+// batch, each record is tried alone: those it refuses while it otherwise
+// answers are set aside in dead_letters (with an alert), so that one bad
+// record never blocks the ones behind it. When the database does not
+// answer at all, write returns the records still to write and the error.
+func (r *Recorder) write(vs []models.Verification) ([]models.Verification, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return models.InsertVerifications(ctx, r.db, vs)
+	err := models.InsertVerifications(ctx, r.db, vs)
+	if err == nil {
+		r.note(int64(len(vs)), 0, nil)
+		return nil, nil
+	}
+	if pingErr := r.ping(ctx); pingErr != nil {
+		r.log.Error("write verification records: the database does not answer; kept for retry", "count", len(vs), "err", err)
+		r.note(0, 0, err)
+		return vs, err
+	}
+	var written, dead int64
+	for i, v := range vs {
+		one := []models.Verification{v}
+		if err := models.InsertVerifications(ctx, r.db, one); err == nil {
+			written++
+			continue
+		} else if pingErr := r.ping(ctx); pingErr != nil {
+			r.note(written, dead, err)
+			return vs[i:], err
+		} else {
+			dead++
+			r.deadLetter(ctx, v, err)
+		}
+	}
+	r.note(written, dead, nil)
+	return nil, nil
+}
+
+func (r *Recorder) ping(ctx context.Context) error {
+	sqlDB, err := r.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// deadLetter sets a refused record aside, as JSON (which escapes what the
+// database refused), and tells OnDeadLetter.
+func (r *Recorder) deadLetter(ctx context.Context, v models.Verification, cause error) {
+	payload, _ := json.Marshal(v)
+	row := models.DeadLetter{Kind: "verification", At: time.Now().UTC(), Payload: string(payload), Error: cause.Error()}
+	if err := r.db.WithContext(ctx).Create(&row).Error; err != nil {
+		r.log.Error("verification record refused and not set aside", "id", v.ID, "number", v.Number, "err", cause, "dead_letter_err", err)
+	} else {
+		r.log.Error("verification record refused by the database, set aside in dead_letters", "id", v.ID, "number", v.Number, "err", cause)
+	}
+	if r.OnDeadLetter != nil {
+		r.OnDeadLetter(v, cause)
+	}
+}
+
+func (r *Recorder) note(written, dead int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Written += written
+	r.stats.DeadLettered += dead
+	r.stats.Failing = err != nil
+	if err != nil {
+		r.stats.LastError, r.stats.LastAt = err.Error(), time.Now().UTC()
+	}
 }
 
 // Record queues one verification record.

@@ -6,6 +6,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/notify"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/quotas"
@@ -121,6 +123,13 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if !cfg.NoRules {
 		r.Cases = cases.New(cases.Config{DB: cfg.DB, Permits: r.Permits, Photos: cfg.Photos, Rules: cfg.Rules, Logger: log})
 		r.Permits.AddObserver(r.Cases)
+		if r.Recorder != nil {
+			r.Recorder.OnDeadLetter = func(v models.Verification, err error) {
+				r.Cases.RaiseExternal(v.Authority, cases.RuleVerificationLog, "high", "recorder",
+					fmt.Sprintf("A verification record (%s, permit %s, at %s) was refused by the database and set aside in dead_letters: %v. "+
+						"Look into it: the inspection trail must be complete.", v.ID, orDash(v.Number), orDash(v.Port), err))
+			}
+		}
 	}
 	return r, nil
 }
@@ -137,4 +146,11 @@ func (r *Registry) Close() {
 	if r.Recorder != nil {
 		r.Recorder.Close()
 	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -1,0 +1,14 @@
+-- +goose Up
+-- Records the database refused (a verification whose text it would not
+-- store): set aside with the reason, so that they never block the records
+-- behind them and nothing is lost silently.
+CREATE TABLE dead_letters (
+    id      BIGSERIAL PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    at      TIMESTAMPTZ NOT NULL,
+    payload TEXT NOT NULL,
+    error   TEXT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE dead_letters;
