@@ -1,6 +1,9 @@
 package opencites
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // DocType is a kind of CITES document (standard form box 1) with the
 // longest validity the Convention or practice allows it (DOMAIN.md 2.1).
@@ -107,3 +110,10 @@ var iso3166 = func() map[string]bool {
 
 // ValidCountry reports whether c is an ISO 3166-1 alpha-2 code.
 func ValidCountry(c string) bool { return iso3166[c] }
+
+// WholeCount reports whether quantity suits its unit: a number of
+// specimens (unit "") is a whole number; 2.5 falcons is a typing error or
+// a way to slip a third bird through.
+func WholeCount(quantity float64, unit string) bool {
+	return unit != "" || quantity == math.Trunc(quantity)
+}

@@ -3,6 +3,7 @@ package opencites
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,9 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (a sign-in limit, a database restarting).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

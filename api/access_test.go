@@ -3,13 +3,16 @@ package api_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/scan"
@@ -70,7 +73,10 @@ func TestRoles(t *testing.T) {
 			{"officer", "POST", n + "/revoke", map[string]string{"reason": "x"}, 403},
 			{"admin", "POST", n + "/revoke", map[string]string{"reason": "x"}, 403},
 			{"alatoo-trade", "POST", n + "/revoke", map[string]string{"reason": "x"}, 403},
-			{"issuer-kz", "POST", n + "/revoke", map[string]string{"reason": "x"}, 403},
+			// Another authority's permit answers as a number that does not
+			// exist, so numbers cannot be probed through revoke.
+			{"issuer-kz", "POST", n + "/revoke", map[string]string{"reason": "x"}, 404},
+			{"issuer-kz", "POST", "/api/v1/permits/26KG999999/revoke", map[string]string{"reason": "x"}, 404},
 			{"issuer-kg", "POST", "/api/v1/permits/26KG999999/revoke", map[string]string{"reason": "x"}, 404},
 		}
 		for _, c := range cases {
@@ -163,6 +169,63 @@ func TestLoginRateLimit(t *testing.T) {
 	})
 }
 
+// The sign-in limits cannot be walked around: attempts sent at once are
+// counted before any password is checked, a forged X-Forwarded-For does
+// not give a fresh address, and the username is counted as sign-in reads
+// it (trimmed, lower case). Before, 40 parallel guesses were all checked,
+// a spoofed header reset the address limit, and " victim" had 5 guesses
+// of its own.
+func TestLoginLimitsHold(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		const n = 40
+		codes := make(chan int, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes <- e.try("", "POST", "/api/v1/auth/token", map[string]string{"username": "officer", "password": "wrong-password"}, nil)
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[401] > 5 || count[429] < n-5 || count[401]+count[429] != n {
+			t.Fatalf("40 parallel wrong sign-ins: %v; want at most 5 checked (401), the rest 429", count)
+		}
+		// The lock-out says how long to wait.
+		req := httptest.NewRequest("POST", "/api/v1/auth/token", strings.NewReader(`{"username":"officer","password":"officer-password-1"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		req.Header.Set("X-Real-IP", "198.51.100.8")
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "minutes") {
+			t.Fatalf("right password with a spoofed address while locked: %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+		}
+		for _, variant := range []string{" officer", "OFFICER", "officer\t"} {
+			e.wantError("", "POST", "/api/v1/auth/token", map[string]string{"username": variant, "password": "officer-password-1"}, 429, "too_many_attempts")
+		}
+		// A spoofed header does not free the address either: 20 wrong
+		// guesses at other names lock the address for everyone.
+		e.advance(16 * time.Minute)
+		for i := range 20 {
+			e.try("", "POST", "/api/v1/auth/token", map[string]string{"username": fmt.Sprintf("ghost%d", i), "password": "whatever-pass"}, nil)
+		}
+		spoofed := httptest.NewRequest("POST", "/api/v1/auth/token", strings.NewReader(`{"username":"officer2","password":"officer-password-2"}`))
+		spoofed.Header.Set("Content-Type", "application/json")
+		spoofed.Header.Set("X-Forwarded-For", "198.51.100.7")
+		rec = httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, spoofed)
+		if rec.Code != 429 {
+			t.Fatalf("a correct sign-in from a blocked address with a spoofed X-Forwarded-For: %d", rec.Code)
+		}
+	})
+}
+
 // TestVerifyPhoto composes a real permit's code into a larger, rotated,
 // JPEG-compressed photo and verifies it through the photo endpoint.
 func TestVerifyPhoto(t *testing.T) {
@@ -249,4 +312,26 @@ func hugePNGHeader() []byte {
 	chunk := []byte("IHDR\x00\x00\xea\x60\x00\x00\xea\x60\x08\x02\x00\x00\x00")
 	b := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), chunk...)
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
+}
+
+// Disabling a user ends its sessions at once, not when they expire 12 h
+// later; ending sessions alone lets the user sign in again.
+func TestDisableUserEndsSessions(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.do("officer", "GET", "/api/v1/permits", nil, 200, nil)
+		e.wantError("issuer-kg", "POST", "/api/v1/users/officer/disable", nil, 403, "forbidden")
+		e.wantError("admin", "POST", "/api/v1/users/nobody/disable", nil, 404, "user_not_found")
+		e.do("admin", "POST", "/api/v1/users/officer/disable", nil, 204, nil)
+		e.wantError("officer", "GET", "/api/v1/permits", nil, 401, "invalid_token")
+		e.wantError("", "POST", "/api/v1/auth/token", map[string]string{"username": "officer", "password": "officer-password-1"}, 401, "bad_credentials")
+		e.do("admin", "POST", "/api/v1/users/officer/enable", nil, 204, nil)
+		e.advance(2 * time.Second) // a new session is issued after the old ones ended
+		e.do("officer", "GET", "/api/v1/permits", nil, 200, nil)
+		old := e.tokens["officer2"]
+		e.do("admin", "POST", "/api/v1/users/officer2/end-sessions", nil, 204, nil)
+		e.tokens["old"] = old
+		e.wantError("old", "GET", "/api/v1/permits", nil, 401, "invalid_token")
+		e.advance(2 * time.Second)
+		e.do("officer2", "GET", "/api/v1/permits", nil, 200, nil)
+	})
 }

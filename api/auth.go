@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -50,6 +49,7 @@ type sessionCache = cache.Cache[string, cachedSession]
 
 type cachedSession struct {
 	actor opencites.Actor
+	iat   time.Time
 	exp   time.Time
 }
 
@@ -64,7 +64,7 @@ func newSessionCache() *sessionCache {
 
 func (s *Server) parseSession(tok string) (opencites.Actor, bool) {
 	if cs, ok := s.sessions.Get(tok); ok && s.now().Before(cs.exp) {
-		return cs.actor, true
+		return cs.actor, s.users.SessionValid(cs.actor.UserID, cs.iat)
 	}
 	var c sessionClaims
 	t, err := s.sessionParser.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return s.sessionKey, nil })
@@ -76,8 +76,12 @@ func (s *Server) parseSession(tok string) (opencites.Actor, bool) {
 		return opencites.Actor{}, false
 	}
 	a := opencites.Actor{UserID: id, Username: c.Name, Role: c.Role, Authority: c.Authority}
-	s.sessions.Put(tok, cachedSession{actor: a, exp: c.ExpiresAt.Time})
-	return a, true
+	var iat time.Time
+	if c.IssuedAt != nil {
+		iat = c.IssuedAt.Time
+	}
+	s.sessions.Put(tok, cachedSession{actor: a, iat: iat, exp: c.ExpiresAt.Time})
+	return a, s.users.SessionValid(a.UserID, iat)
 }
 
 const actorKey = "actor"
@@ -102,89 +106,4 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func actor(c echo.Context) opencites.Actor {
 	a, _ := c.Get(actorKey).(opencites.Actor)
 	return a
-}
-
-// loginLimiter slows password guessing: after MaxFailures failed sign-ins
-// within Window for one username, or 4x that from one address, further
-// attempts are refused until the window passes. It lives in memory, per
-// process.
-type loginLimiter struct {
-	mu      sync.Mutex
-	fails   map[string][]time.Time
-	window  time.Duration
-	max     int
-	lastGC  time.Time
-	nowFunc func() time.Time
-}
-
-// MaxLoginFailures is how many failed sign-ins one username may have in
-// LoginWindow.
-const (
-	MaxLoginFailures = 5
-	LoginWindow      = 15 * time.Minute
-)
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{fails: map[string][]time.Time{}, window: LoginWindow, max: MaxLoginFailures, nowFunc: now}
-}
-
-func (l *loginLimiter) keys(user, ip string) [2]string {
-	return [2]string{"u:" + strings.ToLower(user), "a:" + ip}
-}
-
-// blocked reports how long the caller must wait, or 0.
-func (l *loginLimiter) blocked(user, ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.nowFunc()
-	var wait time.Duration
-	for i, k := range l.keys(user, ip) {
-		limit := l.max
-		if i == 1 {
-			limit = 4 * l.max
-		}
-		recent := l.recent(k, now)
-		if len(recent) >= limit {
-			if w := recent[len(recent)-limit].Add(l.window).Sub(now); w > wait {
-				wait = w
-			}
-		}
-	}
-	return wait
-}
-
-func (l *loginLimiter) recent(k string, now time.Time) []time.Time {
-	ts := l.fails[k]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= l.window {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, k)
-	} else {
-		l.fails[k] = ts
-	}
-	return ts
-}
-
-func (l *loginLimiter) fail(user, ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.nowFunc()
-	for _, k := range l.keys(user, ip) {
-		l.fails[k] = append(l.recent(k, now), now)
-	}
-	if now.Sub(l.lastGC) > l.window {
-		for k := range l.fails {
-			l.recent(k, now)
-		}
-		l.lastGC = now
-	}
-}
-
-func (l *loginLimiter) succeed(user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, "u:"+strings.ToLower(user))
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites"
@@ -57,6 +58,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.errorBody(err)
+	var de *opencites.Error
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(de.RetryAfter.Seconds())+1))
+	}
 	l := localizer(c)
 	body.Message = l.Text(body.Error, body.Message, nil)
 	if body.Hint != "" {

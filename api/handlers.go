@@ -61,19 +61,10 @@ func (s *Server) login(c echo.Context) error {
 	if len(req.Username) > 100 || len(req.Password) > 200 {
 		return apiError(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
-	ip := c.RealIP()
-	if wait := s.limiter.blocked(req.Username, ip); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return apiError(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
-	}
-	a, err := s.users.Login(c.Request().Context(), req.Username, req.Password)
+	a, err := s.users.Login(c.Request().Context(), req.Username, req.Password, c.RealIP())
 	if err != nil {
-		if opencites.CodeOf(err) == "bad_credentials" {
-			s.limiter.fail(req.Username, ip)
-		}
 		return err
 	}
-	s.limiter.succeed(req.Username)
 	tok, exp, err := s.issueSession(a)
 	if err != nil {
 		return err
@@ -309,4 +300,26 @@ func (s *Server) raiseOfflineConflict(c echo.Context, number string, req Endorse
 func isConflict(err error) bool {
 	var pe *opencites.Error
 	return errors.As(err, &pe) && pe.Kind == opencites.KindConflict
+}
+
+// disableUser refuses the account's sign-ins and ends its sessions at once
+// (on every replica within seconds); enableUser lets it sign in again;
+// endSessions ends its sessions alone. Admins only.
+func (s *Server) disableUser(c echo.Context) error {
+	return s.userAccess(c, s.users.Disable)
+}
+
+func (s *Server) enableUser(c echo.Context) error {
+	return s.userAccess(c, s.users.Enable)
+}
+
+func (s *Server) endSessions(c echo.Context) error {
+	return s.userAccess(c, s.users.EndSessions)
+}
+
+func (s *Server) userAccess(c echo.Context, act func(context.Context, opencites.Actor, string) error) error {
+	if err := act(c.Request().Context(), actor(c), c.Param("username")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -92,7 +92,7 @@ func TestPermitLifecycle(t *testing.T) {
 		}
 
 		// Revocation wins over everything but expiry.
-		e.wantError("issuer-kz", "POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": "x"}, 403, "forbidden")
+		e.wantError("issuer-kz", "POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": "x"}, 404, "permit_not_found")
 		e.wantError("issuer-kg", "POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": ""}, 422, "reason_required")
 		var rp api.PermitJSON
 		e.do("issuer-kg", "POST", "/api/v1/permits/"+p.Number+"/revoke", map[string]string{"reason": "issued in error"}, 200, &rp)

@@ -14,6 +14,7 @@ func (s *Server) routes() {
 	e.Use(s.recoverPanics())
 	e.Use(s.localize)
 	e.Use(checkText)
+	e.Use(s.securityHeaders)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/.well-known/jwks.json", s.jwks)
@@ -31,12 +32,15 @@ func (s *Server) routes() {
 		}
 	}
 
-	v1 := e.Group("/api/v1")
+	v1 := e.Group("/api/v1", noStore)
 	v1.POST("/auth/token", s.login, jsonLimit)
 	v1.GET("/status-lists/:authority", s.statusList)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/users", s.createUser, jsonLimit)
+	auth.POST("/users/:username/disable", s.disableUser)
+	auth.POST("/users/:username/enable", s.enableUser)
+	auth.POST("/users/:username/end-sessions", s.endSessions)
 
 	auth.POST("/permits", s.issuePermit, jsonLimit)
 	auth.GET("/permits", s.listPermits)

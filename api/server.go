@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -51,6 +52,15 @@ type Config struct {
 	// PublicURL is where readers of a printed permit verify it, e.g.
 	// https://cites.gov.kg; it is printed under the QR code.
 	PublicURL string
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For header names the client (CITES_TRUSTED_PROXIES); with
+	// none, the client is the connection's peer and the header is ignored,
+	// so that a client cannot pick the address its sign-in attempts count
+	// against.
+	TrustedProxies []*net.IPNet
+	// HSTS sends Strict-Transport-Security on every answer: set it when the
+	// server (or the proxy in front of it) speaks only HTTPS.
+	HSTS bool
 	// App is the phone app (package web), served under /app/; nil serves
 	// the API alone.
 	App http.Handler
@@ -69,13 +79,13 @@ type Server struct {
 	sessionKey    []byte
 	sessionParser *jwt.Parser
 	log           *slog.Logger
-	limiter       *loginLimiter
 	sessions      *sessionCache
 	photoSlots    chan struct{}
 	guidance      renderedGuidance
 	publicURL     string
 	cases         *cases.Service
 	app           http.Handler
+	hsts          bool
 }
 
 // New builds the server and its routes.
@@ -102,15 +112,23 @@ func New(cfg Config) (*Server, error) {
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		cases:      cfg.Registry.Cases,
 		app:        cfg.App,
+		hsts:       cfg.HSTS,
 		sessions:   newSessionCache(),
 		guidance:   newRenderedGuidance(),
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"
 	}
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	s.sessionParser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now))
-	s.limiter = newLoginLimiter(s.now)
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -203,4 +221,26 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("field %q must be %s", field(sem.JSONPointer), sem.GoType)
 	}
 	return "it could not be decoded"
+}
+
+// securityHeaders marks every answer nosniff (a browser must never read an
+// upload or an error as HTML) and, on an HTTPS deployment, HSTS.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if s.hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// noStore keeps API answers (permits, cases, sessions) out of every cache;
+// the public lists that may be cached say so themselves.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
 }

@@ -69,3 +69,28 @@ func TestHostileTextRefused(t *testing.T) {
 		}
 	})
 }
+
+// Counts of specimens are whole numbers; API answers are never cached and
+// never sniffed as another type.
+func TestCountsAndHeaders(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		req := falconPermit()
+		req["specimens"].([]map[string]any)[0]["quantity"] = 2.5
+		e.wantError("issuer-kg", "POST", "/api/v1/permits", req, 422, "invalid_quantity")
+		p := e.issue(falconPermit())
+		e.wantError("officer", "POST", "/api/v1/permits/"+p.Number+"/endorsements",
+			map[string]any{"port": "Manas", "direction": "export", "lines": []map[string]any{{"line": "A", "quantity": 1.5}}}, 422, "invalid_quantity")
+		r := httptest.NewRequest("GET", "/api/v1/permits/"+p.Number, nil)
+		r.Header.Set("Authorization", "Bearer "+e.tokens["officer"])
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, r)
+		if rec.Code != 200 || rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("GET permit: %d, Cache-Control %q, nosniff %q", rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("X-Content-Type-Options"))
+		}
+		rec = httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/status-lists/KG", nil))
+		if cc := rec.Header().Get("Cache-Control"); rec.Code != 200 || cc == "no-store" {
+			t.Fatalf("the public status list: %d, Cache-Control %q", rec.Code, cc)
+		}
+	})
+}

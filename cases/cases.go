@@ -215,6 +215,9 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		if !(sp.Quantity > 0) || sp.Quantity > 1e9 {
 			return nil, opencites.Invalid("invalid_quantity", "%squantity must be greater than zero", at)
 		}
+		if !opencites.WholeCount(sp.Quantity, sp.Unit) {
+			return nil, opencites.Invalid("invalid_quantity", "%sa number of specimens is a whole number", at)
+		}
 		if err := opencites.CheckLen(at+"taxon", sp.Taxon, 120); err != nil {
 			return nil, err
 		}

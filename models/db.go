@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -63,6 +65,11 @@ func Open(dsn string) (*gorm.DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
+		// The registry's file is readable by its owner only; SQLite gives
+		// its -wal and -shm files the same mode.
+		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		}
 		q := url.Values{}
 		// WAL lets readers run beside the writer; IMMEDIATE transactions take
 		// the write lock up front so two writers queue on busy_timeout
@@ -122,3 +129,45 @@ func Migrate(ctx context.Context, db *gorm.DB) (int64, error) {
 	}
 	return p.GetDBVersion(ctx)
 }
+
+// RedactDSN returns a database URL or connection string with every
+// credential removed, for logs: the password in a URL's user part, a
+// password (or sslpassword, sslkey) query parameter, and password=... in a
+// keyword string (host=... password=...), quoted or not.
+func RedactDSN(dsn string) string {
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "(unreadable database URL)"
+		}
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		q := u.Query()
+		for k := range q {
+			if secretParam(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return keywordSecret.ReplaceAllStringFunc(dsn, func(kv string) string {
+		k := strings.TrimSpace(kv[:strings.Index(kv, "=")])
+		return k + "=xxxxx"
+	})
+}
+
+func secretParam(k string) bool {
+	switch strings.ToLower(k) {
+	case "password", "sslpassword", "pass", "pwd":
+		return true
+	}
+	return false
+}
+
+// keywordSecret matches password=value in a keyword connection string,
+// the value bare or single-quoted (with \' escapes).
+var keywordSecret = regexp.MustCompile(`(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)

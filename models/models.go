@@ -12,6 +12,8 @@ type User struct {
 	Authority    string // ISO 3166 alpha-2 of the Management Authority, for issuers
 	CreatedAt    time.Time
 	Disabled     bool
+	// SessionsRevokedAt ends every session issued before it.
+	SessionsRevokedAt *time.Time
 	// An exporter's organisation, printed in box 4 of its permits.
 	OrgName         string
 	OrgAddress      string

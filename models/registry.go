@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -135,4 +136,33 @@ func CommitWithoutFlush(tx *gorm.DB) error {
 		return nil
 	}
 	return tx.Exec("SET LOCAL synchronous_commit = off").Error
+}
+
+// CountAttempt counts one sign-in attempt under key in a fixed window and
+// returns the count so far and when the window started. One statement, so
+// concurrent attempts (from one client or from several replicas) each get
+// their own count: the check and the count cannot be raced apart.
+func CountAttempt(ctx context.Context, db *gorm.DB, key string, now time.Time, window time.Duration) (int, time.Time, error) {
+	var out struct {
+		Count       int
+		WindowStart time.Time
+	}
+	cutoff := now.Add(-window)
+	err := db.WithContext(ctx).Raw(`INSERT INTO login_attempts (key, count, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			count = CASE WHEN login_attempts.window_start <= ? THEN 1 ELSE login_attempts.count + 1 END,
+			window_start = CASE WHEN login_attempts.window_start <= ? THEN excluded.window_start ELSE login_attempts.window_start END
+		RETURNING count, window_start`, key, now, cutoff, cutoff).Scan(&out).Error
+	return out.Count, out.WindowStart.UTC(), err
+}
+
+// ForgiveAttempt takes one attempt back under key (a sign-in that
+// succeeded from a client address), and ClearAttempts forgets a key.
+func ForgiveAttempt(ctx context.Context, db *gorm.DB, key string) error {
+	return db.WithContext(ctx).Exec(`UPDATE login_attempts SET count = count - 1 WHERE key = ? AND count > 0`, key).Error
+}
+
+// ClearAttempts forgets the attempts counted under key.
+func ClearAttempts(ctx context.Context, db *gorm.DB, key string) error {
+	return db.WithContext(ctx).Exec(`DELETE FROM login_attempts WHERE key = ?`, key).Error
 }

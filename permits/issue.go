@@ -424,6 +424,9 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 	if !(sr.Quantity > 0) || sr.Quantity > 1e9 {
 		return Line{}, lineErr(at, "invalid_quantity", "quantity must be greater than zero")
 	}
+	if !opencites.WholeCount(sr.Quantity, sr.Unit) {
+		return Line{}, lineErr(at, "invalid_quantity", "a number of specimens (no unit) is a whole number, not %g", sr.Quantity)
+	}
 	if sr.OriginCountry != "" && !opencites.ValidCountry(sr.OriginCountry) {
 		return Line{}, lineErr(at, "invalid_country", "origin_country %q is not an ISO 3166 alpha-2 code", sr.OriginCountry)
 	}

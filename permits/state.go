@@ -28,8 +28,9 @@ func loadForChange(tx *gorm.DB, number string) (*models.Permit, error) {
 }
 
 // Revoke makes every later verification of the permit say "revoked". Only
-// an issuer of the permit's own authority may revoke it.
-// Errors: forbidden (403), permit_not_found (404), reason_required,
+// an issuer of the permit's own authority may revoke it; another
+// authority's permit is not found, as it is for GET.
+// Errors: forbidden (403, another role), permit_not_found (404), reason_required,
 // already_revoked (409).
 func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, reason string) (*Permit, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
@@ -49,7 +50,9 @@ func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, rea
 			return err
 		}
 		if row.Authority != actor.Authority {
-			return opencites.Errorf(opencites.KindForbidden, "forbidden", "only an issuer of %s may revoke this permit", row.Authority)
+			// Another authority's permit answers as a missing one, so that
+			// numbers cannot be probed through revoke.
+			return errPermitNotFound(number)
 		}
 		// The status condition makes a concurrent revocation lose cleanly.
 		res := tx.Model(&models.Permit{}).Where("id = ? AND status <> ?", row.ID, StatusRevoked).
@@ -166,9 +169,9 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 		if err := tx.Where("permit_id = ?", row.ID).Find(&lines).Error; err != nil {
 			return err
 		}
-		allowed := map[string]float64{}
+		allowed, units := map[string]float64{}, map[string]string{}
 		for _, l := range lines {
-			allowed[l.Line] = l.Quantity
+			allowed[l.Line], units[l.Line] = l.Quantity, l.Unit
 		}
 		seen := map[string]bool{}
 		shipped := false
@@ -183,6 +186,8 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 				return opencites.Invalid("duplicate_line", "line %s is given twice", el.Line)
 			case el.Quantity < 0 || el.Quantity != el.Quantity:
 				return opencites.Invalid("invalid_quantity", "line %s: quantity may not be negative", el.Line)
+			case !opencites.WholeCount(el.Quantity, units[el.Line]):
+				return opencites.Invalid("invalid_quantity", "line %s: a number of specimens is a whole number, not %g", el.Line, el.Quantity)
 			case el.Quantity > max:
 				return opencites.Invalid("over_quantity", "line %s: %g is more than the %g the permit allows", el.Line, el.Quantity, max)
 			}

@@ -143,6 +143,8 @@ func (s *Service) Set(ctx context.Context, actor opencites.Actor, req Request) (
 		return Quota{}, opencites.Invalid("invalid_unit", "unit %q is not a CITES unit", req.Unit)
 	case !(req.Quantity >= 0) || req.Quantity > 1e12:
 		return Quota{}, opencites.Invalid("invalid_quantity", "a quota is zero or more")
+	case !opencites.WholeCount(req.Quantity, req.Unit):
+		return Quota{}, opencites.Invalid("invalid_quantity", "a quota counted in specimens is a whole number")
 	case req.Year < 2000 || req.Year > 2100:
 		return Quota{}, opencites.Invalid("invalid_year", "year must be the year the quota year starts in, e.g. 2026")
 	}

@@ -107,6 +107,12 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		go r.Keys.Watch(bg, every)
 	}
 	r.Users = users.New(cfg.DB, cfg.BcryptCost, now)
+	if cfg.KeyRefresh >= 0 {
+		bg, cancel := context.WithCancel(context.Background())
+		prev := r.stop
+		r.stop = func() { cancel(); prev() }
+		go r.Users.Watch(bg, keys.DefaultRefresh)
+	}
 	r.Keys.SetAuthorities(r.Users.IssuingAuthorities)
 	r.Listings = listings.New(cfg.DB, now)
 	if _, err := r.Listings.Refresh(ctx); err != nil {

@@ -25,6 +25,12 @@ type Service struct {
 	// usernames exist. Made on first use, not at package init.
 	dummyOnce sync.Once
 	dummyHash []byte
+
+	// revoked holds, per user, the instant before which their sessions
+	// are refused, reread from the database every few seconds (Watch) so
+	// that a disable on any replica ends the sessions on all of them.
+	revokedMu sync.RWMutex
+	revoked   map[int64]time.Time
 }
 
 // New returns the accounts service. cost is the bcrypt cost of new
@@ -130,10 +136,43 @@ func userOf(row models.User) User {
 		Organisation: Organisation{Name: row.OrgName, Address: row.OrgAddress, Country: row.OrgCountry, Registration: row.OrgRegistration}}
 }
 
-// Login checks a username and password. Errors: bad_credentials.
-func (s *Service) Login(ctx context.Context, username, password string) (opencites.Actor, error) {
+// Sign-in limits: at most MaxLoginFailures attempts for one username and
+// MaxAddressAttempts from one client address in LoginWindow. Attempts are
+// counted in the database before the password is checked, so they hold
+// under concurrency and across replicas; a successful sign-in takes its
+// attempt back.
+const (
+	MaxLoginFailures   = 5
+	MaxAddressAttempts = 4 * MaxLoginFailures
+	LoginWindow        = 15 * time.Minute
+)
+
+// Login checks a username and password from a client address.
+// Errors: bad_credentials (401), too_many_attempts (429, with RetryAfter).
+func (s *Service) Login(ctx context.Context, username, password, addr string) (opencites.Actor, error) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	now := s.now()
+	var wait time.Duration
+	for _, c := range []struct {
+		key string
+		max int
+	}{{"user:" + name, MaxLoginFailures}, {"addr:" + addr, MaxAddressAttempts}} {
+		n, since, err := models.CountAttempt(ctx, s.db, c.key, now, LoginWindow)
+		if err != nil {
+			return opencites.Actor{}, opencites.Internal("count sign-in attempt", err)
+		}
+		if n > c.max {
+			wait = max(wait, since.Add(LoginWindow).Sub(now))
+		}
+	}
+	if wait > 0 {
+		mins := int(wait.Minutes()) + 1
+		e := opencites.Errorf(opencites.KindTooMany, "too_many_attempts", "too many failed sign-ins: try again in %d minutes", mins)
+		e.RetryAfter = wait
+		return opencites.Actor{}, e
+	}
 	var u models.User
-	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("username = ?", name).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
 		return opencites.Actor{}, opencites.Errorf(opencites.KindUnauthorized, "bad_credentials", "wrong username or password")
@@ -143,6 +182,14 @@ func (s *Service) Login(ctx context.Context, username, password string) (opencit
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
 		return opencites.Actor{}, opencites.Errorf(opencites.KindUnauthorized, "bad_credentials", "wrong username or password")
+	}
+	// A correct sign-in clears the username's count and takes its own
+	// attempt back from the address's (officers share a post's address).
+	if err := models.ClearAttempts(ctx, s.db, "user:"+name); err != nil {
+		return opencites.Actor{}, opencites.Internal("clear sign-in attempts", err)
+	}
+	if err := models.ForgiveAttempt(ctx, s.db, "addr:"+addr); err != nil {
+		return opencites.Actor{}, opencites.Internal("clear sign-in attempts", err)
 	}
 	return opencites.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Authority: u.Authority}, nil
 }
@@ -215,4 +262,102 @@ func Recipients(tx *gorm.DB, a Audience) ([]int64, error) {
 		return nil, err
 	}
 	return ids, nil
+}
+
+// SessionValid reports whether a session of the user issued at issuedAt
+// still holds: not ended by Disable or EndSessions.
+func (s *Service) SessionValid(userID int64, issuedAt time.Time) bool {
+	s.revokedMu.RLock()
+	r, ok := s.revoked[userID]
+	s.revokedMu.RUnlock()
+	return !ok || issuedAt.After(r)
+}
+
+// Watch rereads the ended sessions every interval until ctx ends.
+func (s *Service) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.loadRevoked(ctx); err != nil && ctx.Err() == nil {
+			// Keep what is known; the next tick tries again.
+			_ = err
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) loadRevoked(ctx context.Context) error {
+	var rows []models.User
+	if err := s.db.WithContext(ctx).Select("id", "sessions_revoked_at").Where("sessions_revoked_at IS NOT NULL").Find(&rows).Error; err != nil {
+		return err
+	}
+	m := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		m[r.ID] = r.SessionsRevokedAt.UTC()
+	}
+	s.revokedMu.Lock()
+	s.revoked = m
+	s.revokedMu.Unlock()
+	return nil
+}
+
+// Disable refuses every sign-in of the account and ends its sessions at
+// once; Enable lets it sign in again (its old sessions stay ended);
+// EndSessions ends the sessions alone (a lost phone). Only admins may.
+// Errors: forbidden, user_not_found.
+func (s *Service) Disable(ctx context.Context, actor opencites.Actor, username string) error {
+	return s.setAccess(ctx, actor, username, "user.disable", map[string]any{"disabled": true})
+}
+
+// Enable lets a disabled account sign in again.
+func (s *Service) Enable(ctx context.Context, actor opencites.Actor, username string) error {
+	return s.setAccess(ctx, actor, username, "user.enable", map[string]any{"disabled": false})
+}
+
+// EndSessions ends the account's sessions without disabling it.
+func (s *Service) EndSessions(ctx context.Context, actor opencites.Actor, username string) error {
+	return s.setAccess(ctx, actor, username, "user.end_sessions", map[string]any{})
+}
+
+func (s *Service) setAccess(ctx context.Context, actor opencites.Actor, username, action string, updates map[string]any) error {
+	if err := opencites.RequireRole(actor, opencites.RoleAdmin); err != nil {
+		return err
+	}
+	name := strings.ToLower(strings.TrimSpace(username))
+	now := s.now()
+	if action != "user.enable" {
+		updates["sessions_revoked_at"] = now
+	}
+	var id int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row models.User
+		if err := tx.Where("username = ?", name).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return opencites.Errorf(opencites.KindNotFound, "user_not_found", "no user %q", name)
+			}
+			return err
+		}
+		id = row.ID
+		if err := tx.Model(&models.User{}).Where("id = ?", row.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: action, EntityType: "user", EntityID: name,
+			Before: map[string]any{"disabled": row.Disabled}, After: updates})
+	})
+	if err != nil {
+		return opencites.AsDomain("user access", err)
+	}
+	if _, ok := updates["sessions_revoked_at"]; ok {
+		s.revokedMu.Lock()
+		if s.revoked == nil {
+			s.revoked = map[int64]time.Time{}
+		}
+		s.revoked[id] = now
+		s.revokedMu.Unlock()
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/opencites/opencites/keys"
+	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/verifier"
 )
 
@@ -37,6 +37,15 @@ type Config struct {
 	// KeyRotationDelay is how long `keys rotate` publishes a new key before
 	// it signs (CITES_KEY_ROTATION_DELAY, default 10m).
 	KeyRotationDelay time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (CITES_TRUSTED_PROXIES: comma-separated CIDRs or
+	// addresses); none by default, so the client is the connection's peer.
+	TrustedProxies []*net.IPNet
+	trustedProxies string
+	// TLSCert and TLSKey serve HTTPS directly (CITES_TLS_CERT,
+	// CITES_TLS_KEY: PEM files); without them serve speaks plain HTTP for a
+	// TLS-terminating proxy in front.
+	TLSCert, TLSKey string
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -62,6 +71,8 @@ func configFromEnv(getenv func(string) string) Config {
 	if v := getenv("CITES_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
+	c.trustedProxies = getenv("CITES_TRUSTED_PROXIES")
+	c.TLSCert, c.TLSKey = getenv("CITES_TLS_CERT"), getenv("CITES_TLS_KEY")
 	c.KeyRotationDelay = keys.DefaultRotationDelay
 	if v := getenv("CITES_KEY_ROTATION_DELAY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
@@ -96,6 +107,27 @@ func (c *Config) finish() error {
 			return fmt.Errorf("CITES_PPROF_ADDR must be a loopback address such as 127.0.0.1:6060")
 		}
 	}
+	c.TrustedProxies = nil
+	for _, p := range strings.Split(c.trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return fmt.Errorf("CITES_TRUSTED_PROXIES: %q is not an address or a CIDR network", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("set both CITES_TLS_CERT and CITES_TLS_KEY, or neither")
+	}
 	if c.KeyRotationDelay < 0 {
 		return fmt.Errorf("CITES_KEY_ROTATION_DELAY must be a duration such as 10m or 0s")
 	}
@@ -107,17 +139,9 @@ func (c *Config) finish() error {
 	return os.MkdirAll(c.DataDir, 0o700)
 }
 
-// Redacted returns the database URL with any password hidden, for logs.
-func (c Config) Redacted() string {
-	u, err := url.Parse(c.DatabaseURL)
-	if err != nil || u.User == nil {
-		return c.DatabaseURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
-}
+// Redacted returns the database URL with every credential removed, for
+// logs.
+func (c Config) Redacted() string { return models.RedactDSN(c.DatabaseURL) }
 
 // sessionKey loads the HMAC key for session tokens from the data directory,
 // creating it on first start. Replicas that share sessions share the file.

@@ -3,7 +3,8 @@
 //	citesd serve                  run the API and the phone app (migrates, creates the signing key on first start)
 //	citesd migrate                apply database migrations
 //	citesd user add --username U --role R [--authority KG]   (password on stdin)
-//	citesd keys list | rotate | anchor | retire KID | compromise KID   signing keys and the trust anchor
+//	citesd user disable|enable|end-sessions NAME                   end a user's sessions at once
+//	citesd keys list | rotate [--delay D] | anchor | retire KID | compromise KID   signing keys and the trust anchor
 //	citesd verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
 //	citesd species list | import FILE --version V [--effective YYYY-MM-DD]   CITES listings
 //	citesd scan-bench DIR         QR reading benchmark on a folder of photos
@@ -62,10 +63,14 @@ commands:
   serve        run the API server
   migrate      apply database migrations
   user add     create a user (password read from stdin)
+  user disable|enable|end-sessions NAME
+               refuse a user's sign-ins and end its sessions at once (enable undoes;
+               end-sessions ends the sessions alone)
   keys list    list signing keys
-  keys rotate  make a new signing key; permits signed before keep verifying
-  keys anchor  print the trust anchor's public key and fingerprint (pin it in verifier apps)
+  keys rotate [--delay 10m]
+               publish a new signing key now; it signs after the delay, when the old one retires
   keys retire|compromise KID
+  keys anchor  print the trust anchor's public key and fingerprint (pin it in verifier apps)
   verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
   species import FILE --version V [--effective YYYY-MM-DD]   load a newer CITES listing (CSV)
   species list list stored listings
@@ -138,8 +143,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) >= 2 && (args[0] == "disable" || args[0] == "enable" || args[0] == "end-sessions") && !strings.HasPrefix(args[1], "-") {
+		return userAccessCmd(ctx, cfg, log, args[0], args[1], args[2:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter|analyst [--authority KG] [--org-name ...] < password")
+		return usageError("usage: citesd user add --username U --role admin|issuer|officer|exporter|analyst [--authority KG] [--org-name ...] < password\n       citesd user disable|enable|end-sessions NAME")
 	}
 	fs := commandFlags("user add", &cfg, stderr)
 	var nu users.NewUser
@@ -177,6 +185,30 @@ func userCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		fmt.Fprintf(stdout, ", authority %s", u.Authority)
 	}
 	fmt.Fprintln(stdout, ")")
+	return nil
+}
+
+// userAccessCmd disables or enables an account, or ends its sessions.
+// A running server refuses the ended sessions within seconds.
+func userAccessCmd(ctx context.Context, cfg Config, log *slog.Logger, action, name string, args []string, stdout, stderr io.Writer) error {
+	fs := commandFlags("user "+action, &cfg, stderr)
+	db, err := openWith(ctx, fs, args, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	svc := users.New(db, cfg.BcryptCost, nil)
+	act := map[string]func(context.Context, opencites.Actor, string) error{"disable": svc.Disable, "enable": svc.Enable, "end-sessions": svc.EndSessions}[action]
+	if err := act(ctx, opencites.System, name); err != nil {
+		var de *opencites.Error
+		if errors.As(err, &de) && de.Kind != opencites.KindInternal {
+			return fmt.Errorf("%s: %s", de.Code, de.Message)
+		}
+		return err
+	}
+	done := map[string]string{"disable": "disabled; its sessions end within seconds", "enable": "enabled",
+		"end-sessions": "signed out everywhere within seconds"}[action]
+	fmt.Fprintf(stdout, "user %s %s\n", name, done)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -138,7 +139,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load the app: %w", err)
 	}
-	srv, err := api.New(api.Config{Registry: m.reg, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app})
+	srv, err := api.New(api.Config{Registry: m.reg, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app,
+		TrustedProxies: m.Config.TrustedProxies, HSTS: m.Config.TLSCert != ""})
 	if err != nil {
 		return err
 	}
@@ -152,8 +154,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.PprofAddr != "" {
 		go m.servePprof()
 	}
+	if m.Config.TLSCert != "" {
+		// Fail at start, not at the first handshake, on an unreadable pair.
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("CITES_TLS_CERT/CITES_TLS_KEY: %w", err)
+		}
+		m.http.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	go func() {
-		if err := m.http.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if m.http.TLSConfig != nil {
+			err = m.http.ServeTLS(m.ln, "", "")
+		} else {
+			err = m.http.Serve(m.ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
 		}
 	}()

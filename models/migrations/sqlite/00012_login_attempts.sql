@@ -1,0 +1,11 @@
+-- +goose Up
+-- Sign-in attempts counted per username and per client address in a fixed
+-- window, shared by every replica; counted before the password is checked.
+CREATE TABLE login_attempts (
+    key          TEXT PRIMARY KEY,
+    count        INTEGER NOT NULL,
+    window_start DATETIME NOT NULL
+);
+
+-- +goose Down
+DROP TABLE login_attempts;
