@@ -1,9 +1,14 @@
 package api
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites"
@@ -16,6 +21,8 @@ type ErrorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
 	Hint    string `json:"hint,omitempty"`
+	// RequestID names the request in the server's log, for a report.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 var kindStatus = map[opencites.Kind]int{
@@ -62,13 +69,21 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &de) && de.RetryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(de.RetryAfter.Seconds())+1))
 	}
+	if status == http.StatusInternalServerError && s.dbDown != nil && s.dbDown(err) {
+		// The database is restarting or unreachable: the client may retry
+		// the same request (with the same Idempotency-Key) shortly.
+		status, body = http.StatusServiceUnavailable, ErrorBody{Error: "database_unavailable", Message: "the database is not answering; try again in a few seconds"}
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(DatabaseRetryAfter.Seconds())))
+		s.log.Warn("database unavailable", "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c), "err", err)
+	}
+	body.RequestID = requestID(c)
 	l := localizer(c)
 	body.Message = l.Text(body.Error, body.Message, nil)
 	if body.Hint != "" {
 		body.Hint = body.Message
 	}
-	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+	if status >= 500 && status != http.StatusServiceUnavailable {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "request_id", body.RequestID, "err", err)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
@@ -114,4 +129,57 @@ func (s *Server) errorBody(err error) (int, ErrorBody) {
 		}
 	}
 	return http.StatusInternalServerError, ErrorBody{Error: "internal", Message: "internal error"}
+}
+
+// RequestTimeout bounds every request but the alert stream.
+const RequestTimeout = 30 * time.Second
+
+// DatabaseRetryAfter is what a 503 database_unavailable asks the client
+// to wait.
+const DatabaseRetryAfter = 5 * time.Second
+
+// requestID returns the request's id (see withRequestID).
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// withRequestID names every request: the client's X-Request-ID when it
+// sends a sane one, else a random one; it is sent back, logged with every
+// line the request writes, and put in error answers.
+func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if len(id) == 0 || len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+// deadline bounds a request: a database that stops answering must not
+// hold a client past it (the alert stream, which lives long, has none).
+func deadline(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if strings.HasSuffix(c.Path(), "/stream") {
+				return next(c)
+			}
+			orig := c.Request()
+			ctx, cancel := context.WithTimeout(orig.Context(), d)
+			defer cancel()
+			c.SetRequest(orig.WithContext(ctx))
+			err := next(c)
+			// The error handler tells a client that left by the request's
+			// own context: give it back the one without this deadline.
+			c.SetRequest(orig)
+			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && orig.Context().Err() == nil {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(DatabaseRetryAfter.Seconds())))
+				return apiError(http.StatusServiceUnavailable, "request_timeout", "the request took too long; try again")
+			}
+			return err
+		}
+	}
 }

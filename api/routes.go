@@ -11,7 +11,9 @@ import (
 // middleware in front of it.
 func (s *Server) routes() {
 	e := s.echo
+	e.Use(withRequestID)
 	e.Use(s.recoverPanics())
+	e.Use(deadline(RequestTimeout))
 	e.Use(s.localize)
 	e.Use(checkText)
 	e.Use(s.securityHeaders)

@@ -86,6 +86,7 @@ type Server struct {
 	cases         *cases.Service
 	app           http.Handler
 	hsts          bool
+	dbDown        func(error) bool
 }
 
 // New builds the server and its routes.
@@ -113,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 		cases:      cfg.Registry.Cases,
 		app:        cfg.App,
 		hsts:       cfg.HSTS,
+		dbDown:     cfg.Registry.DatabaseUnavailable,
 		sessions:   newSessionCache(),
 		guidance:   newRenderedGuidance(),
 	}

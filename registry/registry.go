@@ -160,3 +160,7 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// DatabaseUnavailable reports whether err means the database is
+// unreachable or restarting, for a 503 instead of a 500.
+func (r *Registry) DatabaseUnavailable(err error) bool { return models.Unavailable(err) }
