@@ -44,7 +44,7 @@ func (s *Server) routes() {
 	auth.POST("/users/:username/enable", s.enableUser)
 	auth.POST("/users/:username/end-sessions", s.endSessions)
 
-	auth.POST("/permits", s.issuePermit, jsonLimit)
+	auth.POST("/permits", s.issuePermit, jsonLimit, s.idempotent)
 	auth.GET("/permits", s.listPermits)
 	auth.GET("/permits/:number", s.getPermit)
 	auth.GET("/permits/:number/qr.png", s.permitQR)
@@ -52,7 +52,7 @@ func (s *Server) routes() {
 	auth.GET("/permits/:number/history", s.permitHistory)
 	auth.GET("/permits/:number/verifications", s.permitVerifications)
 	auth.POST("/permits/:number/revoke", s.revokePermit, jsonLimit)
-	auth.POST("/permits/:number/endorsements", s.endorsePermit, jsonLimit)
+	auth.POST("/permits/:number/endorsements", s.endorsePermit, jsonLimit, s.idempotent)
 
 	auth.GET("/species", s.searchSpecies)
 	auth.GET("/species/:id", s.getSpecies)
@@ -60,7 +60,7 @@ func (s *Server) routes() {
 	auth.POST("/quotas", s.setQuota, jsonLimit)
 	auth.GET("/quotas", s.listQuotas)
 
-	auth.POST("/applications", s.saveApplication, jsonLimit)
+	auth.POST("/applications", s.saveApplication, jsonLimit, s.idempotent)
 	auth.GET("/applications", s.listApplications)
 	auth.GET("/applications/:id", s.getApplication)
 	auth.PUT("/applications/:id", s.saveApplication, jsonLimit)
@@ -81,7 +81,7 @@ func (s *Server) routes() {
 	// cases; analysts read them, the alerts and the summaries; issuers see
 	// their authority's alerts. Without a cases service they answer 503.
 	cs := auth.Group("", s.casesEnabled)
-	cs.POST("/cases", s.createCase, jsonLimit)
+	cs.POST("/cases", s.createCase, jsonLimit, s.idempotent)
 	cs.GET("/cases", s.listCases)
 	cs.GET("/cases/export", s.exportCases)
 	cs.POST("/cases/from-verification/:vid", s.caseFromVerification, jsonLimit)

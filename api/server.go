@@ -69,6 +69,7 @@ type Config struct {
 // Server is the HTTP API.
 type Server struct {
 	echo          *echo.Echo
+	reg           *registry.Registry
 	svc           *permits.Service
 	users         *users.Service
 	listings      *listings.Store
@@ -100,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		echo:       echo.New(),
+		reg:        cfg.Registry,
 		svc:        cfg.Registry.Permits,
 		users:      cfg.Registry.Users,
 		listings:   cfg.Registry.Listings,

@@ -183,6 +183,9 @@ func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req
 				return err
 			}
 			id = row.ID
+			if err := models.ClaimIdempotency(tx, "application", strconv.FormatInt(id, 10)); err != nil {
+				return err
+			}
 			return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.create", EntityType: "application", EntityID: strconv.FormatInt(id, 10), After: map[string]any{"status": AppDraft}})
 		}
 		row, err := s.loadApp(tx, actor, id)

@@ -339,6 +339,9 @@ func (s *Service) create(ctx context.Context, actor opencites.Actor, in Input, v
 		if err := createChildren(tx, row); err != nil {
 			return err
 		}
+		if err := models.ClaimIdempotency(tx, "case", strconv.FormatInt(row.ID, 10)); err != nil {
+			return err
+		}
 		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "case.create", EntityType: "case", EntityID: strconv.FormatInt(row.ID, 10), After: auditView(row)})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) && verificationID != "" {

@@ -258,6 +258,9 @@ func (s *Service) IssueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *ke
 	if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
 		return err
 	}
+	if err := models.ClaimIdempotency(tx, "permit", p.Number); err != nil {
+		return err
+	}
 	if p.Type == "export" {
 		for i := range p.Lines {
 			l := &p.Lines[i]

@@ -210,6 +210,9 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 		if err := tx.Create(&end.Lines).Error; err != nil {
 			return err
 		}
+		if err := models.ClaimIdempotency(tx, "permit", number); err != nil {
+			return err
+		}
 		newStatus, from := StatusEndorsed, []string{StatusIssued}
 		if req.Direction == "import" {
 			newStatus, from = StatusCancelled, []string{StatusIssued, StatusEndorsed}

@@ -112,6 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		prev := r.stop
 		r.stop = func() { cancel(); prev() }
 		go r.Users.Watch(bg, keys.DefaultRefresh)
+		go r.sweep(bg, time.Hour)
 	}
 	r.Keys.SetAuthorities(r.Users.IssuingAuthorities)
 	r.Listings = listings.New(cfg.DB, now)
@@ -164,3 +165,47 @@ func orDash(s string) string {
 // DatabaseUnavailable reports whether err means the database is
 // unreachable or restarting, for a 503 instead of a 500.
 func (r *Registry) DatabaseUnavailable(err error) bool { return models.Unavailable(err) }
+
+// Answer is a creating request's stored answer, found by its
+// Idempotency-Key.
+type Answer struct {
+	RequestHash string
+	EntityType  string // "permit", "application", "case"
+	EntityID    string
+	Status      int // 0 while the answer is not stored (sent, or lost in a crash)
+	Body        []byte
+}
+
+// IdempotentAnswer finds what a user's earlier request with key created.
+func (r *Registry) IdempotentAnswer(ctx context.Context, userID int64, key string) (Answer, bool, error) {
+	row, ok, err := models.FindIdempotency(ctx, r.DB, userID, key)
+	if !ok || err != nil {
+		return Answer{}, ok, err
+	}
+	return Answer{RequestHash: row.RequestHash, EntityType: row.EntityType, EntityID: row.EntityID, Status: row.Status, Body: row.Response}, true, nil
+}
+
+// StoreAnswer keeps the answer sent for a claimed key.
+func (r *Registry) StoreAnswer(ctx context.Context, userID int64, key string, status int, body []byte) error {
+	return models.StoreIdempotentAnswer(ctx, r.DB, userID, key, status, body)
+}
+
+// IdempotencyTTL is how long an Idempotency-Key and its answer are kept: a
+// client retries within minutes; a phone's outbox within a day.
+const IdempotencyTTL = 48 * time.Hour
+
+// sweep drops expired idempotency keys every interval.
+func (r *Registry) sweep(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := models.ForgetIdempotency(ctx, r.DB, time.Now().Add(-IdempotencyTTL)); err != nil && ctx.Err() == nil {
+				r.Log.Warn("forget old idempotency keys", "err", err)
+			}
+		}
+	}
+}

@@ -42,9 +42,12 @@ let onUnauthorized = () => {};
 export function whenSignedOut(f) { onUnauthorized = f; }
 
 // request sends one API call. body may be an object (sent as JSON) or
-// FormData. opts.raw returns the Response (for files); opts.timeout in ms.
+// FormData. opts.raw returns the Response (for files); opts.timeout in ms;
+// opts.key is an Idempotency-Key, so that a retry after a lost answer
+// creates nothing twice.
 export async function request(method, path, body, opts = {}) {
   const headers = { "Accept-Language": lang() };
+  if (opts.key) headers["Idempotency-Key"] = opts.key;
   const s = session();
   if (s) headers.Authorization = `Bearer ${s.token}`;
   let payload;
@@ -102,4 +105,12 @@ export function qs(params) {
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") p.set(k, v);
   const s = p.toString();
   return s ? `?${s}` : "";
+}
+
+// newKey makes an Idempotency-Key for one creating request.
+export function newKey() {
+  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

@@ -3,7 +3,7 @@
 // module reuses for issuing a permit directly, so both send the same shape.
 import { register, t } from "./i18n.js";
 import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount } from "./ui.js";
-import { get, post, put, request, blob, qs, session } from "./api.js";
+import { get, post, put, request, blob, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 
 // The CITES code lists the API accepts (permits/codes.go); their names
@@ -536,6 +536,7 @@ async function applicationScreen({ id }, query, flash) {
   }
 
   const form = permitForm(app ? app.request : {}, { payment: true, paymentReference: app ? app.payment_reference : "" });
+  const draftKey = newKey(); // a retried first save makes one draft
   const saveBtn = h("button", { type: "button", "data-action": "save" }, t("save_draft"));
   const submitBtn = h("button", { type: "button", class: "primary", "data-action": "submit" }, t("submit_application"));
   // act saves the form (creating the draft the first time), runs then(saved)
@@ -545,7 +546,7 @@ async function applicationScreen({ id }, query, flash) {
     msg.replaceChildren();
     let saved;
     try {
-      saved = await (isNew ? post("/api/v1/applications", form.read()) : put(`/api/v1/applications/${app.id}`, form.read()));
+      saved = await (isNew ? post("/api/v1/applications", form.read(), { key: draftKey }) : put(`/api/v1/applications/${app.id}`, form.read()));
     } catch (err) {
       msg.replaceChildren(errorBox(err));
       return;

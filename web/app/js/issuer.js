@@ -3,7 +3,7 @@
 // admins, the statistics charts.
 import { register, t, lang } from "./i18n.js";
 import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
-import { get, post, request, qs, session } from "./api.js";
+import { get, post, request, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 import {
   permitForm, requestFacts, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
@@ -184,6 +184,9 @@ function decisionForm(app) {
 function issueScreen() {
   const mount = screenMount();
   const form = permitForm({}, { issuer: true });
+  // One key per permit to issue: pressing "Issue" again after a lost
+  // answer gets the permit already issued, not a second one.
+  const key = newKey();
   const msg = h("div", { "aria-live": "assertive" });
   const btn = h("button", { type: "submit", class: "primary", "data-action": "issue" }, t("issue"));
   mount(h("h1", {}, t("issue_title")),
@@ -194,7 +197,7 @@ function issueScreen() {
         msg.replaceChildren();
         busy([btn], async () => {
           try {
-            const p = await post("/api/v1/permits", form.read());
+            const p = await post("/api/v1/permits", form.read(), { key });
             toast(t("issued_ok", { number: p.number }));
             go(`#/permits/${encodeURIComponent(p.number)}`);
           } catch (err) {

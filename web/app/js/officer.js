@@ -4,7 +4,7 @@
 // from the WebAssembly verifier and the actions wait in the outbox.
 import { register, t } from "./i18n.js";
 import { h, field, select, toast, errorBox, errorText, fmtDate, fmtDateTime, ago, loading, screenMount } from "./ui.js";
-import { post, get, request, session, OfflineError, ApiError, qs } from "./api.js";
+import { post, get, request, session, OfflineError, ApiError, qs, newKey } from "./api.js";
 import { route, go } from "./router.js";
 import * as offline from "./offline.js";
 import * as outbox from "./outbox.js";
@@ -398,13 +398,16 @@ function endorseScreen() {
     const body = { port: port.value.trim(), direction: cp.direction, lines: inputs.map(({ l, input }) => ({ line: l.line, quantity: Number(input.value) })) };
     setCheckpoint({ ...checkpoint(), port: body.port });
     const path = `/api/v1/permits/${encodeURIComponent(number)}/endorsements`;
+    // One key for this endorsement, online and, if the answer never comes,
+    // from the outbox: the server endorses once whatever reached it.
+    const key = newKey();
     try {
-      await post(path, body, { timeout: 8000 });
+      await post(path, body, { timeout: 8000, key });
       toast(t("endorsed"));
       go("#/scan");
     } catch (err) {
       if (err instanceof OfflineError) {
-        await outbox.add({ kind: "endorsement", path, body: { ...body, recorded_offline_at: new Date().toISOString() }, label: `${t("endorse")}: ${number}` });
+        await outbox.add({ kind: "endorsement", path, key, body: { ...body, recorded_offline_at: new Date().toISOString() }, label: `${t("endorse")}: ${number}` });
         toast(t("queued_offline"));
         go("#/outbox");
         return;

@@ -108,12 +108,23 @@ async function run() {
 }
 
 async function send(it) {
-  if (it.kind === "case" && it.caseId == null) {
-    const c = await post(it.path, it.body);
-    it.caseId = c.id;
-    await save(); // never create the case twice if a photo upload fails
-  } else if (it.kind !== "case") {
-    await post(it.path, it.body);
+  // The item's id is its Idempotency-Key: an answer lost on a bad link
+  // (the server committed, the phone saw a reset) is found again on the
+  // next try instead of endorsing twice or opening a second case.
+  const key = it.key || `outbox-${it.id}`;
+  try {
+    if (it.kind === "case" && it.caseId == null) {
+      const c = await post(it.path, it.body, { key });
+      it.caseId = c.id;
+      await save(); // never create the case twice if a photo upload fails
+    } else if (it.kind !== "case") {
+      await post(it.path, it.body, { key });
+    }
+  } catch (err) {
+    // The key came from an online attempt whose answer never arrived (it
+    // went into the outbox with recorded_offline_at added): the server
+    // says that attempt was processed, so the item is done.
+    if (!(it.key && err instanceof ApiError && err.code === "idempotency_key_reused")) throw err;
   }
   while (it.kind === "case" && it.photos && it.photos.length) {
     const fd = new FormData();
