@@ -12,6 +12,10 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	e.Use(withRequestID)
+	if s.metrics != nil {
+		e.Use(s.metrics.Middleware)
+		e.GET("/metrics", s.serveMetrics)
+	}
 	e.Use(s.recoverPanics())
 	e.Use(deadline(RequestTimeout))
 	e.Use(s.localize)

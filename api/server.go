@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/opencites/opencites/applications"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/metrics"
 	"github.com/opencites/opencites/notify"
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/quotas"
@@ -58,6 +60,11 @@ type Config struct {
 	// so that a client cannot pick the address its sign-in attempts count
 	// against.
 	TrustedProxies []*net.IPNet
+	// Metrics, if set, times every request and is served at /metrics, to
+	// MetricsToken as a bearer token, or without one to loopback clients
+	// only.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 	// HSTS sends Strict-Transport-Security on every answer: set it when the
 	// server (or the proxy in front of it) speaks only HTTPS.
 	HSTS bool
@@ -88,6 +95,8 @@ type Server struct {
 	app           http.Handler
 	hsts          bool
 	dbDown        func(error) bool
+	metrics       *metrics.Metrics
+	metricsToken  string
 }
 
 // New builds the server and its routes.
@@ -100,25 +109,27 @@ func New(cfg Config) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{
-		echo:       echo.New(),
-		reg:        cfg.Registry,
-		svc:        cfg.Registry.Permits,
-		users:      cfg.Registry.Users,
-		listings:   cfg.Registry.Listings,
-		quotas:     cfg.Registry.Quotas,
-		apps:       cfg.Registry.Applications,
-		notify:     cfg.Registry.Notify,
-		recorder:   cfg.Registry.Recorder,
-		sessionKey: cfg.SessionKey,
-		log:        log,
-		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
-		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
-		cases:      cfg.Registry.Cases,
-		app:        cfg.App,
-		hsts:       cfg.HSTS,
-		dbDown:     cfg.Registry.DatabaseUnavailable,
-		sessions:   newSessionCache(),
-		guidance:   newRenderedGuidance(),
+		echo:         echo.New(),
+		reg:          cfg.Registry,
+		svc:          cfg.Registry.Permits,
+		users:        cfg.Registry.Users,
+		listings:     cfg.Registry.Listings,
+		quotas:       cfg.Registry.Quotas,
+		apps:         cfg.Registry.Applications,
+		notify:       cfg.Registry.Notify,
+		recorder:     cfg.Registry.Recorder,
+		sessionKey:   cfg.SessionKey,
+		log:          log,
+		photoSlots:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
+		cases:        cfg.Registry.Cases,
+		app:          cfg.App,
+		hsts:         cfg.HSTS,
+		metrics:      cfg.Metrics,
+		metricsToken: cfg.MetricsToken,
+		dbDown:       cfg.Registry.DatabaseUnavailable,
+		sessions:     newSessionCache(),
+		guidance:     newRenderedGuidance(),
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"
@@ -247,4 +258,18 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)
 	}
+}
+
+// serveMetrics answers Prometheus: to the metrics token, or without one
+// only to the machine itself (the counts say how busy each border post is).
+func (s *Server) serveMetrics(c echo.Context) error {
+	if s.metricsToken != "" {
+		if subtle.ConstantTimeCompare([]byte(c.Request().Header.Get("Authorization")), []byte("Bearer "+s.metricsToken)) != 1 {
+			return apiError(http.StatusUnauthorized, "unauthorized", "metrics need the metrics token")
+		}
+	} else if ip := net.ParseIP(c.RealIP()); ip == nil || !ip.IsLoopback() {
+		return apiError(http.StatusForbidden, "forbidden", "metrics are served to this machine only; set CITES_METRICS_TOKEN to scrape from elsewhere")
+	}
+	s.metrics.Handler().ServeHTTP(c.Response(), c.Request())
+	return nil
 }

@@ -307,6 +307,8 @@ func (e *Engine) storePending() {
 	for _, r := range e.pending {
 		if err := e.store(ctx, *r); err != nil {
 			e.s.log.Error("alert rules: store alert", "rule", r.rule, "err", err)
+		} else if e.s.onAlert != nil {
+			e.s.onAlert(r.rule, r.severity, r.count)
 		}
 	}
 	e.pending, e.pendingIdx = e.pending[:0], map[string]int{}

@@ -19,6 +19,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	onCase  func(ctx context.Context, c *Case)
+	onAlert func(rule, severity string, occurrences int)
 }
 
 // Config wires a Service.
@@ -140,3 +141,7 @@ func (s *Service) RaiseExternal(authority, rule, severity, group, reason string,
 // OnCase registers a function told of every new case after it is stored,
 // such as the regional exchange sharing a seizure. Call it before serving.
 func (s *Service) OnCase(f func(ctx context.Context, c *Case)) { s.onCase = f }
+
+// OnAlert registers a function told of every alert raised or merged into
+// an open one (the metrics count them). Call it before serving.
+func (s *Service) OnAlert(f func(rule, severity string, occurrences int)) { s.onAlert = f }

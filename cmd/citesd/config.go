@@ -46,6 +46,9 @@ type Config struct {
 	// CITES_TLS_KEY: PEM files); without them serve speaks plain HTTP for a
 	// TLS-terminating proxy in front.
 	TLSCert, TLSKey string
+	// MetricsToken is the bearer token Prometheus sends to /metrics
+	// (CITES_METRICS_TOKEN); without it /metrics answers loopback only.
+	MetricsToken string
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -73,6 +76,7 @@ func configFromEnv(getenv func(string) string) Config {
 	}
 	c.trustedProxies = getenv("CITES_TRUSTED_PROXIES")
 	c.TLSCert, c.TLSKey = getenv("CITES_TLS_CERT"), getenv("CITES_TLS_KEY")
+	c.MetricsToken = getenv("CITES_METRICS_TOKEN")
 	c.KeyRotationDelay = keys.DefaultRotationDelay
 	if v := getenv("CITES_KEY_ROTATION_DELAY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {

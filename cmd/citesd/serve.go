@@ -16,6 +16,7 @@ import (
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/exchange"
 	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/metrics"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/registry"
 	"github.com/opencites/opencites/web"
@@ -37,6 +38,7 @@ type Main struct {
 	stop context.CancelFunc
 
 	exchange *exchange.Node
+	metrics  *metrics.Metrics
 }
 
 // serveGCPercent is the garbage collector's setting for a serving process
@@ -139,7 +141,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load the app: %w", err)
 	}
-	srv, err := api.New(api.Config{Registry: m.reg, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app,
+	m.metrics = metrics.New(m.reg)
+	srv, err := api.New(api.Config{Registry: m.reg, Metrics: m.metrics, MetricsToken: m.Config.MetricsToken, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app,
 		TrustedProxies: m.Config.TrustedProxies, HSTS: m.Config.TLSCert != ""})
 	if err != nil {
 		return err
