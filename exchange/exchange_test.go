@@ -90,7 +90,13 @@ func (s *sink) count(kind string) int {
 
 func newCountry(t *testing.T, authority string) *country {
 	t.Helper()
-	reg := registrytest.New(t, modelstest.NewSQLite(t), registrytest.Options{})
+	return newCountryOn(t, authority, modelstest.NewSQLite(t))
+}
+
+// newCountryOn is newCountry on the database dsn names.
+func newCountryOn(t *testing.T, authority, dsn string) *country {
+	t.Helper()
+	reg := registrytest.New(t, dsn, registrytest.Options{})
 	issuer := registrytest.MustUser(t, reg, users.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
 	db, svc, cs := reg.DB, reg.Permits, reg.Cases
 	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
