@@ -166,6 +166,43 @@ func testKeyLearnedLater(t *testing.T, newDSN func(testing.TB) string) {
 	}
 }
 
+// TestPendingExpires keeps a message from a country KG never pins no
+// longer than PendingTTL, then records it as refused and alerts.
+func TestPendingExpires(t *testing.T) {
+	requireNATS(t)
+	stream, prefix := exchangeNames(t, natsURL)
+	kg, uz := newCountry(t, "KG"), newCountry(t, "UZ")
+	kg.cfg = exchange.Config{URL: natsURL, Authority: "KG", Stream: stream, Prefix: prefix, Alerts: kg.alerts, Log: quietLog(),
+		Announce: 200 * time.Millisecond, PendingTTL: time.Second}
+	kg.start(t)
+	ctx := context.Background()
+	c := &exchange.EventClaims{Kind: exchange.KindAlert, Seq: time.Now().UnixNano(), Alert: &exchange.Alert{Kind: "seizure", Severity: "high"}}
+	c.Issuer, c.ID = "UZ", "alert/unpinned"
+	c.IssuedAt = jwt.NewNumericDate(time.Now())
+	doc, err := uz.svc.Keys().SignJWT(ctx, c, exchange.EventType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.Publish(ctx, prefix+".UZ.alert", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, func() string { return fmt.Sprintf("KG: %+v", kg.stats(t)) }, func() bool { return kg.stats(t).Pending == 1 })
+	eventually(t, 5*time.Second, func() string { return fmt.Sprintf("KG: %+v", kg.stats(t)) }, func() bool {
+		return kg.stats(t).Pending == 0 && kg.alerts.count("unverified") == 1
+	})
+	var rejections []models.ExchangeRejection
+	kg.db.Find(&rejections)
+	if len(rejections) != 1 || rejections[0].Authority != "UZ" || kg.alerts.count("seizure") != 0 {
+		t.Errorf("rejections %+v, %d seizure alerts", rejections, kg.alerts.count("seizure"))
+	}
+}
+
 // TestBrokerOutage stops the NATS server for several seconds while KG
 // issues and revokes permits: the events wait in KG's outbox, go out in
 // order when the server returns, and every state reaches KZ; copies of

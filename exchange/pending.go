@@ -64,7 +64,9 @@ func (n *Node) keep(ctx context.Context, in inbound, uk unknownKey) error {
 func (n *Node) overflow(ctx context.Context, in inbound) error {
 	n.stats.overflowed.Add(1)
 	if in.streamSeq == 0 {
-		return nil // read from the stream already: the mark is set
+		// Without its place in the stream it cannot be read again.
+		n.cfg.Log.Error("exchange: message dropped: too many wait for their key", "subject", in.subject)
+		return nil
 	}
 	least := "MIN" // SQLite's two-argument MIN
 	if models.DialectOfDB(n.db) == models.Postgres {
@@ -82,7 +84,7 @@ func (n *Node) overflow(ctx context.Context, in inbound) error {
 		n.cfg.Log.Warn("exchange: too many messages waiting for their key; they will be read again from the stream",
 			"authority", in.authority, "from", in.streamSeq)
 		if n.cfg.Alerts != nil {
-			n.cfg.Alerts.ExchangeAlert(ctx, in.authority, Alert{Kind: "exchange_backlog", Severity: "medium",
+			n.cfg.Alerts.ExchangeAlert(ctx, in.authority, Alert{Kind: "backlog", Severity: "medium",
 				Reason: fmt.Sprintf("More messages in the name of %s wait for a signing key than this node keeps; they will be read again from the exchange when its trust list arrives.", in.authority)})
 		}
 	}
@@ -235,8 +237,9 @@ func (n *Node) sweep(ctx context.Context) {
 		}
 	}
 	for _, e := range expired {
-		n.reject(ctx, n.subject(e.Authority, "*"), e.Authority,
-			fmt.Sprintf("%d messages waited %s for a signing key that never became known", e.Count, n.cfg.PendingTTL))
+		reason := fmt.Sprintf("%d messages waited %s for a signing key that never became known", e.Count, n.cfg.PendingTTL)
+		n.record(ctx, n.subject(e.Authority, "*"), e.Authority, reason, Alert{Kind: "unverified", Severity: "medium",
+			Reason: fmt.Sprintf("Messages on the regional exchange in the name of %s were dropped: %s.", e.Authority, reason)})
 	}
 	if err := db.Where("at < ?", now.Add(-receivedTTL)).Delete(&models.ExchangeReceived{}).Error; err != nil {
 		n.cfg.Log.Warn("exchange: sweep", "err", err)

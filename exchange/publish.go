@@ -102,7 +102,8 @@ func stateOf(p *permits.Permit) *PermitState {
 
 // publisher sends the outbox whenever woken, announces the trust list
 // when it changes and every Config.Announce, reads the peers' lists as
-// often, and sweeps the pending table every hour.
+// often, and sweeps the pending table every hour (or quarter of
+// Config.PendingTTL, if shorter).
 func (n *Node) publisher() {
 	defer n.wg.Done()
 	tick := time.NewTicker(n.cfg.Announce)
@@ -128,7 +129,7 @@ func (n *Node) publisher() {
 		case <-tick.C:
 			n.announce(ctx, true, &put, &streamed)
 			n.pollTrust(ctx)
-			if time.Since(lastSweep) > sweepEvery {
+			if time.Since(lastSweep) > min(sweepEvery, n.cfg.PendingTTL/4) {
 				n.sweep(ctx)
 				lastSweep = time.Now()
 			}

@@ -135,13 +135,22 @@ func (n *Node) refuse(ctx context.Context, in inbound, authority, reason string)
 	return n.settle(ctx, in)
 }
 
+// reject records a message refused as forged or malformed and raises an
+// alert.
 func (n *Node) reject(ctx context.Context, subject, authority, reason string) {
+	n.record(ctx, subject, authority, reason, Alert{Kind: "forged_exchange_message", Severity: "high",
+		Reason: fmt.Sprintf("A message on the regional exchange in the name of %s was refused: %s.", authority, reason)})
+}
+
+// record writes a refusal to exchange_rejections and raises a.
+func (n *Node) record(ctx context.Context, subject, authority, reason string, a Alert) {
 	n.stats.rejected.Add(1)
 	n.cfg.Log.Warn("exchange: message refused", "subject", subject, "reason", reason)
-	n.db.WithContext(ctx).Create(&models.ExchangeRejection{At: n.now(), Subject: subject, Authority: authority, Reason: reason})
+	if err := n.db.WithContext(ctx).Create(&models.ExchangeRejection{At: n.now(), Subject: subject, Authority: authority, Reason: reason}).Error; err != nil {
+		n.cfg.Log.Error("exchange: record a refused message", "err", err)
+	}
 	if n.cfg.Alerts != nil {
-		n.cfg.Alerts.ExchangeAlert(ctx, authority, Alert{Kind: "forged_exchange_message", Severity: "high",
-			Reason: fmt.Sprintf("A message on the regional exchange in the name of %s was refused: %s.", authority, reason)})
+		n.cfg.Alerts.ExchangeAlert(ctx, authority, a)
 	}
 }
 

@@ -96,13 +96,21 @@ func (n *Node) learnTrustLocked(ctx context.Context, authority, doc string) erro
 	if err != nil || !changed {
 		return err
 	}
-	if err := n.retryPending(ctx, func(r models.ExchangePending) bool {
+	err = n.retryPending(ctx, func(r models.ExchangePending) bool {
 		_, _, listed := tl.Key(r.Kid)
 		return r.Authority == authority || listed
-	}); err != nil {
-		return err
+	})
+	if err == nil {
+		err = n.replay(ctx, authority)
 	}
-	return n.replay(ctx, authority)
+	if err != nil {
+		// Forget having seen this list, so that the next time it comes
+		// (within Config.Announce) the messages are tried again.
+		n.mu.Lock()
+		delete(n.trustDoc, authority)
+		n.mu.Unlock()
+	}
+	return err
 }
 
 // storeTrust keeps a peer's newest trust list; it reports whether it
