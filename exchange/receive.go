@@ -109,13 +109,14 @@ func (n *Node) process(ctx context.Context, in inbound) error {
 	if in.authority == n.cfg.Authority {
 		return n.settle(ctx, in) // our own, come back
 	}
-	if err := n.applyEvent(ctx, in.authority, in.kind, c); err != nil {
+	applied, err := n.applyEvent(ctx, in.authority, in.kind, c)
+	if err != nil {
 		if errors.As(err, &no) {
 			return n.refuse(ctx, in, in.authority, no.reason)
 		}
 		return err
 	}
-	if in.pending != nil || in.replayed {
+	if applied && (in.pending != nil || in.replayed) {
 		n.stats.recovered.Add(1)
 	}
 	return n.settle(ctx, in)
@@ -203,16 +204,17 @@ func kidOf(doc string) (string, error) {
 }
 
 // applyEvent applies a verified event of another authority, once: an
-// event id already applied changes nothing.
-func (n *Node) applyEvent(ctx context.Context, authority, kind string, c *EventClaims) error {
+// event id already applied, or a permit state older than the one held,
+// changes nothing. It reports whether the event applied.
+func (n *Node) applyEvent(ctx context.Context, authority, kind string, c *EventClaims) (bool, error) {
 	if c.ID != "" {
 		var seen int64
 		if err := n.db.WithContext(ctx).Model(&models.ExchangeReceived{}).Where("authority = ? AND event_id = ?", authority, c.ID).Count(&seen).Error; err != nil {
-			return err
+			return false, err
 		}
 		if seen > 0 {
 			n.stats.duplicates.Add(1)
-			return nil
+			return false, nil
 		}
 	}
 	applied := true
@@ -231,17 +233,17 @@ func (n *Node) applyEvent(ctx context.Context, authority, kind string, c *EventC
 		}
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !applied {
 		n.stats.duplicates.Add(1)
-		return nil
+		return false, nil
 	}
 	n.stats.delivered.Add(1)
 	if c.Seq > 0 {
 		n.stats.lastLag.Store(int64(n.cfg.Now().Sub(time.Unix(0, c.Seq))))
 	}
-	return nil
+	return true, nil
 }
 
 func (n *Node) markReceived(tx *gorm.DB, authority, id string) error {
