@@ -96,7 +96,14 @@ func newCountry(t *testing.T, authority string) *country {
 // newCountryOn is newCountry on the database dsn names.
 func newCountryOn(t *testing.T, authority, dsn string) *country {
 	t.Helper()
-	reg := registrytest.New(t, dsn, registrytest.Options{})
+	return newCountryWith(t, authority, dsn, registrytest.Options{})
+}
+
+// newCountryWith is newCountryOn with the registry's options (its data
+// directory, which holds the anchor).
+func newCountryWith(t *testing.T, authority, dsn string, o registrytest.Options) *country {
+	t.Helper()
+	reg := registrytest.New(t, dsn, o)
 	issuer := registrytest.MustUser(t, reg, users.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
 	db, svc, cs := reg.DB, reg.Permits, reg.Cases
 	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
