@@ -292,15 +292,19 @@ func (n *Node) Close() {
 	if n.closed.Swap(true) {
 		return
 	}
-	n.cons.Drain()
-	select {
-	case <-n.cons.Closed():
-	case <-time.After(10 * time.Second):
-		n.cons.Stop()
+	if n.nc.IsConnected() {
+		n.cons.Drain()
+		select {
+		case <-n.cons.Closed():
+		case <-time.After(10 * time.Second):
+			n.cons.Stop()
+		}
+		// Make sure the broker saw the consumer go before this returns,
+		// so it delivers nothing more to this node.
+		n.nc.FlushTimeout(2 * time.Second)
+	} else {
+		n.cons.Stop() // what was delivered and not acknowledged comes again
 	}
-	// Make sure the broker saw the consumer go before this returns, so it
-	// delivers nothing more to this node.
-	n.nc.FlushTimeout(2 * time.Second)
 	close(n.done)
 	n.cancel()
 	n.wg.Wait()
