@@ -10,8 +10,18 @@
 // the anchor this node pinned for its authority; every other message is a
 // JWS signed by a key in its authority's trust list, so neither a broker
 // nor another country can forge a Kyrgyz revocation. A refused message is
-// recorded and raised as an alert. Delivery is at-least-once through a
-// durable consumer per node, so a node that was down catches up; applying
-// a message twice changes nothing (permit states carry a sequence and only
-// newer ones apply).
+// recorded and raised as an alert.
+//
+// Nothing is lost either. Trust lists are kept as the last value per
+// authority in a JetStream key-value bucket, put again every minute, so a
+// node that pins a country late finds its list there. A message whose
+// signing key this node does not know yet (no pin or no list for its
+// country yet, or a key newer than the list) is not a forgery: it waits in
+// the database (bounded; see pending.go) and is applied when the key
+// arrives. What the node sends goes through an outbox table, so messages
+// written while the broker is away go out, in order, when it returns.
+// Delivery is at-least-once through a durable consumer per node, so a node
+// that was down catches up; applying a message twice changes nothing
+// (events are applied once by id, and permit states carry a sequence so
+// only newer ones apply). Stats gives the operator the counts.
 package exchange

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/exchange"
@@ -34,6 +36,14 @@ const natsURL = "nats://127.0.0.1:4222"
 func requireNATS(t *testing.T) {
 	t.Helper()
 	testenv.NeedTCP(t, "NATS with JetStream", "127.0.0.1:4222")
+}
+
+// quietLog is the nodes' logger: silent, unless CITES_TEST_EXCHANGE_LOG=1.
+func quietLog() *slog.Logger {
+	if os.Getenv("CITES_TEST_EXCHANGE_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // country is one national node: its own database, keys and exchange.
@@ -80,7 +90,20 @@ func (s *sink) count(kind string) int {
 
 func newCountry(t *testing.T, authority string) *country {
 	t.Helper()
-	reg := registrytest.New(t, modelstest.NewSQLite(t), registrytest.Options{})
+	return newCountryOn(t, authority, modelstest.NewSQLite(t))
+}
+
+// newCountryOn is newCountry on the database dsn names.
+func newCountryOn(t *testing.T, authority, dsn string) *country {
+	t.Helper()
+	return newCountryWith(t, authority, dsn, registrytest.Options{})
+}
+
+// newCountryWith is newCountryOn with the registry's options (its data
+// directory, which holds the anchor).
+func newCountryWith(t *testing.T, authority, dsn string, o registrytest.Options) *country {
+	t.Helper()
+	reg := registrytest.New(t, dsn, o)
 	issuer := registrytest.MustUser(t, reg, users.NewUser{Username: "issuer-" + authority, Password: "issuer-password", Role: opencites.RoleIssuer, Authority: authority})
 	db, svc, cs := reg.DB, reg.Permits, reg.Cases
 	return &country{authority: authority, db: db, svc: svc, cases: cs, alerts: &sink{next: exchange.CasesSink{Cases: cs, Authority: authority}},
@@ -95,6 +118,8 @@ func (c *country) anchor(t *testing.T) *ecdsa.PublicKey {
 	return &a.PublicKey
 }
 
+// start starts the country's node with c.cfg; the node closes when the
+// test ends (closing twice is harmless).
 func (c *country) start(t *testing.T) {
 	t.Helper()
 	n, err := exchange.Start(context.Background(), c.cfg, c.db, c.svc)
@@ -102,7 +127,61 @@ func (c *country) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.node = n
+	t.Cleanup(n.Close)
 	c.cases.OnCase(n.ShareCase)
+}
+
+// restart closes the country's node and starts it again with c.cfg.
+func (c *country) restart(t *testing.T) {
+	t.Helper()
+	c.node.Close()
+	c.start(t)
+}
+
+// stats reads the node's counters.
+func (c *country) stats(t *testing.T) exchange.Stats {
+	t.Helper()
+	s, err := c.node.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// exchangeNames returns a stream name and subject prefix of the test's
+// own, on the NATS server at url, and removes the stream and the
+// trust-list bucket when the test ends (after the nodes closed, as the
+// cleanup is registered before they start).
+func exchangeNames(t *testing.T, url string) (stream, prefix string) {
+	t.Helper()
+	var b [4]byte
+	rand.Read(b[:])
+	suffix := hex.EncodeToString(b[:])
+	stream, prefix = "CITES_TEST_"+suffix, "citestest"+suffix
+	t.Cleanup(func() {
+		if nc, err := nats.Connect(url); err == nil {
+			if js, err := nc.JetStream(); err == nil {
+				js.DeleteStream(stream)
+				js.DeleteStream("KV_" + stream + "_TRUST")
+			}
+			nc.Close()
+		}
+	})
+	return stream, prefix
+}
+
+// eventually polls cond every 20 ms until it holds, or fails the test
+// after within, saying what.
+func eventually(t *testing.T, within time.Duration, what func() string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > within {
+			t.Fatalf("after %s: %s", within, what())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 func (c *country) issue(t *testing.T, exporterCountry string) *permits.Permit {
@@ -132,7 +211,7 @@ func waitVerdict(t *testing.T, c *country, code, want string, within time.Durati
 			t.Fatal(err)
 		}
 		if v.Verdict == want {
-			if want != verifier.VerdictUnknownKey && v.Source != "exchange" {
+			if want != verifier.VerdictUnknownKey && v.Permit != nil && v.Permit.Authority != c.authority && v.Source != "exchange" {
 				t.Errorf("%s answered from %q, want exchange", c.authority, v.Source)
 			}
 			return time.Since(start)
@@ -150,29 +229,16 @@ func waitVerdict(t *testing.T, c *country, code, want string, within time.Durati
 // alert from KZ reaches KG and UZ.
 func TestThreeCountries(t *testing.T) {
 	requireNATS(t)
-	var b [4]byte
-	rand.Read(b[:])
-	suffix := hex.EncodeToString(b[:])
+	stream, prefix := exchangeNames(t, natsURL)
 	kg, kz, uz := newCountry(t, "KG"), newCountry(t, "KZ"), newCountry(t, "UZ")
 	all := []*country{kg, kz, uz}
 	peers := map[string]*ecdsa.PublicKey{"KG": kg.anchor(t), "KZ": kz.anchor(t), "UZ": uz.anchor(t)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quietLog()
 	for _, c := range all {
-		c.cfg = exchange.Config{URL: natsURL, Authority: c.authority, Peers: peers, Stream: "CITES_TEST_" + suffix,
-			Prefix: "citestest" + suffix, Alerts: c.alerts, Log: log}
+		c.cfg = exchange.Config{URL: natsURL, Authority: c.authority, Peers: peers, Stream: stream,
+			Prefix: prefix, Alerts: c.alerts, Log: log, Announce: 500 * time.Millisecond}
 		c.start(t)
 	}
-	t.Cleanup(func() {
-		for _, c := range all {
-			c.node.Close()
-		}
-		if nc, err := nats.Connect(natsURL); err == nil {
-			if js, err := nc.JetStream(); err == nil {
-				js.DeleteStream("CITES_TEST_" + suffix)
-			}
-			nc.Close()
-		}
-	})
 
 	p1, p2 := kg.issue(t, "KG"), kg.issue(t, "KG")
 	waitVerdict(t, kz, p1.Code, verifier.VerdictValid, 10*time.Second)
@@ -199,7 +265,7 @@ func TestThreeCountries(t *testing.T) {
 	waitVerdict(t, kz, p3.Code, verifier.VerdictValid, 5*time.Second)
 	forged := &exchange.EventClaims{Kind: exchange.KindPermit, Seq: time.Now().Add(time.Hour).UnixNano(),
 		Permit: &exchange.PermitState{Number: p3.Number, Status: permits.StatusRevoked}}
-	forged.Issuer, forged.ID = "KG", "forged-"+suffix
+	forged.Issuer, forged.ID = "KG", "forged-"+prefix
 	forged.IssuedAt = jwt.NewNumericDate(time.Now())
 	doc, err := uz.svc.Keys().SignJWT(context.Background(), forged, exchange.EventType)
 	if err != nil {
@@ -285,5 +351,51 @@ func TestThreeCountries(t *testing.T) {
 	// UZ learned the revocation too.
 	if v, _ := uz.svc.Verify(context.Background(), opencites.System, permits.VerifyRequest{Code: p1.Code}); v.Verdict != verifier.VerdictRevoked || v.Source != "exchange" {
 		t.Errorf("UZ on p1: %s from %s", v.Verdict, v.Source)
+	}
+
+	// Someone with access to the broker puts in the trust-list bucket a
+	// list for KZ signed by UZ's anchor: KG refuses it and raises an
+	// alert, and still believes KZ's own list.
+	forgedBefore := kg.alerts.count("forged_exchange_message")
+	putForgedTrust(t, nc, stream+"_TRUST", "KZ", uz)
+	eventually(t, 5*time.Second, func() string { return "KG did not flag the forged trust list" }, func() bool {
+		return kg.alerts.count("forged_exchange_message") > forgedBefore
+	})
+	pz := kz.issue(t, "KZ")
+	waitVerdict(t, kg, pz.Code, verifier.VerdictValid, 5*time.Second)
+}
+
+// putForgedTrust puts in the bucket, under authority, a trust list that
+// the anchor of signer signed, listing signer's key for authority.
+func putForgedTrust(t *testing.T, nc *nats.Conn, bucket, authority string, signer *country) {
+	t.Helper()
+	ctx := context.Background()
+	anchor, err := signer.svc.Keys().Anchor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing, err := signer.svc.Keys().Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := verifier.JWKCoordinates(signing.Public)
+	now := time.Now()
+	c := &verifier.TrustListClaims{Seq: now.Unix() + 3600, Authorities: []verifier.TrustedAuthority{{Authority: authority,
+		Keys: []verifier.TrustedKey{{Kid: signing.Kid, Kty: "EC", Crv: "P-256", X: x, Y: y, Status: verifier.KeyActive}}}}}
+	c.Issuer, c.IssuedAt, c.ExpiresAt = "opencites", jwt.NewNumericDate(now), jwt.NewNumericDate(now.Add(time.Hour))
+	doc, err := verifier.SignTrustList(c, anchor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, authority, []byte(doc)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -102,7 +102,8 @@ func verifyEvent(doc, authority string, trust *verifier.TrustList) (*EventClaims
 		return nil, errors.New("no trust list for " + authority)
 	}
 	var c EventClaims
-	p := jwt.NewParser(jwt.WithValidMethods([]string{"ES256"}), jwt.WithIssuedAt(), jwt.WithStrictDecoding())
+	// The leeway allows for the nodes' clocks disagreeing a little.
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"ES256"}), jwt.WithIssuedAt(), jwt.WithLeeway(2*time.Minute), jwt.WithStrictDecoding())
 	t, err := p.ParseWithClaims(strings.TrimSpace(doc), &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		k, auths, ok := trust.Key(kid)

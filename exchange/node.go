@@ -3,15 +3,12 @@ package exchange
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/opencites/opencites"
@@ -19,7 +16,31 @@ import (
 	"github.com/opencites/opencites/permits"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
+)
+
+// Defaults of Config.
+const (
+	DefaultAnnounce          = time.Minute
+	DefaultPendingTTL        = 30 * 24 * time.Hour
+	DefaultPendingMax        = 10000
+	DefaultPendingBytes      = 16 << 20
+	DefaultPendingTotalBytes = 64 << 20
+)
+
+// Limits that are not configuration.
+const (
+	streamMaxAge = 90 * 24 * time.Hour
+	// receivedTTL is how long an applied event's id is remembered: longer
+	// than the stream keeps messages, so a replay of the stream is
+	// recognised.
+	receivedTTL = 100 * 24 * time.Hour
+	// maxMessage is the largest message kept waiting for its key; a
+	// permit state is a few kilobytes.
+	maxMessage = 256 << 10
+	// delayedAfter: a message sent later than this after it was queued
+	// counts as delayed.
+	delayedAfter = time.Second
+	sweepEvery   = time.Hour
 )
 
 // Config says how a node joins the exchange.
@@ -33,11 +54,34 @@ type Config struct {
 	// defaults "CITES" and "cites". Tests use their own.
 	Stream string
 	Prefix string
+	// TrustBucket is the JetStream key-value bucket that keeps each
+	// authority's latest trust list under its code; default
+	// Stream+"_TRUST".
+	TrustBucket string
 	// Consumer is this node's durable consumer; default "node-<authority>".
 	Consumer string
+	// Announce is how often the node puts its trust list in the bucket
+	// again even when it has not changed, and reads its peers' lists
+	// there (besides watching it); default DefaultAnnounce.
+	Announce time.Duration
+	// PendingTTL is how long a message whose signing key is unknown is
+	// kept waiting for it; default DefaultPendingTTL. Expired messages
+	// are recorded as refused.
+	PendingTTL time.Duration
+	// PendingMax and PendingBytes bound the messages kept waiting for one
+	// authority (count and bytes), PendingTotalBytes those of all
+	// authorities; defaults DefaultPendingMax, DefaultPendingBytes and
+	// DefaultPendingTotalBytes. Beyond them a message is not kept, but the
+	// authority's messages are read again from the stream when its trust
+	// list arrives.
+	PendingMax        int
+	PendingBytes      int64
+	PendingTotalBytes int64
 	// Alerts receives alerts from other nodes and refused messages; may be nil.
 	Alerts AlertSink
 	Log    *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 }
 
 // AlertSink receives what the exchange raises: alerts shared by other
@@ -46,20 +90,77 @@ type AlertSink interface {
 	ExchangeAlert(ctx context.Context, from string, a Alert)
 }
 
+// Stats are a node's counters, for the operator. The counts run from the
+// node's start; Pending and Outbox are read from the database.
+type Stats struct {
+	// Published counts the messages the broker accepted from this node,
+	// Delayed those of them sent more than a second after they were
+	// queued (the broker was unreachable or slow).
+	Published int64
+	Delayed   int64
+	// Delivered counts the messages from other nodes applied here,
+	// Recovered those of them that had waited for their signing key, and
+	// Duplicates the messages that changed nothing because they had been
+	// applied already or a newer state was held.
+	Delivered  int64
+	Recovered  int64
+	Duplicates int64
+	// Rejected counts the messages refused (forgeries, bad messages);
+	// Overflowed those not kept waiting because the pending bounds were
+	// reached (they are read again from the stream later).
+	Rejected   int64
+	Overflowed int64
+	// Pending is the number of messages waiting for their signing key;
+	// Outbox the number of messages not yet sent and OutboxAge the age of
+	// the oldest.
+	Pending   int64
+	Outbox    int64
+	OutboxAge time.Duration
+	// LastLag is the time from the creation of the last applied message
+	// at its sender to its application here (it includes any wait in the
+	// sender's outbox or in the pending table, and the clocks' skew).
+	LastLag time.Duration
+	// Connected tells whether the node is connected to the broker now.
+	Connected bool
+}
+
 // Node is this registry's place in the exchange.
 type Node struct {
-	cfg  Config
-	db   *gorm.DB
-	svc  *permits.Service
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	cons jetstream.ConsumeContext
-	out  chan *nats.Msg
-	done chan struct{}
-	wg   sync.WaitGroup
+	cfg    Config
+	db     *gorm.DB
+	svc    *permits.Service
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	kv     jetstream.KeyValue
+	cons   jetstream.ConsumeContext
 
-	mu    sync.RWMutex
-	trust map[string]*verifier.TrustList // by authority
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	kick   chan struct{} // wakes the publisher
+	done   chan struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+
+	mu       sync.RWMutex
+	trust    map[string]*verifier.TrustList // by authority
+	trustDoc map[string]string
+	badDoc   map[string]string // the last trust list refused, by authority: refused once
+	own      *verifier.TrustList
+	ownDoc   string
+
+	// pmu orders the handling of messages against the arrival of trust
+	// lists, so that no message is kept waiting for a key that has just
+	// arrived.
+	pmu sync.Mutex
+
+	stats    counters
+	lastWarn sync.Map // rate limits of warnings and alerts, by key
+}
+
+type counters struct {
+	published, delayed, delivered, recovered, duplicates, rejected, overflowed atomic.Int64
+	lastLag                                                                    atomic.Int64
 }
 
 // Start connects the node, catches up on what it missed, and begins
@@ -72,402 +173,203 @@ func Start(ctx context.Context, cfg Config, db *gorm.DB, svc *permits.Service) (
 	if cfg.Prefix == "" {
 		cfg.Prefix = "cites"
 	}
+	if cfg.TrustBucket == "" {
+		cfg.TrustBucket = cfg.Stream + "_TRUST"
+	}
 	if cfg.Consumer == "" {
 		cfg.Consumer = "node-" + cfg.Authority
+	}
+	if cfg.Announce <= 0 {
+		cfg.Announce = DefaultAnnounce
+	}
+	if cfg.PendingTTL <= 0 {
+		cfg.PendingTTL = DefaultPendingTTL
+	}
+	if cfg.PendingMax <= 0 {
+		cfg.PendingMax = DefaultPendingMax
+	}
+	if cfg.PendingBytes <= 0 {
+		cfg.PendingBytes = DefaultPendingBytes
+	}
+	if cfg.PendingTotalBytes <= 0 {
+		cfg.PendingTotalBytes = DefaultPendingTotalBytes
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if !opencites.ValidCountry(cfg.Authority) {
 		return nil, fmt.Errorf("exchange: the node's authority %q is not a country code", cfg.Authority)
 	}
-	n := &Node{cfg: cfg, db: db, svc: svc, out: make(chan *nats.Msg, 4096), done: make(chan struct{}), trust: map[string]*verifier.TrustList{}}
+	n := &Node{cfg: cfg, db: db, svc: svc, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		trust: map[string]*verifier.TrustList{}, trustDoc: map[string]string{}, badDoc: map[string]string{}}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.loadTrust(ctx); err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect(cfg.URL, nats.Name("opencites-"+cfg.Authority), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("exchange: connect %s: %w", cfg.URL, err)
-	}
-	n.nc = nc
-	if n.js, err = jetstream.New(nc); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	stream, err := n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: cfg.Stream, Subjects: []string{cfg.Prefix + ".>"}, Storage: jetstream.FileStorage,
-		MaxAge: 90 * 24 * time.Hour, Duplicates: 10 * time.Minute,
-	})
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("exchange: stream: %w", err)
-	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
-		FilterSubject: cfg.Prefix + ".>", MaxDeliver: 50, AckWait: 30 * time.Second,
-	})
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("exchange: consumer: %w", err)
-	}
-	if n.cons, err = cons.Consume(n.handle); err != nil {
-		nc.Close()
+	if err := n.connect(ctx); err != nil {
+		n.cancel()
+		if n.nc != nil {
+			n.nc.Close()
+		}
 		return nil, err
 	}
 	svc.AddObserver(n)
 	svc.SetForeign(n)
-	n.wg.Add(1)
+	n.wg.Add(2)
+	go n.watchTrust()
 	go n.publisher()
 	return n, nil
 }
 
-// Close stops consuming, sends what is queued and disconnects.
+// connect joins the broker: the stream, the trust-list bucket, what the
+// bucket holds for the pinned peers, then the durable consumer.
+func (n *Node) connect(ctx context.Context) error {
+	cfg := n.cfg
+	var err error
+	// No reconnect buffer: a publish while the broker is away fails at
+	// once, and the message stays in the outbox until it returns.
+	n.nc, err = nats.Connect(cfg.URL, nats.Name("opencites-"+cfg.Authority), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.ReconnectBufSize(-1),
+		nats.ReconnectHandler(func(*nats.Conn) { n.cfg.Log.Info("exchange: reconnected"); n.wake() }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if !n.closed.Load() {
+				n.cfg.Log.Warn("exchange: disconnected", "err", err)
+			}
+		}))
+	if err != nil {
+		return fmt.Errorf("exchange: connect %s: %w", cfg.URL, err)
+	}
+	if n.js, err = jetstream.New(n.nc); err != nil {
+		return err
+	}
+	n.stream, err = n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: cfg.Stream, Subjects: []string{cfg.Prefix + ".>"}, Storage: jetstream.FileStorage,
+		MaxAge: streamMaxAge, Duplicates: 10 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("exchange: stream: %w", err)
+	}
+	n.kv, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.TrustBucket,
+		Description: "the latest trust list of each authority, under its code", Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("exchange: trust-list bucket: %w", err)
+	}
+	// What arrived before this start: the peers' lists as the bucket has
+	// them, then the messages kept waiting for them.
+	n.pollTrust(ctx)
+	n.pmu.Lock()
+	err = n.retryPending(ctx, func(r models.ExchangePending) bool {
+		return n.trustOf(ctx, r.Authority) != nil || n.keyOwner(ctx, r.Kid, r.Authority) != ""
+	})
+	if err == nil {
+		err = n.replayAll(ctx)
+	}
+	n.pmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("exchange: messages kept waiting: %w", err)
+	}
+	cons, err := n.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
+		FilterSubject: cfg.Prefix + ".>", MaxDeliver: -1, AckWait: 30 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("exchange: consumer: %w", err)
+	}
+	if n.cons, err = cons.Consume(n.handle); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close stops consuming (handling what was already delivered), sends
+// what it can of the outbox within a few seconds (the rest waits for the
+// next start) and disconnects. After Close the node ignores the
+// registry's events.
 func (n *Node) Close() {
-	n.cons.Stop()
+	if n.closed.Swap(true) {
+		return
+	}
+	if n.nc.IsConnected() {
+		n.cons.Drain()
+		select {
+		case <-n.cons.Closed():
+		case <-time.After(10 * time.Second):
+			n.cons.Stop()
+		}
+		// Make sure the broker saw the consumer go before this returns,
+		// so it delivers nothing more to this node.
+		n.nc.FlushTimeout(2 * time.Second)
+	} else {
+		n.cons.Stop() // what was delivered and not acknowledged comes again
+	}
 	close(n.done)
+	n.cancel()
 	n.wg.Wait()
-	n.nc.Drain()
+	closed := make(chan struct{})
+	n.nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := n.nc.Drain(); err != nil {
+		n.nc.Close()
+		return
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		n.nc.Close()
+	}
+}
+
+// Stats returns the node's counters; Pending, Outbox and OutboxAge are
+// read from the database.
+func (n *Node) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{
+		Published: n.stats.published.Load(), Delayed: n.stats.delayed.Load(),
+		Delivered: n.stats.delivered.Load(), Recovered: n.stats.recovered.Load(), Duplicates: n.stats.duplicates.Load(),
+		Rejected: n.stats.rejected.Load(), Overflowed: n.stats.overflowed.Load(),
+		LastLag: time.Duration(n.stats.lastLag.Load()), Connected: n.nc.IsConnected(),
+	}
+	db := n.db.WithContext(ctx)
+	if err := db.Model(&models.ExchangePending{}).Count(&s.Pending).Error; err != nil {
+		return s, fmt.Errorf("exchange: stats: %w", err)
+	}
+	var oldest models.ExchangeOutbox
+	if err := db.Model(&models.ExchangeOutbox{}).Count(&s.Outbox).Error; err != nil {
+		return s, fmt.Errorf("exchange: stats: %w", err)
+	}
+	if s.Outbox > 0 {
+		if err := db.Order("id").Limit(1).Find(&oldest).Error; err != nil {
+			return s, fmt.Errorf("exchange: stats: %w", err)
+		}
+		if oldest.ID != 0 {
+			s.OutboxAge = n.cfg.Now().Sub(oldest.CreatedAt)
+		}
+	}
+	return s, nil
 }
 
 func (n *Node) subject(authority, kind string) string {
 	return n.cfg.Prefix + "." + authority + "." + kind
 }
 
-// publisher sends queued messages and republishes the trust list whenever
-// it changes (checked every 10 s).
-func (n *Node) publisher() {
-	defer n.wg.Done()
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
-	lastTrust := ""
-	publishTrust := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		doc, _, err := n.svc.Keys().TrustList(ctx)
-		if err != nil || doc == lastTrust {
-			return
-		}
-		if _, err := n.js.Publish(ctx, n.subject(n.cfg.Authority, KindTrust), []byte(doc)); err != nil {
-			n.cfg.Log.Warn("exchange: publish trust list", "err", err)
-			return
-		}
-		lastTrust = doc
-	}
-	publishTrust()
-	send := func(m *nats.Msg) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		for attempt := 0; ; attempt++ {
-			if _, err := n.js.PublishMsg(ctx, m); err == nil {
-				return
-			} else if attempt == 5 {
-				n.cfg.Log.Error("exchange: publish", "subject", m.Subject, "err", err)
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	for {
-		select {
-		case m := <-n.out:
-			send(m)
-		case <-t.C:
-			publishTrust()
-		case <-n.done:
-			for {
-				select {
-				case m := <-n.out:
-					send(m)
-				default:
-					return
-				}
-			}
-		}
-	}
-}
+func (n *Node) now() time.Time { return n.cfg.Now().UTC().Truncate(time.Microsecond) }
 
-// Observe publishes the state of a permit of this node's authority after
-// every issue, revocation and endorsement.
-func (n *Node) Observe(ctx context.Context, e permits.Event) {
-	if e.Kind == permits.EventForeignImport && e.Endorsement != nil && e.Authority != n.cfg.Authority {
-		a := &Acceptance{Authority: e.Authority, Number: e.Number, Port: e.Endorsement.Port, At: e.Endorsement.At, Lines: map[string]float64{}}
-		for _, l := range e.Endorsement.Lines {
-			a.Lines[l.Line] = l.Quantity
-		}
-		c := &EventClaims{Kind: KindImport, Seq: time.Now().UnixNano(), Import: a}
-		c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("import/%s/%s", e.Authority, e.Number)
-		c.IssuedAt = jwt.NewNumericDate(time.Now())
-		n.enqueue(ctx, KindImport, c)
-		return
-	}
-	if e.Permit == nil || e.Authority != n.cfg.Authority {
-		return
-	}
-	switch e.Kind {
-	case permits.EventIssue, permits.EventRevocation, permits.EventEndorsement:
-	default:
-		return
-	}
-	c := &EventClaims{Kind: KindPermit, Seq: time.Now().UnixNano(), Permit: stateOf(e.Permit)}
-	c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("%s/%d", e.Permit.Number, c.Seq)
-	c.IssuedAt = jwt.NewNumericDate(time.Now())
-	n.enqueue(ctx, KindPermit, c)
-}
-
-// PublishAlert shares an alert (a seizure, a suspicious pattern) with the
-// other nodes. It carries no personal data.
-func (n *Node) PublishAlert(ctx context.Context, a Alert) {
-	c := &EventClaims{Kind: KindAlert, Seq: time.Now().UnixNano(), Alert: &a}
-	c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("alert/%d", c.Seq)
-	c.IssuedAt = jwt.NewNumericDate(time.Now())
-	n.enqueue(ctx, KindAlert, c)
-}
-
-func (n *Node) enqueue(ctx context.Context, kind string, c *EventClaims) {
-	doc, err := n.svc.Keys().SignJWT(ctx, c, EventType)
-	if err != nil {
-		n.cfg.Log.Error("exchange: sign event", "err", err)
-		return
-	}
-	m := nats.NewMsg(n.subject(n.cfg.Authority, kind))
-	m.Data = []byte(doc)
-	m.Header.Set(jetstream.MsgIDHeader, c.ID) // the broker drops duplicates
+// wake tells the publisher there is something to send.
+func (n *Node) wake() {
 	select {
-	case n.out <- m:
-	case <-ctx.Done():
+	case n.kick <- struct{}{}:
+	default:
 	}
 }
 
-func stateOf(p *permits.Permit) *PermitState {
-	s := &PermitState{Number: p.Number, Type: p.Type, Purpose: p.Purpose, Status: p.Status,
-		Exporter: Party{p.Exporter.Name, p.Exporter.Country}, Importer: Party{p.Importer.Name, p.Importer.Country},
-		ValidFrom: p.ValidFrom.Format(time.DateOnly), ValidUntil: p.ValidUntil, IssuedAt: p.IssuedAt, Revocation: p.RevocationReason}
-	for _, l := range p.Lines {
-		s.Lines = append(s.Lines, Line{Line: l.Line, Taxon: l.Taxon, Appendix: l.Appendix, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit})
+// every reports whether an action named key may run again, at most once
+// per period: warnings and alerts that a flood would otherwise repeat.
+func (n *Node) every(key string, period time.Duration) bool {
+	now := time.Now()
+	if last, ok := n.lastWarn.Load(key); ok && now.Sub(last.(time.Time)) < period {
+		return false
 	}
-	for _, e := range p.Endorsements {
-		sh := Shipment{Direction: e.Direction, Port: e.Port, At: e.At, Lines: map[string]float64{}}
-		for _, l := range e.Lines {
-			sh.Lines[l.Line] = l.Quantity
-		}
-		s.Shipped = append(s.Shipped, sh)
-	}
-	return s
-}
-
-// handle applies one message from the stream.
-func (n *Node) handle(m jetstream.Msg) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	parts := strings.Split(m.Subject(), ".")
-	if len(parts) != 3 {
-		n.reject(ctx, m.Subject(), "", "bad subject")
-		m.Ack()
-		return
-	}
-	authority, kind := parts[1], parts[2]
-	err := n.apply(ctx, authority, kind, string(m.Data()))
-	var retry retryLater
-	switch {
-	case errors.As(err, &retry):
-		m.NakWithDelay(time.Second) // e.g. a permit event before its trust list
-		return
-	case err != nil:
-		n.reject(ctx, m.Subject(), authority, err.Error())
-	}
-	m.Ack()
-}
-
-type retryLater struct{ error }
-
-func (n *Node) apply(ctx context.Context, authority, kind, doc string) error {
-	if authority == n.cfg.Authority {
-		// Our own messages come back too: check they are really ours.
-		if kind == KindTrust {
-			return nil
-		}
-		_, err := verifyEvent(doc, authority, n.ownTrust(ctx))
-		return err
-	}
-	switch kind {
-	case KindTrust:
-		anchor, ok := n.cfg.Peers[authority]
-		if !ok {
-			return fmt.Errorf("no pinned anchor for %s", authority)
-		}
-		tl, err := verifier.ParseTrustList(doc, anchor)
-		if err != nil {
-			return err
-		}
-		return n.storeTrust(ctx, authority, tl, doc)
-	case KindPermit, KindAlert, KindImport:
-		n.mu.RLock()
-		tl := n.trust[authority]
-		n.mu.RUnlock()
-		if tl == nil {
-			if _, pinned := n.cfg.Peers[authority]; pinned {
-				return retryLater{fmt.Errorf("no trust list from %s yet", authority)}
-			}
-			return fmt.Errorf("no trust list from %s", authority)
-		}
-		c, err := verifyEvent(doc, authority, tl)
-		if err != nil {
-			return err
-		}
-		if kind == KindAlert {
-			if c.Alert != nil && n.cfg.Alerts != nil {
-				n.cfg.Alerts.ExchangeAlert(ctx, authority, *c.Alert)
-			}
-			return nil
-		}
-		if kind == KindImport {
-			return n.applyImport(ctx, authority, c.Import)
-		}
-		return n.storePermit(ctx, authority, c)
-	}
-	return fmt.Errorf("unknown message kind %q", kind)
-}
-
-// ownTrust is this node's own trust list, to check messages in its name.
-func (n *Node) ownTrust(ctx context.Context) *verifier.TrustList {
-	doc, _, err := n.svc.Keys().TrustList(ctx)
-	if err != nil {
-		return nil
-	}
-	a, err := n.svc.Keys().Anchor()
-	if err != nil {
-		return nil
-	}
-	tl, _ := verifier.ParseTrustList(doc, &a.PublicKey)
-	return tl
-}
-
-func (n *Node) reject(ctx context.Context, subject, authority, reason string) {
-	n.cfg.Log.Warn("exchange: message refused", "subject", subject, "reason", reason)
-	n.db.WithContext(ctx).Create(&models.ExchangeRejection{At: time.Now().UTC(), Subject: subject, Authority: authority, Reason: reason})
-	if n.cfg.Alerts != nil {
-		n.cfg.Alerts.ExchangeAlert(ctx, authority, Alert{Kind: "forged_exchange_message", Severity: "high",
-			Reason: fmt.Sprintf("A message on the regional exchange in the name of %s was refused: %s.", authority, reason)})
-	}
-}
-
-func (n *Node) loadTrust(ctx context.Context) error {
-	var rows []models.ForeignTrust
-	if err := n.db.WithContext(ctx).Find(&rows).Error; err != nil {
-		return fmt.Errorf("exchange: load trust lists: %w", err)
-	}
-	for _, r := range rows {
-		if anchor, ok := n.cfg.Peers[r.Authority]; ok {
-			if tl, err := verifier.ParseTrustList(r.Doc, anchor); err == nil {
-				n.trust[r.Authority] = tl
-			}
-		}
-	}
-	return nil
-}
-
-func (n *Node) storeTrust(ctx context.Context, authority string, tl *verifier.TrustList, doc string) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if cur := n.trust[authority]; cur != nil && tl.Seq < cur.Seq {
-		return nil // an older list arriving late changes nothing
-	}
-	row := models.ForeignTrust{Authority: authority, Seq: tl.Seq, Doc: doc, UpdatedAt: time.Now().UTC()}
-	if err := n.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
-		return err
-	}
-	n.trust[authority] = tl
-	return nil
-}
-
-// storePermit keeps the newest state of a foreign permit; an older or
-// repeated state changes nothing.
-func (n *Node) storePermit(ctx context.Context, authority string, c *EventClaims) error {
-	if c.Permit == nil || c.Permit.Number == "" {
-		return errors.New("permit event without a permit")
-	}
-	data, _ := json.Marshal(c.Permit)
-	row := models.ForeignPermit{Authority: authority, Number: c.Permit.Number, Status: c.Permit.Status, Data: string(data),
-		Seq: c.Seq, EventID: c.ID, UpdatedAt: time.Now().UTC()}
-	return n.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "authority"}, {Name: "number"}},
-		DoUpdates: clause.AssignmentColumns([]string{"status", "data", "seq", "event_id", "updated_at"}),
-		Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "foreign_permits.seq < excluded.seq"}}},
-	}).Create(&row).Error
-}
-
-// Key implements permits.Foreign: a key from another authority's trust
-// list, which speaks for that authority only.
-func (n *Node) Key(_ context.Context, kid string) (verifier.Key, map[string]bool, bool) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	for authority, tl := range n.trust {
-		if k, auths, ok := tl.Key(kid); ok && auths[authority] {
-			return k, map[string]bool{authority: true}, true
-		}
-	}
-	return verifier.Key{}, nil, false
-}
-
-// Permit implements permits.Foreign.
-func (n *Node) Permit(ctx context.Context, authority, number string) (*permits.Permit, time.Time, bool, error) {
-	var row models.ForeignPermit
-	err := n.db.WithContext(ctx).Where("authority = ? AND number = ?", authority, number).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, time.Time{}, false, nil
-	}
-	if err != nil {
-		return nil, time.Time{}, false, err
-	}
-	var s PermitState
-	if err := json.Unmarshal([]byte(row.Data), &s); err != nil {
-		return nil, time.Time{}, false, err
-	}
-	p := &permits.Permit{Number: s.Number, Authority: authority, Type: s.Type, Purpose: s.Purpose, Status: row.Status,
-		Exporter:   permits.Party{Name: s.Exporter.Name, Country: s.Exporter.Country},
-		Importer:   permits.Party{Name: s.Importer.Name, Country: s.Importer.Country},
-		ValidUntil: s.ValidUntil, IssuedAt: s.IssuedAt, RevocationReason: s.Revocation}
-	p.ValidFrom, _ = time.Parse(time.DateOnly, s.ValidFrom)
-	for _, l := range s.Lines {
-		p.Lines = append(p.Lines, permits.Line{Line: l.Line, Taxon: l.Taxon, Appendix: l.Appendix, Term: l.Term,
-			Source: l.Source, Quantity: l.Quantity, Unit: l.Unit})
-	}
-	for _, sh := range s.Shipped {
-		e := permits.Endorsement{Direction: sh.Direction, Port: sh.Port, At: sh.At}
-		for line, q := range sh.Lines {
-			e.Lines = append(e.Lines, permits.EndorsedLine{Line: line, Quantity: q})
-		}
-		p.Endorsements = append(p.Endorsements, e)
-	}
-	return p, row.UpdatedAt, true, nil
-}
-
-// applyImport records an acceptance at import that another country made of
-// one of this node's permits; those of other authorities are not ours.
-func (n *Node) applyImport(ctx context.Context, from string, a *Acceptance) error {
-	if a == nil || a.Authority != n.cfg.Authority {
-		return nil
-	}
-	end := permits.Endorsement{Direction: "import", Port: a.Port, At: a.At}
-	for line, q := range a.Lines {
-		end.Lines = append(end.Lines, permits.EndorsedLine{Line: line, Quantity: q})
-	}
-	if err := n.svc.AcceptAtImport(ctx, from, a.Number, end); err != nil {
-		n.cfg.Log.Warn("exchange: acceptance at import not recorded", "from", from, "number", a.Number, "err", err)
-	}
-	return nil
-}
-
-// FindPermit implements permits.Foreign.
-func (n *Node) FindPermit(ctx context.Context, number string) (*permits.Permit, bool, error) {
-	var row models.ForeignPermit
-	err := n.db.WithContext(ctx).Where("number = ?", number).Order("updated_at DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	p, _, ok, err := n.Permit(ctx, row.Authority, number)
-	return p, ok, err
+	n.lastWarn.Store(key, now)
+	return true
 }
