@@ -59,9 +59,3 @@ type ExchangeReceived struct {
 
 // TableName keeps GORM from pluralising.
 func (ExchangeReceived) TableName() string { return "exchange_received" }
-
-// ExchangeDelivery lists the row types of the exchange's delivery tables
-// (migration 00010), for the schema check.
-func ExchangeDelivery() []any {
-	return []any{&ExchangeOutbox{}, &ExchangePending{}, &ExchangeReplay{}, &ExchangeReceived{}}
-}

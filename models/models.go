@@ -241,7 +241,8 @@ func All() []any {
 		&Application{}, &ApplicationMessage{}, &Attachment{}, &Notification{},
 		&ForeignTrust{}, &ForeignPermit{}, &ExchangeRejection{},
 		&Case{}, &CaseSpecimen{}, &CaseDocument{}, &CaseParty{}, &CasePhoto{}, &CaseBlob{}, &Alert{}, &AlertEvidence{},
-		&Verification{}, &AuditEntry{}}
+		&Verification{}, &AuditEntry{}, &DeadLetter{}, &IdempotencyKey{},
+		&ExchangeOutbox{}, &ExchangePending{}, &ExchangeReplay{}, &ExchangeReceived{}}
 }
 
 // TableName overrides GORM's inflection, which takes "quota" for a plural.

@@ -142,6 +142,26 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load the app: %w", err)
 	}
 	m.metrics = metrics.New(m.reg)
+	if x := m.exchange; x != nil {
+		stat := func(f func(exchange.Stats) float64) func() float64 {
+			return func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				st, err := x.Stats(ctx)
+				if err != nil {
+					return -1
+				}
+				return f(st)
+			}
+		}
+		m.metrics.Gauge("cites_exchange_published", "Messages the broker accepted from this node.", stat(func(s exchange.Stats) float64 { return float64(s.Published) }))
+		m.metrics.Gauge("cites_exchange_delayed", "Messages sent more than a second after they were queued.", stat(func(s exchange.Stats) float64 { return float64(s.Delayed) }))
+		m.metrics.Gauge("cites_exchange_delivered", "Messages from other nodes applied here.", stat(func(s exchange.Stats) float64 { return float64(s.Delivered) }))
+		m.metrics.Gauge("cites_exchange_rejected", "Messages refused (forgeries, bad messages).", stat(func(s exchange.Stats) float64 { return float64(s.Rejected) }))
+		m.metrics.Gauge("cites_exchange_pending", "Messages waiting for their signing key.", stat(func(s exchange.Stats) float64 { return float64(s.Pending) }))
+		m.metrics.Gauge("cites_exchange_outbox", "Messages not yet sent.", stat(func(s exchange.Stats) float64 { return float64(s.Outbox) }))
+		m.metrics.Gauge("cites_exchange_lag_seconds", "From a message's creation at its sender to its application here, last seen.", stat(func(s exchange.Stats) float64 { return s.LastLag.Seconds() }))
+	}
 	srv, err := api.New(api.Config{Registry: m.reg, Metrics: m.metrics, MetricsToken: m.Config.MetricsToken, SessionKey: skey, Logger: m.Log, PublicURL: m.Config.PublicURL, App: app,
 		TrustedProxies: m.Config.TrustedProxies, HSTS: m.Config.TLSCert != ""})
 	if err != nil {
