@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -171,3 +172,17 @@ func secretParam(k string) bool {
 // keywordSecret matches password=value in a keyword connection string,
 // the value bare or single-quoted (with \' escapes).
 var keywordSecret = regexp.MustCompile(`(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)
+
+// BackupSQLite writes a consistent copy of an SQLite registry to path while
+// it serves (VACUUM INTO reads one snapshot; writers go on). PostgreSQL is
+// backed up with its own tools (pg_dump, or base backups with WAL
+// archiving; README "Backup and restore").
+func BackupSQLite(ctx context.Context, db *gorm.DB, path string) error {
+	if DialectOfDB(db) != SQLite {
+		return errors.New("the database is PostgreSQL: back it up with pg_dump (README \"Backup and restore\")")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s exists: back up into a new file", path)
+	}
+	return db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error
+}

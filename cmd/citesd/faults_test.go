@@ -368,3 +368,59 @@ func TestServerKilledUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// citesd backup copies a serving SQLite registry; a server started on the
+// copy verifies a permit issued before the backup, and knows nothing of
+// one issued after it.
+func TestBackupRestore(t *testing.T) {
+	live := t.TempDir()
+	env := []string{"CITES_DATA_DIR=" + live, "CITES_BCRYPT_COST=4"}
+	citesd(t, env, "issuer-password\n", "user", "add", "--username", "ma-kg", "--role", "issuer", "--authority", "KG")
+	citesd(t, env, "officer-password\n", "user", "add", "--username", "officer", "--role", "officer")
+	srv := runServer(t, env)
+	issuer := signIn(t, srv.base, "ma-kg", "issuer-password")
+	var before, after struct{ Number, QR string }
+	issuer.call("POST", "/api/v1/permits", faultPermit(), 201, &before)
+	backup := filepath.Join(t.TempDir(), "backup")
+	out := citesd(t, env, "", "backup", backup)
+	if !strings.Contains(out, "backed up") {
+		t.Fatalf("citesd backup: %s", out)
+	}
+	issuer.call("POST", "/api/v1/permits", faultPermit(), 201, &after)
+	srv.kill()
+	for _, f := range []string{"opencites.db", "session.key", "keys/anchor.pem"} {
+		st, err := os.Stat(filepath.Join(backup, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s in the backup has mode %v", f, st.Mode().Perm())
+		}
+	}
+	restored := runServer(t, []string{"CITES_DATA_DIR=" + backup, "CITES_BCRYPT_COST=4"})
+	officer := signIn(t, restored.base, "officer", "officer-password")
+	var v struct{ Verdict string }
+	officer.call("POST", "/api/v1/verify", map[string]string{"code": before.QR}, 200, &v)
+	if v.Verdict != "valid" {
+		t.Fatalf("the permit issued before the backup, on the restored registry: %q", v.Verdict)
+	}
+	officer.call("POST", "/api/v1/verify", map[string]string{"code": after.QR}, 200, &v)
+	if v.Verdict != "not_found" {
+		t.Fatalf("the permit issued after the backup, on the restored registry: %q", v.Verdict)
+	}
+	if out := citesdFails(t, env, "backup", backup); !strings.Contains(out, "not empty") {
+		t.Fatalf("a backup into a used directory: %s", out)
+	}
+}
+
+// citesdFails runs the binary and wants it to fail.
+func citesdFails(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("citesd %v succeeded: %s", args, out)
+	}
+	return string(out)
+}

@@ -7,6 +7,7 @@
 //	citesd keys list | rotate [--delay D] | anchor | retire KID | compromise KID   signing keys and the trust anchor
 //	citesd verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
 //	citesd species list | import FILE --version V [--effective YYYY-MM-DD]   CITES listings
+//	citesd backup DIR             a consistent copy of an SQLite registry and its keys, while it serves
 //	citesd scan-bench DIR         QR reading benchmark on a folder of photos
 //	citesd version
 //	citesd help                   print the commands
@@ -24,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +34,7 @@ import (
 	"github.com/opencites/opencites/cmd/citesd/internal/scanbench"
 	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/listings"
+	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
 	"gorm.io/gorm"
@@ -74,6 +77,7 @@ commands:
   verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
   species import FILE --version V [--effective YYYY-MM-DD]   load a newer CITES listing (CSV)
   species list list stored listings
+  backup DIR   copy the SQLite registry (consistent, while it serves) and its keys into a new directory
   scan-bench   measure QR reading on a folder of photos
   version      print the version`
 
@@ -118,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return keysCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "species":
 		return speciesCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "scan-bench":
@@ -355,4 +361,56 @@ func openWith(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config,
 		return nil, err
 	}
 	return openDB(ctx, *cfg, log)
+}
+
+// backupCmd copies a serving SQLite registry into a new data directory:
+// the database (one consistent snapshot), the signing keys, the trust
+// anchor and the session key, each 0600. The copy is a data directory:
+// CITES_DATA_DIR=DIR citesd serve runs on it.
+func backupCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usageError("usage: citesd backup DIR")
+	}
+	dir := args[0]
+	fs := commandFlags("backup", &cfg, stderr)
+	db, err := openWith(ctx, fs, args[1:], &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	if models.DialectOfDB(db) != models.SQLite {
+		return errors.New("the database is PostgreSQL: back it up with pg_dump and copy the data directory's keys/ and session.key (README \"Backup and restore\")")
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty: back up into a new directory", dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o700); err != nil {
+		return err
+	}
+	if err := models.BackupSQLite(ctx, db, filepath.Join(dir, "opencites.db")); err != nil {
+		return fmt.Errorf("back up the database: %w", err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "opencites.db"), 0o600); err != nil {
+		return err
+	}
+	pems, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "*.pem"))
+	for _, src := range append(pems, filepath.Join(cfg.DataDir, "session.key")) {
+		rel, _ := filepath.Rel(cfg.DataDir, src)
+		if err := copyPrivate(src, filepath.Join(dir, rel)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "backed up the registry and %d keys into %s\n", len(pems), dir)
+	return nil
+}
+
+func copyPrivate(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
 }
