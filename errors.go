@@ -42,6 +42,9 @@ type Error struct {
 	// RetryAfter, when set, is how long the caller should wait before
 	// trying again (a sign-in limit, a database restarting).
 	RetryAfter time.Duration
+	// Details, when set, is data a client acts on (the suggestions for an
+	// unknown name, the lines a warning is about); it is sent as JSON.
+	Details any
 }
 
 func (e *Error) Error() string {

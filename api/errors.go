@@ -23,6 +23,9 @@ type ErrorBody struct {
 	Hint    string `json:"hint,omitempty"`
 	// RequestID names the request in the server's log, for a report.
 	RequestID string `json:"request_id,omitempty"`
+	// Details is what a client acts on, for some codes (suggestions for
+	// unknown_taxon, the lines of outside_range).
+	Details any `json:"details,omitempty"`
 }
 
 var kindStatus = map[opencites.Kind]int{
@@ -99,7 +102,7 @@ func (s *Server) errorBody(err error) (int, ErrorBody) {
 		if de.Kind == opencites.KindInternal {
 			return status, ErrorBody{Error: "internal", Message: "internal error"}
 		}
-		return status, ErrorBody{Error: de.Code, Message: de.Message}
+		return status, ErrorBody{Error: de.Code, Message: de.Message, Details: de.Details}
 	}
 	var se *scan.Error
 	if errors.As(err, &se) {

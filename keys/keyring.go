@@ -205,24 +205,14 @@ func CheckSigner(tx *gorm.DB, kid string, t time.Time) error {
 	return nil
 }
 
-// Watch reloads the key table every interval until ctx ends, so that a
-// rotation, a retirement or a compromise made by any process (another
-// replica, the command line) takes effect here within that interval, for
-// verifying as well as for signing.
-func (k *Keyring) Watch(ctx context.Context, interval time.Duration) {
+// SetRefresh says how often this keyring is reread (registry rereads it
+// on that timer, so that a rotation, a retirement or a compromise made by
+// any process takes effect here within it); Signer rereads a keyring
+// older than that itself.
+func (k *Keyring) SetRefresh(interval time.Duration) {
 	k.mu.Lock()
 	k.refresh = interval
 	k.mu.Unlock()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = k.Reload(ctx) // a failed reload keeps the keys known; the next tick tries again
-		}
-	}
 }
 
 func (k *Keyring) refreshEvery() time.Duration {

@@ -42,6 +42,7 @@ type CaseSpecimen struct {
 	Quantity    float64
 	Unit        string
 	Description string
+	Source      string // CITES source code, "" if not known
 }
 
 // CaseDocument is a document presented with the goods: a permit number,

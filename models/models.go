@@ -70,6 +70,11 @@ type PermitLine struct {
 	Unit          string
 	Marks         string
 	OriginCountry string
+	// RequestedAs is the name asked for when it was a synonym or a common
+	// name; OutOfRange marks a wild line from a country outside the
+	// taxon's range that the issuer confirmed.
+	RequestedAs string
+	OutOfRange  bool
 	// Box 11a: the quota this line counts against, and its use and total
 	// right after this permit was issued.
 	QuotaID    *int64
@@ -178,6 +183,7 @@ type SpeciesListing struct {
 	Effective  time.Time
 	Source     string
 	Data       string
+	SHA256     string `gorm:"column:sha256"` // of the imported file: the same file twice changes nothing
 	ImportedAt time.Time
 	ImportedBy string
 }

@@ -97,23 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if _, err := r.Keys.Anchor(); err != nil {
 		return nil, err
 	}
-	if cfg.KeyRefresh >= 0 {
-		every := cfg.KeyRefresh
-		if every == 0 {
-			every = keys.DefaultRefresh
-		}
-		bg, cancel := context.WithCancel(context.Background())
-		r.stop = cancel
-		go r.Keys.Watch(bg, every)
-	}
 	r.Users = users.New(cfg.DB, cfg.BcryptCost, now)
-	if cfg.KeyRefresh >= 0 {
-		bg, cancel := context.WithCancel(context.Background())
-		prev := r.stop
-		r.stop = func() { cancel(); prev() }
-		go r.Users.Watch(bg, keys.DefaultRefresh)
-		go r.sweep(bg, time.Hour)
-	}
 	r.Keys.SetAuthorities(r.Users.IssuingAuthorities)
 	r.Listings = listings.New(cfg.DB, now)
 	if _, err := r.Listings.Refresh(ctx); err != nil {
@@ -137,6 +121,22 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 						"Look into it: the inspection trail must be complete.", v.ID, orDash(v.Number), orDash(v.Port), err))
 			}
 		}
+	}
+	if cfg.KeyRefresh >= 0 {
+		refresh := cfg.KeyRefresh
+		if refresh == 0 {
+			refresh = keys.DefaultRefresh
+		}
+		r.Keys.SetRefresh(refresh)
+		bg, cancel := context.WithCancel(context.Background())
+		r.stop = cancel
+		// A failed reload keeps what is known; the next tick tries again.
+		go every(bg, refresh, func() { _ = r.Keys.Reload(bg) })
+		go every(bg, refresh, func() { _ = r.Users.LoadEndedSessions(bg) })
+		go every(bg, time.Hour, func() { r.sweep(bg) })
+		// A listing imported on any replica (or reaching its effective
+		// date) comes into force without a restart.
+		go every(bg, SpeciesRefresh, func() { r.refreshSpecies(bg) })
 	}
 	return r, nil
 }
@@ -194,18 +194,36 @@ func (r *Registry) StoreAnswer(ctx context.Context, userID int64, key string, st
 // client retries within minutes; a phone's outbox within a day.
 const IdempotencyTTL = 48 * time.Hour
 
-// sweep drops expired idempotency keys every interval.
-func (r *Registry) sweep(ctx context.Context, interval time.Duration) {
+// SpeciesRefresh is how often a registry looks for a newer species
+// listing.
+const SpeciesRefresh = time.Minute
+
+func (r *Registry) refreshSpecies(ctx context.Context) {
+	if changed, err := r.Listings.Refresh(ctx); err != nil && ctx.Err() == nil {
+		r.Log.Error("refresh species listing", "err", err)
+	} else if changed {
+		r.Log.Info("species listing changed", "version", r.Listings.Current().Version())
+	}
+}
+
+// sweep drops expired idempotency keys.
+func (r *Registry) sweep(ctx context.Context) {
+	if _, err := models.ForgetIdempotency(ctx, r.DB, time.Now().Add(-IdempotencyTTL)); err != nil && ctx.Err() == nil {
+		r.Log.Warn("forget old idempotency keys", "err", err)
+	}
+}
+
+// every runs f now and then every interval until ctx ends: the
+// registry's background work, one loop for all of it.
+func every(ctx context.Context, interval time.Duration, f func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		f()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := models.ForgetIdempotency(ctx, r.DB, time.Now().Add(-IdempotencyTTL)); err != nil && ctx.Err() == nil {
-				r.Log.Warn("forget old idempotency keys", "err", err)
-			}
 		}
 	}
 }

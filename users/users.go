@@ -273,24 +273,9 @@ func (s *Service) SessionValid(userID int64, issuedAt time.Time) bool {
 	return !ok || issuedAt.After(r)
 }
 
-// Watch rereads the ended sessions every interval until ctx ends.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.loadRevoked(ctx); err != nil && ctx.Err() == nil {
-			// Keep what is known; the next tick tries again.
-			_ = err
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Service) loadRevoked(ctx context.Context) error {
+// LoadEndedSessions rereads which users' sessions were ended (Disable,
+// EndSessions), on any replica; registry calls it every few seconds.
+func (s *Service) LoadEndedSessions(ctx context.Context) error {
 	var rows []models.User
 	if err := s.db.WithContext(ctx).Select("id", "sessions_revoked_at").Where("sessions_revoked_at IS NOT NULL").Find(&rows).Error; err != nil {
 		return err

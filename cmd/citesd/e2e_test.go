@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -51,48 +50,11 @@ func citesd(t *testing.T, env []string, stdin string, args ...string) string {
 	return string(out)
 }
 
-// startServer starts `citesd serve` on a free port and returns its base URL.
+// startServer starts `citesd serve` on a free port and returns its base
+// URL; the server stops (SIGKILL) when the test ends.
 func startServer(t *testing.T, env []string) string {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), env...)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "citesd listening" {
-				addr <- line.Addr
-			}
-			if testing.Verbose() {
-				t.Log(sc.Text())
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-time.After(30 * time.Second):
-		t.Fatal("citesd did not start")
-	}
-	return ""
+	return runServer(t, env).base
 }
 
 type client struct {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/exchange"
-	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/metrics"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/registry"
@@ -35,7 +34,6 @@ type Main struct {
 	reg  *registry.Registry
 	http *http.Server
 	ln   net.Listener
-	stop context.CancelFunc
 
 	exchange *exchange.Node
 	metrics  *metrics.Metrics
@@ -54,26 +52,6 @@ const serveGCPercent = 200
 func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serveGCPercent)
-	}
-}
-
-// SpeciesRefresh is how often a server looks for a newer species listing.
-const SpeciesRefresh = time.Minute
-
-func (m *Main) refreshSpecies(ctx context.Context, ls *listings.Store) {
-	t := time.NewTicker(SpeciesRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if changed, err := ls.Refresh(ctx); err != nil {
-				m.Log.Error("refresh species listing", "err", err)
-			} else if changed {
-				m.Log.Info("species listing changed", "version", ls.Current().Version())
-			}
-		}
 	}
 }
 
@@ -132,11 +110,6 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Info("joined the regional exchange", "url", m.Config.ExchangeURL, "authority", m.Config.Authority, "peers", len(peers))
 	}
 	m.Log.Info("species listing", "version", m.reg.Listings.Current().Version())
-	// A listing imported with `citesd species import` (or reaching its
-	// effective date) comes into force without a restart.
-	bg, cancel := context.WithCancel(context.Background())
-	m.stop = cancel
-	go m.refreshSpecies(bg, m.reg.Listings)
 	app, err := web.New()
 	if err != nil {
 		return fmt.Errorf("load the app: %w", err)
@@ -204,9 +177,6 @@ func (m *Main) Run(ctx context.Context) error {
 // queued verification records and closes the database.
 func (m *Main) Close() error {
 	var err error
-	if m.stop != nil {
-		m.stop()
-	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = m.http.Shutdown(ctx)
