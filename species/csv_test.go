@@ -82,8 +82,10 @@ func TestFromCSVErrors(t *testing.T) {
 		"LongRow":        strings.Join(CSVColumns, ",") + "\nFalco,GENUS,,II,,,,,,,,,,,,,,,\n",
 		"LongHeader":     strings.Join(CSVColumns, ",") + ",Extra\nFalco,GENUS,,II,,,,,,,,,,,,,,,\n",
 	} {
-		if _, _, err := FromCSV(strings.NewReader(csv), "v", time.Now(), ""); err == nil {
-			t.Errorf("%s: accepted", name)
+		_, _, err := FromCSV(strings.NewReader(csv), "v", time.Now(), "")
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Line < 1 {
+			t.Errorf("%s: error %v, want a *FormatError with a line", name, err)
 		}
 	}
 	if _, _, err := FromCSV(strings.NewReader(sampleCSV), "", time.Now(), ""); err == nil || errors.Is(err, ErrNotFound) {
