@@ -1,6 +1,8 @@
 package species
 
 import (
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,24 +19,107 @@ type Match struct {
 // defaultLimit is the number of matches Search returns when limit is not positive.
 const defaultLimit = 10
 
-// searchIndex holds what Search needs besides the names: the longest name, and the
-// memory of searches in progress.
+// searchIndex finds the names worth scoring for a query without scoring them all: the
+// distinct words of every name, sorted (for exact words and prefixes), with a mask of
+// their letters and their length (to skip most words quickly when looking for typos),
+// and for each word the names it is in.
 type searchIndex struct {
-	longest int // the longest name, in runes
-	pool    *sync.Pool
+	words     []string
+	masks     []uint64
+	lens      []uint8
+	byLen     [][]int32          // words by length in runes, for typos
+	trigrams  map[uint64][]int32 // words by the runs of three letters in them, for substrings
+	postStart []int32            // names holding words[w]: post[postStart[w]:postStart[w+1]]
+	post      []int32            // indexes into Reference.names
+	longest   int                // the longest name, in runes
+	pool      *sync.Pool
 }
 
-// buildSearch prepares Search over r.names.
+const maxWordLen = 64 // longer words are indexed as this long for typos: none are
+
+// trigramKey packs three runes into one key.
+func trigramKey(a, b, c rune) uint64 {
+	return uint64(a)<<42 | uint64(b)<<21 | uint64(c)
+}
+
+// buildSearch builds the search index over r.names.
 func (r *Reference) buildSearch() {
+	ids := map[string]int32{}
+	var words []string
+	perName := make([][]int32, len(r.names))
 	longest := 0
-	for _, e := range r.names {
+	for i, e := range r.names {
 		longest = max(longest, utf8.RuneCountInString(e.key))
+		for w := range strings.FieldsSeq(e.key) {
+			id, ok := ids[w]
+			if !ok {
+				id = int32(len(words))
+				ids[w] = id
+				words = append(words, w)
+			}
+			if !slices.Contains(perName[i], id) {
+				perName[i] = append(perName[i], id)
+			}
+		}
+	}
+	// Sort the words, renumbering.
+	order := make([]int32, len(words))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(words[a], words[b]) })
+	rank := make([]int32, len(words))
+	s := searchIndex{words: make([]string, len(words)), masks: make([]uint64, len(words)), lens: make([]uint8, len(words)),
+		postStart: make([]int32, len(words)+1), longest: longest}
+	s.byLen = make([][]int32, maxWordLen+1)
+	s.trigrams = map[uint64][]int32{}
+	var rs []rune
+	for newID, old := range order {
+		rank[old] = int32(newID)
+		w := words[old]
+		s.words[newID] = w
+		s.masks[newID] = letterMask(w)
+		n := min(utf8.RuneCountInString(w), maxWordLen)
+		s.lens[newID] = uint8(n)
+		s.byLen[n] = append(s.byLen[n], int32(newID))
+		rs = appendRunes(rs[:0], w)
+		for i := 0; i+3 <= len(rs); i++ {
+			k := trigramKey(rs[i], rs[i+1], rs[i+2])
+			if ids := s.trigrams[k]; len(ids) == 0 || ids[len(ids)-1] != int32(newID) {
+				s.trigrams[k] = append(ids, int32(newID))
+			}
+		}
+	}
+	for k, ids := range s.trigrams {
+		s.trigrams[k] = slices.Clip(ids)
+	}
+	for n := range s.byLen {
+		s.byLen[n] = slices.Clip(s.byLen[n])
+	}
+	total := 0
+	for _, ws := range perName {
+		for _, w := range ws {
+			s.postStart[rank[w]+1]++
+			total++
+		}
+	}
+	for i := 1; i < len(s.postStart); i++ {
+		s.postStart[i] += s.postStart[i-1]
+	}
+	s.post = make([]int32, total)
+	fill := slices.Clone(s.postStart[:len(words)])
+	for i, ws := range perName {
+		for _, w := range ws {
+			s.post[fill[rank[w]]] = int32(i)
+			fill[rank[w]]++
+		}
 	}
 	nNames, nTaxa := len(r.names), len(r.taxa)
-	r.search = searchIndex{longest: longest, pool: &sync.Pool{New: func() any {
+	s.pool = &sync.Pool{New: func() any {
 		return &scratch{seen: make([]uint32, nNames), taxonEpoch: make([]uint32, nTaxa), best: make([]float32, nTaxa),
 			bestName: make([]int32, nTaxa)}
-	}}}
+	}}
+	r.search = s
 }
 
 // scratch is the memory one search works in, reused through a pool.
@@ -48,6 +133,27 @@ type scratch struct {
 	taxa       []int32
 	qr, nr     []rune
 	rows       [3][]int
+	pat        bitPattern // the query word being looked for
+	qpat       bitPattern // the whole query, when qascii
+	qascii     bool
+}
+
+// letterMask sets one bit for each letter in w: Latin letters and digits on their own
+// bits, Cyrillic letters on theirs, anything else folded. Each edit changes at most two
+// bits, so two words more than 2k bits apart are more than k edits apart.
+func letterMask(w string) uint64 {
+	var m uint64
+	for _, r := range w {
+		switch {
+		case r >= 'a' && r <= 'z':
+			m |= 1 << (r - 'a')
+		case r >= 'а' && r <= 'я':
+			m |= 1 << (26 + (r - 'а'))
+		default:
+			m |= 1 << (58 + r%6)
+		}
+	}
+	return m
 }
 
 // Search finds taxa for a name typed by a person: exact, prefix and substring matches of
@@ -83,6 +189,10 @@ func (r *Reference) searchNames(q string, limit int) []Match {
 	sc.next()
 	r.candidates(key, sc)
 	sc.qr = appendRunes(sc.qr[:0], key)
+	sc.qascii = len(key) < 64 && isASCII(key)
+	if sc.qascii {
+		sc.qpat.set(key)
+	}
 	for _, ni := range sc.cands {
 		e := &r.names[ni]
 		sco := score(key, sc.qr, e.key, sc)
@@ -137,10 +247,108 @@ func (sc *scratch) next() {
 	sc.cands, sc.taxa = sc.cands[:0], sc.taxa[:0]
 }
 
-// candidates collects the names that may match key: all of them.
+// candidates collects the names that may match key: those holding a word of the query,
+// a word the query's last word begins, a word within the query's typos of one of its
+// words, or (for one-word queries) a word containing it or beginning it.
 func (r *Reference) candidates(key string, sc *scratch) {
-	for i := range r.names {
-		sc.cands = append(sc.cands, int32(i))
+	s := &r.search
+	take := func(w int) {
+		for _, ni := range s.post[s.postStart[w]:s.postStart[w+1]] {
+			if sc.seen[ni] != sc.epoch {
+				sc.seen[ni] = sc.epoch
+				sc.cands = append(sc.cands, ni)
+			}
+		}
+	}
+	qwords := strings.Fields(key)
+	ql := utf8.RuneCountInString(key)
+	var wr, vr []rune
+	for wi, w := range qwords {
+		last := wi == len(qwords)-1
+		wl := utf8.RuneCountInString(w)
+		if wl < 3 && !last {
+			continue
+		}
+		lo := sort.SearchStrings(s.words, w)
+		if last {
+			for k := lo; k < len(s.words) && strings.HasPrefix(s.words[k], w); k++ {
+				take(k)
+			}
+		} else if lo < len(s.words) && s.words[lo] == w {
+			take(lo)
+		}
+		if wl < 4 {
+			continue
+		}
+		k := min(maxTypos(wl), maxTypos(ql))
+		qm := letterMask(w)
+		ascii := qm&^latinMask == 0 && len(w) < 64
+		if ascii {
+			sc.pat.set(w)
+		}
+		wr = appendRunes(wr[:0], w)
+		// within tells whether word v, or its first wl letters, is within k typos.
+		within := func(v int, prefix bool) bool {
+			if ascii && s.masks[v]&^latinMask == 0 {
+				word := s.words[v]
+				if prefix {
+					word = word[:wl]
+				}
+				return sc.pat.distance(word) <= k
+			}
+			vr = appendRunes(vr[:0], s.words[v])
+			if prefix {
+				vr = vr[:wl]
+			}
+			return distanceRunes(wr, vr, k, &sc.rows) <= k
+		}
+		// Words within k typos of the query's word.
+		for n := max(1, wl-k); n <= min(maxWordLen, wl+k); n++ {
+			for _, v := range s.byLen[n] {
+				if bits.OnesCount64(qm^s.masks[v]) <= 2*k && within(int(v), false) {
+					take(int(v))
+				}
+			}
+		}
+		// A word being typed, with a typo after its first two letters: a longer word
+		// with the same two first letters whose start is within k typos of the
+		// query's last word.
+		if last {
+			two := string(wr[:2])
+			from := sort.SearchStrings(s.words, two)
+			for v := from; v < len(s.words) && strings.HasPrefix(s.words[v], two); v++ {
+				if int(s.lens[v]) > wl && within(v, true) {
+					take(v)
+				}
+			}
+		}
+	}
+	if len(qwords) == 1 && ql >= 3 {
+		w := qwords[0]
+		wr = appendRunes(wr[:0], w)
+		// Part of a word ("leopard" in "snowleopard"): the words holding the query's
+		// rarest run of three letters, checked.
+		var rarest []int32
+		for i := 0; i+3 <= len(wr); i++ {
+			ids := s.trigrams[trigramKey(wr[i], wr[i+1], wr[i+2])]
+			if i == 0 || len(ids) < len(rarest) {
+				rarest = ids
+			}
+		}
+		for _, v := range rarest {
+			if len(s.words[v]) > len(w) && strings.Contains(s.words[v], w) {
+				take(int(v))
+			}
+		}
+		// The query is two words run together ("falcocherrug"): the words it starts
+		// with.
+		for i := range w {
+			if i >= 3 && i < len(w)-1 {
+				if lo := sort.SearchStrings(s.words, w[:i]); lo < len(s.words) && s.words[lo] == w[:i] {
+					take(lo)
+				}
+			}
+		}
 	}
 }
 
@@ -165,7 +373,14 @@ func score(q string, qr []rune, name string, sc *scratch) float64 {
 		return 0
 	}
 	k := maxTypos(ql)
+	bitwise := sc.qascii && len(name) == nl
 	dist := func(from, to, limit int) int {
+		if d := ql - (to - from); d > limit || -d > limit {
+			return limit + 1
+		}
+		if bitwise {
+			return sc.qpat.distance(name[from:to])
+		}
 		return distanceRunes(qr, nr[from:to], limit, &sc.rows)
 	}
 	// Typos of the whole name: one letter in short names, two in longer ones.
@@ -216,6 +431,46 @@ func maxTypos(n int) int {
 func distance(a, b string, limit int) int {
 	var rows [3][]int
 	return distanceRunes([]rune(a), []rune(b), limit, &rows)
+}
+
+// latinMask holds the bits of letterMask for a to z.
+const latinMask = 1<<26 - 1
+
+// distanceBytes is distanceRunes for two strings of ASCII letters.
+func distanceBytes(a, b string, limit int, rows *[3][]int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	for i := range rows {
+		if cap(rows[i]) < len(b)+1 {
+			rows[i] = make([]int, len(b)+1, max(len(b)+1, 64))
+		}
+		rows[i] = rows[i][:len(b)+1]
+	}
+	prev2, prev, cur := rows[0], rows[1], rows[2]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
 }
 
 func distanceRunes(ra, rb []rune, limit int, rows *[3][]int) int {
