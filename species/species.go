@@ -254,6 +254,7 @@ type Reference struct {
 	search     searchIndex
 	countries  map[string]string // country names of the file -> codes (format 2)
 	warnings   []string
+	overlay    *OverlayReport
 }
 
 // taxon is the stored form of a Taxon: strings shared where they repeat, nothing
