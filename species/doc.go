@@ -11,11 +11,13 @@
 // Search and Suggest find taxa for a name a person types, typos included.
 //
 // Listings are data, not code. The Appendices change at every Conference of the Parties
-// (CoP20 met in Samarkand in 2025), so the listing is a versioned file that Load reads:
-// the starter list embedded in the binary (data/listing.json, returned by Default),
-// which holds the taxa that matter most in Central Asia with their Russian and Kyrgyz
-// names and notes, a listing built from CSV by FromCSV, or the stored form of the full
-// list.
+// (CoP20 met in Samarkand in 2025), so the listing is a versioned file. Parse reads the
+// Species+ "Index of CITES Species" export as a Management Authority downloads it (about
+// 38,000 taxa), or the shorter OpenCITES CSV (FromCSV), and returns the bytes the
+// registry stores; Load reads them back. The starter list embedded in the binary
+// (data/listing.json, returned by Default) holds the taxa that matter most in Central
+// Asia with their Russian and Kyrgyz names and notes; Overlay lays them over an import,
+// so that a newer import keeps them.
 //
 // A name resolves only to a taxon of the file: an accepted name, a synonym or a common
 // name. A binomial that is not in the file is not a CITES taxon and is refused
