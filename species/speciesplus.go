@@ -178,11 +178,14 @@ func parseSpeciesPlus(br *bufio.Reader, version string, effective time.Time, sou
 	}
 	im.parents()
 	im.f.Countries = im.countries
-	ref, err := fromV2(&im.f)
+	// The stored form first: its encoding buffers are garbage before the reference is
+	// built, which keeps the peak of memory lower.
+	b, err := json.Marshal(&im.f)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := json.Marshal(&im.f)
+	im.listings, im.intern, im.ids = nil, nil, nil
+	ref, err := fromV2(&im.f)
 	if err != nil {
 		return nil, nil, err
 	}
