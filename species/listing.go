@@ -286,11 +286,15 @@ func placesText(prefix string, s stmt) string {
 //
 // The name is matched after normalisation (case, spaces, diacritics, a trailing
 // "spp.", parenthesised subgenera) against accepted names, synonyms and common names
-// in every language held, in that order. A name Species+ carries that the CITES
-// nomenclature has not adopted (CitesAccepted false) resolves to the CITES-accepted
-// taxon of which it is a synonym when there is one; otherwise to its own row, whose
-// listing is, in the export, the one of its higher taxon, and with no listing of its
-// own to the higher taxon's. RequestedAs then holds the name as asked.
+// in every language held, in that order; RequestedAs holds the name as asked when it
+// was not the accepted name. A name Species+ carries that the CITES nomenclature has
+// not adopted (CitesAccepted false) resolves to the CITES-accepted taxon of which
+// Species+ gives it as a synonym, when there is one ("Ocadia philippeni" to Mauremys
+// sinensis). Otherwise it resolves to its own row, with the listing the export gives
+// that row (for most of them, orchids, the listing of Orchidaceae; the row of
+// "Abronia frosti" gives I), or its higher taxon's when the row gives none: such names
+// are covered by their higher taxon's listing. Taxon.CitesAccepted is then false, for
+// the caller to say that the name is not the standard one.
 //
 // A name that is none of these is refused with an error wrapping ErrNotFound: there is
 // no climbing from an unknown binomial to its genus, since a name that is not in the
@@ -513,18 +517,20 @@ func (r *Reference) lowerCandidates(top int32) []Candidate {
 // listedDifferently names the lower taxa of species i whose own listing differs from the
 // listing l the species got.
 func (r *Reference) listedDifferently(i int32, l Listing) []Candidate {
+	species := l.Appendix
+	if l.NotListed {
+		species = "NC"
+	}
 	var out []Candidate
 	for _, c := range r.children[r.childStart[i]:r.childStart[i+1]] {
 		t := &r.taxa[c]
-		if t.listing < 0 {
-			continue
+		if t.listing < 0 || r.listings[t.listing].set == 0 {
+			continue // takes the species' listing
 		}
 		cl := &r.listings[t.listing]
-		app := appNames[cl.whole]
-		if cl.whole == appNC {
-			app = ""
-		}
-		if cl.set == 0 || app == l.Appendix && cl.whole != 0 {
+		// whole is 0 when the child's listing depends on the country or cannot be
+		// decided: worth naming too.
+		if cl.whole != 0 && appNames[cl.whole] == species {
 			continue
 		}
 		show := cl.current
