@@ -37,8 +37,17 @@ var (
 	syntheticErr  error
 )
 
+// TestMain removes the synthetic export, 86 MB, when the tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if syntheticPath != "" {
+		os.RemoveAll(filepath.Dir(syntheticPath))
+	}
+	os.Exit(code)
+}
+
 // mustSynthetic returns the path of the synthetic full-size export, written once per
-// test binary into a temporary directory.
+// test binary into a temporary directory that TestMain removes.
 func mustSynthetic(tb testing.TB) string {
 	tb.Helper()
 	rows := mustExcerptRows(tb)
