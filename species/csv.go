@@ -40,45 +40,48 @@ var CSVColumns = []string{"FullName", "RankName", "Parent", "CurrentListing", "A
 const untranslatedColumns = 14
 
 // FromCSV converts a listing in the CSV import format into the JSON format
-// of data/listing.json, validates it with Load, and returns both.
+// of data/listing.json, validates it with Load, and returns both. A file that cannot be
+// read is refused with a *FormatError naming the line and the column.
 func FromCSV(r io.Reader, version string, effective time.Time, source string) (*Reference, []byte, error) {
 	if strings.TrimSpace(version) == "" {
 		return nil, nil, errors.New("species: a listing needs a version")
 	}
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&sizeGuard{r: r, max: MaxFileSize})
 	cr.FieldsPerRecord = -1 // checked below: a row may stop before the translations
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("species: read CSV header: %w", err)
+		return nil, nil, csvError(err, 1)
 	}
 	if len(header) != len(CSVColumns) && len(header) != untranslatedColumns {
-		return nil, nil, fmt.Errorf("species: CSV has %d columns, want %d (columns: %s)", len(header), len(CSVColumns), strings.Join(CSVColumns, ","))
+		return nil, nil, &FormatError{Line: 1, Column: min(len(header), len(CSVColumns)) + 1,
+			Err: fmt.Errorf("CSV has %d columns, want %d (columns: %s)", len(header), len(CSVColumns), strings.Join(CSVColumns, ","))}
 	}
 	for i, got := range header {
 		if strings.TrimSpace(strings.TrimPrefix(got, "\ufeff")) != CSVColumns[i] {
-			return nil, nil, fmt.Errorf("species: CSV column %d is %q, want %q (columns: %s)", i+1, got, CSVColumns[i], strings.Join(CSVColumns, ","))
+			return nil, nil, &FormatError{Line: 1, Column: i + 1, Name: CSVColumns[i],
+				Err: fmt.Errorf("CSV column %d is %q, want %q (columns: %s)", i+1, got, CSVColumns[i], strings.Join(CSVColumns, ","))}
 		}
 	}
 	f := fileListing{Version: version, Effective: effective.Format(time.DateOnly), Source: source}
 	byName := map[string]string{} // normalised name -> id
-	line := 1
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line++
+		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
+			return nil, nil, csvError(err, line)
 		}
 		if len(rec) != len(header) && len(rec) != untranslatedColumns {
-			return nil, nil, fmt.Errorf("species: CSV line %d has %d fields, want %d", line, len(rec), len(header))
+			return nil, nil, &FormatError{Line: line, Column: min(len(rec), len(header)) + 1,
+				Err: fmt.Errorf("CSV row has %d fields, want %d", len(rec), len(header))}
 		}
 		rec = append(rec, make([]string, len(CSVColumns)-len(rec))...)
 		t, err := csvTaxon(rec, byName)
 		if err != nil {
-			return nil, nil, fmt.Errorf("species: CSV line %d: %w", line, err)
+			return nil, nil, &FormatError{Line: line, Err: err}
 		}
 		byName[normalize(t.Name)] = t.ID
 		f.Taxa = append(f.Taxa, t)
@@ -92,6 +95,15 @@ func FromCSV(r io.Reader, version string, effective time.Time, source string) (*
 		return nil, nil, err
 	}
 	return ref, b, nil
+}
+
+// csvError turns an error of encoding/csv into a *FormatError.
+func csvError(err error, line int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &FormatError{Line: pe.Line, Err: pe} // its column counts bytes, not cells
+	}
+	return &FormatError{Line: line, Err: err}
 }
 
 func splitList(s string) []string {

@@ -114,11 +114,10 @@ func TestDataNotesTranslated(t *testing.T) {
 // name of any kind once normalised.
 func TestDataNamesUnique(t *testing.T) {
 	r := Default()
-	for key, refs := range r.names {
-		for _, ref := range refs[1:] {
-			if ref.id != refs[0].id {
-				t.Errorf("name %q belongs to %q and %q", key, refs[0].id, ref.id)
-			}
+	for k := 1; k < len(r.names); k++ {
+		a, b := r.names[k-1], r.names[k]
+		if a.key == b.key && a.taxon != b.taxon {
+			t.Errorf("name %q belongs to %q and %q", a.key, r.taxa[a.taxon].id, r.taxa[b.taxon].id)
 		}
 	}
 }

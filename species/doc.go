@@ -1,29 +1,34 @@
 // Package species owns the CITES species reference: which taxa are listed, in which
-// Appendix, with which country populations, annotations and zero quotas, together with
-// their synonyms, common names (English, Russian, Kyrgyz), typical term codes and the
-// identification and risk notes officers need at the border (also in the three languages).
+// Appendix, with which country populations, excepted lower taxa, annotations and zero
+// quotas, together with their synonyms, common names (English, Spanish and French from
+// Species+; Russian and Kyrgyz from the starter list), ranges, typical term codes and the
+// identification and risk notes officers need at the border.
 //
-// The permit registry takes the Appendix of every specimen line from ListingFor, never
-// from the caller, and refuses trade that a zero quota forbids (Listing.ZeroQuota). The
-// same data makes the species guidance officers see beside a verdict
-// (permits.Service.Guide, with the notes in the officer's language from Taxon.Hint and
-// Taxon.Risk), and Search finds taxa for a name a person types, typos included.
+// The permit registry takes the Appendix of every specimen line from Resolve, never from
+// the caller, and refuses trade that a zero quota forbids (Listing.ZeroQuota). The same
+// data makes the species guidance officers see beside a verdict (the notes in the
+// officer's language from Taxon.Hint and Taxon.Risk, the range from Taxon.InRange), and
+// Search and Suggest find taxa for a name a person types, typos included.
 //
 // Listings are data, not code. The Appendices change at every Conference of the Parties
-// (CoP20 met in Samarkand in 2025), so the listing lives in one versioned file,
-// data/listing.json, embedded in the binary and returned by Default. Its header carries
-// a version, an effective date and its source. Load reads the same format from anywhere
-// else, and FromCSV builds it from a CSV close to the Species+ export (CSVColumns), so a
-// newer listing can replace the embedded one without a release: `citesd species import`
-// stores it in the registry, which puts it in force on its effective date.
+// (CoP20 met in Samarkand in 2025), so the listing is a versioned file. Parse reads the
+// Species+ "Index of CITES Species" export as a Management Authority downloads it (about
+// 38,000 taxa), or the shorter OpenCITES CSV (FromCSV), and returns the bytes the
+// registry stores; Load reads them back. The starter list embedded in the binary
+// (data/listing.json, returned by Default) holds the taxa that matter most in Central
+// Asia with their Russian and Kyrgyz names and notes; Overlay lays them over an import,
+// so that a newer import keeps them.
 //
-// Names resolve through the taxonomic chain: a subspecies or population listed on its
-// own wins over its species, a species over its genus, a genus over its family or order.
-// A binomial or trinomial that is not in the data resolves through its genus (or
-// species) when that is known, so "Falco tinnunculus" is App. II through Falconiformes.
-// That fallback is only as good as the data: an App. I species missing from the file
-// would be reported under its higher taxon, which is why the file also carries the App. I
-// congeners of the listed genera it knows of.
+// A name resolves only to a taxon of the file: an accepted name, a synonym or a common
+// name. A binomial that is not in the file is not a CITES taxon and is refused
+// (ErrNotFound), even when its genus is listed: climbing to the genus would list the
+// typo of an Appendix I species ("Falco peregrinnus") in Appendix II. The listing of a
+// taxon comes from its own row, or its higher taxon's when it has none. A split listing
+// ("I/II") is decided from its annotation, for the country of origin: the populations it
+// names ("Appendix I: Popns of BT, CN, MN, MX."), by country code, country name or
+// region; the lower taxa it excepts ("Except O. a. hodgsonii"), which have rows of their
+// own. What the annotation does not decide is refused with an *AmbiguousError naming
+// the populations or lower taxa that decide it, rather than guessed.
 //
-// The package imports nothing else of ours; permits, cases and api import it.
+// The package imports nothing else of ours; permits, listings, cases and api import it.
 package species

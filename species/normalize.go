@@ -20,8 +20,12 @@ var qualifiers = map[string]bool{
 // collapsed.
 func normalize(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	depth := 0
-	for _, r := range norm.NFD.String(s) {
+	if !isASCII(s) {
+		s = norm.NFD.String(s)
+	}
+	for _, r := range s {
 		switch {
 		case r == '(':
 			depth++
@@ -40,14 +44,27 @@ func normalize(s string) string {
 			b.WriteByte(' ')
 		}
 	}
-	words := strings.Fields(b.String())
+	out := b.String()
+	words := strings.Fields(out)
 	kept := words[:0]
 	for _, w := range words {
 		if !qualifiers[w] {
 			kept = append(kept, w)
 		}
 	}
+	if len(kept) == len(words) && len(out) > 0 && out[0] != ' ' && out[len(out)-1] != ' ' && !strings.Contains(out, "  ") {
+		return out // already tidy: no second copy
+	}
 	return strings.Join(kept, " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // slug turns a normalised name into a taxon id: "falco cherrug" -> "falco-cherrug".

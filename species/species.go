@@ -3,40 +3,60 @@ package species
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"maps"
-	"regexp"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
-// ErrNotFound is returned (possibly wrapped, with the name that failed) when a name or
-// id resolves to no taxon of the reference.
-var ErrNotFound = errors.New("species: taxon not found")
-
-// Taxon is one entry of the reference: an order, family, genus, species or subspecies,
-// with its own listing if it has one.
+// Taxon is one entry of the reference: an order, family, subfamily, genus, species,
+// subspecies or variety, with its listing. A Taxon is a copy: changing it changes
+// nothing in the reference.
 type Taxon struct {
-	ID          string              // stable slug, e.g. "falco-cherrug"
-	Name        string              // accepted scientific name
-	Rank        string              // "order", "family", "genus", "species", "subspecies"
-	Parent      string              // ID of the next higher taxon in the reference, "" at the top
-	Synonyms    []string            // other scientific names for the same taxon
-	CommonNames map[string][]string // by language: "en", "ru", "ky"
-	Appendix    string              // "I", "II", "III", or "" when it inherits from its parent
-	NotListed   bool                // explicitly not in CITES (e.g. Tulipa)
-	Annotation  string              // e.g. "#4: All parts and derivatives, except ..."; "" if none
-	Populations []Population        // country populations listed differently
-	ZeroQuotas  []ZeroQuota         // zero quotas attached to this taxon's listing
-	Terms       []string            // typical traded term codes (LIV, TRO, HOR...)
-	IDHints     map[string]string   // identification hints by language: "en", "ru", "ky"
-	RiskNotes   map[string]string   // known risk patterns and open questions, by language
+	ID            string // stable slug, e.g. "falco-cherrug"
+	Name          string // accepted scientific name
+	Rank          string // "order", "family", "subfamily", "genus", "species", "subspecies", "variety"
+	Parent        string // ID of the next higher taxon in the reference, "" at the top
+	Author        string // "(Linnaeus, 1758)"; "" when the file gives none
+	SpeciesPlusID int    // the TaxonId of the Species+ export; 0 for taxa from elsewhere
+	Kingdom       string // "Animalia", "Plantae"; "" when not known
+	Class         string // "Mammalia", "Aves"...; "" when not known or not given (plants)
+	// CitesAccepted is false for a name Species+ carries that the CITES standard
+	// nomenclature has not adopted (most of them orchids); see Resolve.
+	CitesAccepted bool
+	// Synonyms are the other scientific names of the taxon, without authors, for
+	// lookup; SynonymsWithAuthors are the same as the file writes them, for display.
+	Synonyms            []string
+	SynonymsWithAuthors []string
+	CommonNames         map[string][]string // by language: "en", "es", "fr", "ru", "ky"
+
+	// CurrentListing is the listing as Species+ gives it: "I", "II", "III", "NC", "" or
+	// a split such as "I/II" whose annotation says which part is in which Appendix.
+	CurrentListing string
+	// Appendix is the Appendix of the taxon as a whole: the one of CurrentListing, or
+	// for a split the one its annotation gives the taxon outside the populations and
+	// lower taxa it names; "" when there is none ("" and NotListed for "NC").
+	Appendix  string
+	NotListed bool // the taxon is not in the Appendices ("NC")
+	// Annotation is the English annotation of the listing, HTML and non-breaking spaces
+	// removed, one line per Appendix ("Appendix I: Popns of BT, CN, MN, MX."); for a
+	// listing not from Species+, the annotation as written ("#4: All parts...").
+	Annotation     string
+	FullAnnotation string            // the long English form, where the file has one
+	Annotations    map[string]string // the short annotation by language: "en", "es", "fr"
+	// AnnotationSymbol is the annotation on parts and derivatives ("#4"), and
+	// SymbolAnnotation its text ("All parts and derivatives, except: ...").
+	AnnotationSymbol string
+	SymbolAnnotation string
+	Populations      []Population // country populations listed in another Appendix
+	ZeroQuotas       []ZeroQuota  // zero quotas the annotation states for every population
+	Range            Range        // where the taxon occurs, by state
+
+	Terms     []string          // typical traded term codes (LIV, TRO, HOR...)
+	IDHints   map[string]string // identification hints by language: "en", "ru", "ky"
+	RiskNotes map[string]string // known risk patterns and open questions, by language
 }
 
 // Hint returns the identification hints in lang ("en", "ru", "ky"), or in English
@@ -52,6 +72,84 @@ func inLang(texts map[string]string, lang string) string {
 		return s
 	}
 	return texts["en"]
+}
+
+// Range is where a taxon occurs, as ISO 3166 alpha-2 codes (and the few codes Species+
+// adds for former states, such as CS for Serbia and Montenegro) by state of occurrence:
+// the distribution columns of the Species+ export. A country may be in two states
+// (reintroduced where it was extinct).
+type Range struct {
+	Native              []string
+	Introduced          []string
+	IntroducedUncertain []string // "Introduced(?)"
+	Reintroduced        []string
+	Extinct             []string
+	ExtinctUncertain    []string // "Extinct(?)"
+	Uncertain           []string // "Distribution_Uncertain"
+}
+
+// Known reports whether the reference holds a range for the taxon at all (the starter
+// list and higher taxa have none).
+func (r Range) Known() bool {
+	return len(r.Native)+len(r.Introduced)+len(r.IntroducedUncertain)+len(r.Reintroduced)+
+		len(r.Extinct)+len(r.ExtinctUncertain)+len(r.Uncertain) > 0
+}
+
+// RangeState is a set of states of occurrence of a taxon in one country.
+type RangeState uint8
+
+// The states of occurrence, as the Species+ distribution columns name them.
+const (
+	Native RangeState = 1 << iota
+	Introduced
+	IntroducedUncertain
+	Reintroduced
+	Extinct
+	ExtinctUncertain
+	Uncertain
+)
+
+var rangeStateNames = []string{"native", "introduced", "introduced(?)", "reintroduced", "extinct", "extinct(?)", "uncertain"}
+
+// String lists the states, e.g. "reintroduced+extinct"; "absent" for none.
+func (s RangeState) String() string {
+	var parts []string
+	for i, name := range rangeStateNames {
+		if s&(1<<i) != 0 {
+			parts = append(parts, name)
+		}
+	}
+	if parts == nil {
+		return "absent"
+	}
+	return strings.Join(parts, "+")
+}
+
+func (r Range) lists() [7][]string {
+	return [7][]string{r.Native, r.Introduced, r.IntroducedUncertain, r.Reintroduced, r.Extinct, r.ExtinctUncertain, r.Uncertain}
+}
+
+// RangeState returns the states in which the taxon occurs in country (ISO 3166
+// alpha-2); 0 when the range does not name the country.
+func (t Taxon) RangeState(country string) RangeState {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	var s RangeState
+	for i, codes := range t.Range.lists() {
+		if slices.Contains(codes, country) {
+			s |= 1 << i
+		}
+	}
+	return s
+}
+
+// InRange reports whether wild specimens of the taxon may come from country: the
+// taxon is native there or reintroduced there. Uncertain occurrence counts as in range
+// (Distribution_Uncertain, and the doubtful "Introduced(?)" and "Extinct(?)"), so that
+// guidance flags a wild specimen only when the data say plainly that the taxon does
+// not live there. Introduced and extinct occurrences are outside the range. It is false
+// when the reference holds no range for the taxon (see Range.Known).
+func (t Taxon) InRange(country string) bool {
+	return t.RangeState(country)&(Native|Reintroduced|Uncertain|IntroducedUncertain|ExtinctUncertain) != 0
 }
 
 // Population is a set of country populations of a taxon listed in another Appendix than
@@ -70,28 +168,29 @@ type ZeroQuota struct {
 	Note    string
 }
 
-// Listing is how a name is listed once resolved through subspecies, species, genus,
-// family and order, and the country population.
+// Listing is how a taxon is listed for specimens from one country, once populations,
+// excepted lower taxa and the taxonomic chain have been taken into account.
 type Listing struct {
-	// Taxon is the taxon the name resolved to. For a binomial or trinomial not in the
-	// data whose genus (or species) is, it is synthesised: Rank "species" or
-	// "subspecies", Name as given after normalisation, Parent the known taxon's id.
+	// Taxon is the accepted taxon the name resolved to.
 	Taxon Taxon
-	// Appendix is "I", "II" or "III"; "" when not listed, and also when the name is a
-	// higher taxon with no listing of its own whose members are listed differently (the
-	// genus Ovis): then NotListed is false and the caller must name the species.
+	// Appendix is "I", "II" or "III"; "" when the specimens are not in the Appendices
+	// (NotListed).
 	Appendix string
-	// ListedAs names the taxon whose listing applies: "Falconiformes",
-	// "Ovis ammon nigrimontana", "Ursus arctos (population of MN)", or the taxon that
-	// is explicitly not listed ("Tulipa").
+	// ListedAs names the taxon whose listing applies, and the population when it
+	// decided: "Falconiformes", "Ovis ammon nigrimontana", "Ursus arctos (population
+	// of MN)", or the taxon that is not listed ("Tulipa").
 	ListedAs string
-	// Annotation is the annotation of the listing that applies, "" for none (population
-	// listings carry none).
+	// Annotation is the annotation of the listing that applies: the annotation on parts
+	// and derivatives ("#4: All parts and derivatives, except: ..."), else the cleaned
+	// annotation line that decided; "" for none.
 	Annotation string
-	// ZeroQuotas are those of the taxa from the resolved one up to the one whose
-	// listing applies.
+	// Symbol is the symbol of the annotation on parts and derivatives ("#4"), "" for
+	// none.
+	Symbol string
+	// ZeroQuotas are the zero quotas that apply to these specimens.
 	ZeroQuotas []ZeroQuota
-	// NotListed is true when a taxon on the chain is explicitly not in CITES.
+	// NotListed is true when the specimens are not in the Appendices: the taxon or the
+	// population is not covered ("NC").
 	NotListed bool
 }
 
@@ -113,39 +212,95 @@ func (l Listing) ZeroQuota(source, purpose string) (ZeroQuota, bool) {
 	return ZeroQuota{}, false
 }
 
+// Resolution is what a name on a permit line resolves to.
+type Resolution struct {
+	// Taxon is the accepted taxon.
+	Taxon Taxon
+	// RequestedAs is the name as asked when it was a synonym, a common name or a name
+	// the CITES nomenclature has not adopted; "" when the accepted name was asked.
+	RequestedAs string
+	// Listing applies to specimens of Taxon from the country asked.
+	Listing Listing
+	// ListedDifferently are lower taxa of a species listed in another Appendix than the
+	// species ("Ovis ammon nigrimontana", App. I, under Ovis ammon, App. II): a permit
+	// for specimens of one of them must name it.
+	ListedDifferently []Candidate
+}
+
+// Counts are the sizes of a reference, for checking an import.
+type Counts struct {
+	Taxa        int
+	ByRank      map[string]int
+	NotAccepted int            // taxa with CitesAccepted false
+	Synonyms    int            // synonyms read, one per name
+	CommonNames map[string]int // common names read, by language
+}
+
 // Reference is a parsed, validated listing. It is immutable and safe for concurrent use;
 // every Taxon it returns is a copy.
 type Reference struct {
 	version   string
 	effective time.Time
 	source    string
-	taxa      []Taxon        // in file order
-	byID      map[string]int // index into taxa
-	names     map[string][]nameRef
-	entries   []nameEntry // every name once, for Search
-	// longestName is the length in runes of the longest normalised name.
-	longestName int
+	format    int // 1: the starter format; 2: from a Species+ export
+
+	taxa       []taxon
+	listings   []listing
+	byID       map[string]int32
+	childStart []int32 // children of taxon i are children[childStart[i]:childStart[i+1]]
+	children   []int32
+	langs      []string // language of common names, by code
+	names      []nameEntry
+	search     searchIndex
+	countries  map[string]string // country names of the file -> codes (format 2)
+	warnings   []string
+	overlay    *OverlayReport
 }
 
-// nameRef says that a normalised name belongs to a taxon, and how.
-type nameRef struct {
-	id    string
-	class int // classAccepted, classSynonym or classCommon
+// taxon is the stored form of a Taxon: strings shared where they repeat, nothing
+// allocated for what a taxon lacks.
+type taxon struct {
+	id       string
+	name     string
+	author   string
+	kingdom  string
+	class    string
+	synonyms []string // as written in the file: with authors for a Species+ import
+	common   []commonName
+	rng      string // codes by state; see packRange
+	notes    *notes
+	spID     int32
+	parent   int32 // -1 at the top
+	listing  int32 // index in listings; -1 for none
+	rank     uint8
+	accepted bool
 }
 
-// nameEntry is one searchable name of a taxon.
-type nameEntry struct {
-	key     string // normalised
-	display string // as written in the data
-	id      string
-	class   int
+type commonName struct {
+	lang uint8
+	name string
 }
 
-const (
-	classAccepted = iota
-	classSynonym
-	classCommon
-)
+// notes are what the starter list adds to a taxon for officers.
+type notes struct {
+	terms []string
+	hints map[string]string
+	risks map[string]string
+}
+
+var ranks = []string{"order", "family", "subfamily", "genus", "species", "subspecies", "variety"}
+
+// rankLevel orders ranks; subspecies and variety are level.
+func rankLevel(rank uint8) int {
+	if ranks[rank] == "variety" {
+		return rankLevel(rankIndex("subspecies"))
+	}
+	return int(rank)
+}
+
+func rankIndex(rank string) uint8 {
+	return uint8(slices.Index(ranks, rank))
+}
 
 //go:embed data/listing.json
 var listingJSON []byte
@@ -155,8 +310,9 @@ var (
 	defaultRef  *Reference
 )
 
-// Default returns the listing embedded in the binary, parsed once. It panics only if the
-// embedded file is broken, which a test guards against.
+// Default returns the listing embedded in the binary, parsed once: the starter list of
+// the taxa that matter most in Central Asia, with Russian and Kyrgyz names and notes.
+// It panics only if the embedded file is broken, which a test guards against.
 func Default() *Reference {
 	defaultOnce.Do(func() {
 		r, err := Load(bytes.NewReader(listingJSON))
@@ -177,14 +333,53 @@ func (r *Reference) Effective() time.Time { return r.effective }
 // Source says where the listing was taken from.
 func (r *Reference) Source() string { return r.source }
 
-// Taxa returns every taxon of the reference in file order (higher taxa before the
-// taxa under them).
+// Len is the number of taxa.
+func (r *Reference) Len() int { return len(r.taxa) }
+
+// Warnings are what an import could not read cleanly but did not refuse: country names
+// of the distribution columns that match no code, annotations of split listings that
+// cannot decide them (their taxa resolve to an *AmbiguousError). Nil for none.
+func (r *Reference) Warnings() []string { return slices.Clone(r.warnings) }
+
+// At returns the taxon at index i, 0 <= i < Len(), in file order.
+func (r *Reference) At(i int) Taxon { return r.materialize(int32(i)) }
+
+// All yields every taxon in file order, one copy at a time.
+func (r *Reference) All() iter.Seq[Taxon] {
+	return func(yield func(Taxon) bool) {
+		for i := range r.taxa {
+			if !yield(r.materialize(int32(i))) {
+				return
+			}
+		}
+	}
+}
+
+// Taxa returns every taxon of the reference in file order. It copies the whole list
+// (38,000 taxa for a full import); All, At and Len do not.
 func (r *Reference) Taxa() []Taxon {
 	out := make([]Taxon, len(r.taxa))
-	for i, t := range r.taxa {
-		out[i] = t.clone()
+	for i := range r.taxa {
+		out[i] = r.materialize(int32(i))
 	}
 	return out
+}
+
+// Counts counts the taxa, synonyms and common names of the reference.
+func (r *Reference) Counts() Counts {
+	c := Counts{Taxa: len(r.taxa), ByRank: map[string]int{}, CommonNames: map[string]int{}}
+	for i := range r.taxa {
+		t := &r.taxa[i]
+		c.ByRank[ranks[t.rank]]++
+		if !t.accepted {
+			c.NotAccepted++
+		}
+		c.Synonyms += len(t.synonyms)
+		for _, n := range t.common {
+			c.CommonNames[r.langs[n.lang]]++
+		}
+	}
+	return c
 }
 
 // Get returns the taxon with the given id. It returns an error wrapping ErrNotFound if
@@ -194,432 +389,153 @@ func (r *Reference) Get(id string) (Taxon, error) {
 	if !ok {
 		return Taxon{}, fmt.Errorf("%w: id %q", ErrNotFound, id)
 	}
-	return r.taxa[i].clone(), nil
+	return r.materialize(i), nil
+}
+
+// Children returns the taxa directly under the taxon with the given id, in file order;
+// nil for none or an unknown id.
+func (r *Reference) Children(id string) []Taxon {
+	i, ok := r.byID[id]
+	if !ok {
+		return nil
+	}
+	var out []Taxon
+	for _, c := range r.children[r.childStart[i]:r.childStart[i+1]] {
+		out = append(out, r.materialize(c))
+	}
+	return out
+}
+
+// Descendants yields the accepted names of the taxon with the given id and of every
+// taxon below it, without copying taxa: what a search "by taxon" needs.
+func (r *Reference) Descendants(id string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		i, ok := r.byID[id]
+		if !ok {
+			return
+		}
+		stack := []int32{i}
+		for len(stack) > 0 {
+			cur := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if !yield(r.taxa[cur].name) {
+				return
+			}
+			kids := r.children[r.childStart[cur]:r.childStart[cur+1]]
+			for k := len(kids) - 1; k >= 0; k-- {
+				stack = append(stack, kids[k])
+			}
+		}
+	}
 }
 
 // Lookup returns the taxon a name denotes exactly, after normalisation (case, extra
-// spaces, diacritics, "spp."): its accepted scientific name, a synonym, or a common
-// name in any language. Scientific names win over common names. It returns an error
-// wrapping ErrNotFound when nothing matches, or when a common name belongs to several
-// taxa; Search is the forgiving alternative.
+// spaces, diacritics, "spp."), as Resolve finds it: its accepted scientific name, a
+// synonym, or a common name in any language. It returns an error wrapping ErrNotFound
+// when nothing matches, and an *AmbiguousError (which matches ErrNotFound too) when the
+// name belongs to several taxa; Search is the forgiving alternative.
 func (r *Reference) Lookup(name string) (Taxon, error) {
-	t, err := r.lookupKey(normalize(name))
+	i, _, err := r.find(name)
 	if err != nil {
-		return Taxon{}, fmt.Errorf("%w: %q", err, name)
+		return Taxon{}, err
 	}
-	return t.clone(), nil
+	return r.materialize(i), nil
 }
 
-// lookupKey finds the taxon for a normalised name; the error wraps ErrNotFound.
-func (r *Reference) lookupKey(key string) (Taxon, error) {
-	refs := r.names[key]
-	if len(refs) == 0 {
-		return Taxon{}, ErrNotFound
-	}
-	best := refs[0].class
-	for _, ref := range refs {
-		best = min(best, ref.class)
-	}
-	var ids []string
-	for _, ref := range refs {
-		if ref.class == best && !slices.Contains(ids, ref.id) {
-			ids = append(ids, ref.id)
-		}
-	}
-	if len(ids) > 1 {
-		return Taxon{}, fmt.Errorf("%w: ambiguous name, one of %s", ErrNotFound, strings.Join(ids, ", "))
-	}
-	return r.taxa[r.byID[ids[0]]], nil
-}
-
-// scientific finds a taxon of the given rank by accepted name or synonym only.
-func (r *Reference) scientific(key, rank string) (Taxon, bool) {
-	for _, ref := range r.names[key] {
-		if ref.class == classCommon {
-			continue
-		}
-		if t := r.taxa[r.byID[ref.id]]; t.Rank == rank {
-			return t, true
-		}
-	}
-	return Taxon{}, false
-}
-
-// ListingFor resolves the listing that applies to specimens of name originating in
-// country (ISO 3166 alpha-2 of the country of origin or export; may be ""). The most
-// specific taxon with a listing wins, and a population entry for the country overrides
-// the taxon's own Appendix. A binomial or trinomial not in the data resolves through its
-// species or genus when that is known ("Falco tinnunculus" is App. II through
-// Falconiformes; "Lynx lynx" App. II through Felidae). Name is matched as by Lookup.
-//
-// It returns an error wrapping ErrNotFound when the name resolves to nothing, or when it
-// resolves only through a genus that has no listing of its own ("Ovis aries"), since the
-// reference cannot then say whether the species is listed.
+// ListingFor is Resolve without the name it was asked by: the listing that applies to
+// specimens of name from country. It is kept for callers written before Resolve, and
+// follows Resolve's rules (no climbing from an unknown name; an *AmbiguousError when
+// the listing depends on a country not given).
 func (r *Reference) ListingFor(name, country string) (Listing, error) {
-	key := normalize(name)
-	t, synthesized, err := r.resolve(key)
+	res, err := r.Resolve(name, country)
 	if err != nil {
-		return Listing{}, fmt.Errorf("%w: %q", err, name)
+		return Listing{}, err
 	}
-	country = strings.ToUpper(strings.TrimSpace(country))
-	l := Listing{Taxon: t.clone()}
-	for cur := t; ; {
-		l.ZeroQuotas = append(l.ZeroQuotas, cur.ZeroQuotas...)
-		if cur.NotListed {
-			l.NotListed, l.ListedAs, l.ZeroQuotas = true, cur.Name, nil
-			return l, nil
-		}
-		if country != "" {
-			for _, p := range cur.Populations {
-				if slices.Contains(p.Countries, country) {
-					l.Appendix = p.Appendix
-					l.ListedAs = fmt.Sprintf("%s (population of %s)", cur.Name, country)
-					return l, nil
-				}
-			}
-		}
-		if cur.Appendix != "" {
-			l.Appendix, l.ListedAs, l.Annotation = cur.Appendix, cur.Name, cur.Annotation
-			return l, nil
-		}
-		if cur.Parent == "" {
-			break
-		}
-		cur = r.taxa[r.byID[cur.Parent]]
-	}
-	if synthesized {
-		parent := r.taxa[r.byID[t.Parent]]
-		return Listing{}, fmt.Errorf("%w: %q: %s has no listing of its own in reference %s",
-			ErrNotFound, name, parent.Name, r.version)
-	}
-	return l, nil
+	return res.Listing, nil
 }
 
-// resolve finds the taxon for a normalised name, synthesising a species or subspecies
-// under a known genus or species for a scientific name not in the data.
-func (r *Reference) resolve(key string) (t Taxon, synthesized bool, err error) {
-	t, err = r.lookupKey(key)
-	if err == nil || len(r.names[key]) > 0 || !isLatin(key) {
-		return t, false, err
+// materialize builds the exported Taxon of taxon i.
+func (r *Reference) materialize(i int32) Taxon {
+	t := &r.taxa[i]
+	out := Taxon{
+		ID: t.id, Name: t.name, Rank: ranks[t.rank], Author: t.author, SpeciesPlusID: int(t.spID),
+		Kingdom: t.kingdom, Class: t.class, CitesAccepted: t.accepted,
 	}
-	words := strings.Fields(key)
-	if len(words) != 2 && len(words) != 3 {
-		return Taxon{}, false, ErrNotFound
+	if t.parent >= 0 {
+		out.Parent = r.taxa[t.parent].id
 	}
-	rank := "species"
-	if len(words) == 3 {
-		rank = "subspecies"
+	if r.format == 2 {
+		out.SynonymsWithAuthors = slices.Clone(t.synonyms)
+		for _, s := range t.synonyms {
+			out.Synonyms = append(out.Synonyms, synonymName(s))
+		}
+	} else {
+		out.Synonyms = slices.Clone(t.synonyms)
 	}
-	parent, ok := Taxon{}, false
-	if len(words) == 3 {
-		parent, ok = r.scientific(words[0]+" "+words[1], "species")
-	}
-	if !ok {
-		parent, ok = r.scientific(words[0], "genus")
-		// Under a genus synonym ("Agrionemys kleinmanni"), the name with the accepted
-		// genus may be in the data with a listing of its own.
-		if g := normalize(parent.Name); ok && g != words[0] {
-			if t, err := r.lookupKey(g + " " + strings.Join(words[1:], " ")); err == nil {
-				return t, false, nil
-			}
+	if len(t.common) > 0 {
+		out.CommonNames = make(map[string][]string, 3)
+		for _, n := range t.common {
+			lang := r.langs[n.lang]
+			out.CommonNames[lang] = append(out.CommonNames[lang], n.name)
 		}
 	}
-	if !ok {
-		return Taxon{}, false, ErrNotFound
+	if t.listing >= 0 {
+		r.listings[t.listing].describe(&out)
 	}
-	return Taxon{
-		ID:     slug(key),
-		Name:   strings.ToUpper(key[:1]) + key[1:],
-		Rank:   rank,
-		Parent: parent.ID,
-	}, true, nil
-}
-
-func (t Taxon) clone() Taxon {
-	t.Synonyms = slices.Clone(t.Synonyms)
-	t.Terms = slices.Clone(t.Terms)
-	t.ZeroQuotas = slices.Clone(t.ZeroQuotas)
-	if t.CommonNames != nil {
-		cn := make(map[string][]string, len(t.CommonNames))
-		for lang, names := range t.CommonNames {
-			cn[lang] = slices.Clone(names)
-		}
-		t.CommonNames = cn
+	out.Range = unpackRange(t.rng)
+	if t.notes != nil {
+		out.Terms = slices.Clone(t.notes.terms)
+		out.IDHints = cloneMap(t.notes.hints)
+		out.RiskNotes = cloneMap(t.notes.risks)
 	}
-	t.IDHints = maps.Clone(t.IDHints)
-	t.RiskNotes = maps.Clone(t.RiskNotes)
-	if t.Populations != nil {
-		ps := make([]Population, len(t.Populations))
-		for i, p := range t.Populations {
-			p.Countries = slices.Clone(p.Countries)
-			ps[i] = p
-		}
-		t.Populations = ps
-	}
-	return t
+	return out
 }
 
-// The file format. It is kept apart from Taxon so that the exported types carry no
-// JSON tags and the format can change without touching the API.
-type fileListing struct {
-	Version   string      `json:"version"`
-	Effective string      `json:"effective"`
-	Source    string      `json:"source"`
-	Taxa      []fileTaxon `json:"taxa"`
-}
-
-type fileTaxon struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name"`
-	Rank        string              `json:"rank"`
-	Parent      string              `json:"parent"`
-	Synonyms    []string            `json:"synonyms"`
-	CommonNames map[string][]string `json:"common_names"`
-	Appendix    string              `json:"appendix"`
-	NotListed   bool                `json:"not_listed"`
-	Annotation  string              `json:"annotation"`
-	Populations []struct {
-		Countries []string `json:"countries"`
-		Appendix  string   `json:"appendix"`
-		Note      string   `json:"note"`
-	} `json:"populations"`
-	ZeroQuotas []struct {
-		Source  string `json:"source"`
-		Purpose string `json:"purpose"`
-		Note    string `json:"note"`
-	} `json:"zero_quotas"`
-	Terms     []string  `json:"terms"`
-	IDHints   localText `json:"id_hints,omitempty"`
-	RiskNotes localText `json:"risk_notes,omitempty"`
-}
-
-// localText is free text by language, {"en": "...", "ru": "...", "ky": "..."}. It also
-// reads a plain string as English, the form of listings written before the notes were
-// translated and still stored in databases.
-type localText map[string]string
-
-func (lt *localText) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		*lt = nil
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*lt = nil
-		if s != "" {
-			*lt = localText{"en": s}
-		}
-		return nil
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		return errors.New("id_hints and risk_notes must be a string or an object of strings by language")
-	}
-	*lt = m
-	return nil
+	return out
 }
 
-var (
-	ranks      = []string{"order", "family", "genus", "species", "subspecies"}
-	appendices = []string{"I", "II", "III"}
-	// Source and purpose codes of DOMAIN.md sections 4.1 and 4.2.
-	sourceCodes  = "WRDACFUIOXY"
-	purposeCodes = "TPZMGEQNSBHL"
-	idPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	termPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
-	langPattern  = regexp.MustCompile(`^[a-z]{2,3}$`)
-	countryCode  = regexp.MustCompile(`^[A-Z]{2}$`)
-)
-
-// Load reads and validates a listing in the format of data/listing.json: a header
-// (version, effective date as YYYY-MM-DD, source) and a list of taxa. Unknown fields,
-// dangling parents, a parent of lower or equal rank, invalid Appendix, source, purpose,
-// term or country codes, and scientific names or synonyms shared by two taxa are errors.
-// Common names may be shared; Lookup then refuses them as ambiguous. The id_hints and
-// risk_notes of a taxon are objects by language; a plain string, as in listings stored
-// before they were translated, is read as English.
-func Load(rd io.Reader) (*Reference, error) {
-	dec := json.NewDecoder(rd)
-	dec.DisallowUnknownFields()
-	var f fileListing
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("species: decode listing: %w", err)
+// packRange stores the seven states of a range as one string: for each state, its codes
+// back to back, the states separated by '|'. An empty range is "".
+func packRange(states [7][]string) string {
+	n := 0
+	for _, codes := range states {
+		n += len(codes)
 	}
-	if f.Version == "" {
-		return nil, errors.New("species: listing has no version")
+	if n == 0 {
+		return ""
 	}
-	eff, err := time.Parse(time.DateOnly, f.Effective)
-	if err != nil {
-		return nil, fmt.Errorf("species: listing effective date: %w", err)
-	}
-	if len(f.Taxa) == 0 {
-		return nil, errors.New("species: listing has no taxa")
-	}
-	r := &Reference{
-		version:   f.Version,
-		effective: eff,
-		source:    f.Source,
-		byID:      make(map[string]int, len(f.Taxa)),
-		names:     make(map[string][]nameRef),
-	}
-	for _, ft := range f.Taxa {
-		t, err := ft.taxon()
-		if err != nil {
-			return nil, err
+	var b strings.Builder
+	for i, codes := range states {
+		if i > 0 {
+			b.WriteByte('|')
 		}
-		if _, dup := r.byID[t.ID]; dup {
-			return nil, fmt.Errorf("species: taxon %q: duplicate id", t.ID)
-		}
-		r.byID[t.ID] = len(r.taxa)
-		r.taxa = append(r.taxa, t)
-	}
-	for _, t := range r.taxa {
-		if t.Parent == "" {
-			continue
-		}
-		i, ok := r.byID[t.Parent]
-		if !ok {
-			return nil, fmt.Errorf("species: taxon %q: parent %q not found", t.ID, t.Parent)
-		}
-		// Ranks strictly increase down the chain, so there can be no cycle.
-		if slices.Index(ranks, r.taxa[i].Rank) >= slices.Index(ranks, t.Rank) {
-			return nil, fmt.Errorf("species: taxon %q (%s): parent %q is of rank %s",
-				t.ID, t.Rank, t.Parent, r.taxa[i].Rank)
+		for _, c := range codes {
+			b.WriteString(c)
 		}
 	}
-	if err := r.index(); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return b.String()
 }
 
-// index builds the name index, refusing a scientific name or synonym of two taxa.
-func (r *Reference) index() error {
-	add := func(t Taxon, display string, class int) error {
-		key := normalize(display)
-		if key == "" {
-			return fmt.Errorf("species: taxon %q: empty name %q", t.ID, display)
+func unpackRange(s string) Range {
+	if s == "" {
+		return Range{}
+	}
+	var st [7][]string
+	i := 0
+	for part := range strings.SplitSeq(s, "|") {
+		if i < 7 {
+			st[i] = splitCodes(part)
 		}
-		for _, ref := range r.names[key] {
-			if ref.id == t.ID {
-				return nil // the same name twice on one taxon, e.g. in two languages
-			}
-			if ref.class != classCommon && class != classCommon {
-				return fmt.Errorf("species: taxon %q: name %q already names taxon %q", t.ID, display, ref.id)
-			}
-		}
-		r.names[key] = append(r.names[key], nameRef{id: t.ID, class: class})
-		r.entries = append(r.entries, nameEntry{key: key, display: display, id: t.ID, class: class})
-		r.longestName = max(r.longestName, utf8.RuneCountInString(key))
-		return nil
+		i++
 	}
-	for _, t := range r.taxa {
-		if err := add(t, t.Name, classAccepted); err != nil {
-			return err
-		}
-		for _, s := range t.Synonyms {
-			if err := add(t, s, classSynonym); err != nil {
-				return err
-			}
-		}
-		for _, lang := range slices.Sorted(maps.Keys(t.CommonNames)) {
-			for _, n := range t.CommonNames[lang] {
-				if err := add(t, n, classCommon); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// taxon validates one entry of the file on its own.
-func (ft fileTaxon) taxon() (Taxon, error) {
-	bad := func(format string, args ...any) (Taxon, error) {
-		return Taxon{}, fmt.Errorf("species: taxon %q: %s", ft.ID, fmt.Sprintf(format, args...))
-	}
-	if !idPattern.MatchString(ft.ID) {
-		return bad("id must be a lower-case slug")
-	}
-	if strings.TrimSpace(ft.Name) == "" {
-		return bad("no name")
-	}
-	if !slices.Contains(ranks, ft.Rank) {
-		return bad("rank %q is not one of %s", ft.Rank, strings.Join(ranks, ", "))
-	}
-	if ft.Appendix != "" && !slices.Contains(appendices, ft.Appendix) {
-		return bad("appendix %q is not I, II or III", ft.Appendix)
-	}
-	if ft.NotListed && (ft.Appendix != "" || len(ft.Populations) > 0 || len(ft.ZeroQuotas) > 0) {
-		return bad("not_listed taxon has a listing")
-	}
-	if ft.Parent == ft.ID {
-		return bad("is its own parent")
-	}
-	t := Taxon{
-		ID: ft.ID, Name: ft.Name, Rank: ft.Rank, Parent: ft.Parent,
-		Synonyms: ft.Synonyms, CommonNames: ft.CommonNames,
-		Appendix: ft.Appendix, NotListed: ft.NotListed, Annotation: ft.Annotation,
-		Terms: ft.Terms,
-	}
-	for lang := range ft.CommonNames {
-		if !langPattern.MatchString(lang) {
-			return bad("common-name language %q is not an ISO 639 code", lang)
-		}
-	}
-	var err error
-	if t.IDHints, err = ft.IDHints.texts(); err != nil {
-		return bad("id_hints: %v", err)
-	}
-	if t.RiskNotes, err = ft.RiskNotes.texts(); err != nil {
-		return bad("risk_notes: %v", err)
-	}
-	for _, p := range ft.Populations {
-		if !slices.Contains(appendices, p.Appendix) {
-			return bad("population appendix %q is not I, II or III", p.Appendix)
-		}
-		if len(p.Countries) == 0 {
-			return bad("population without countries")
-		}
-		for _, c := range p.Countries {
-			if !countryCode.MatchString(c) {
-				return bad("population country %q is not an ISO 3166 alpha-2 code", c)
-			}
-		}
-		t.Populations = append(t.Populations, Population{Countries: p.Countries, Appendix: p.Appendix, Note: p.Note})
-	}
-	for _, q := range ft.ZeroQuotas {
-		if len(q.Source) > 1 || !strings.Contains(sourceCodes, q.Source) {
-			return bad("zero quota source %q is not a source code", q.Source)
-		}
-		if len(q.Purpose) > 1 || !strings.Contains(purposeCodes, q.Purpose) {
-			return bad("zero quota purpose %q is not a purpose code", q.Purpose)
-		}
-		t.ZeroQuotas = append(t.ZeroQuotas, ZeroQuota{Source: q.Source, Purpose: q.Purpose, Note: q.Note})
-	}
-	for _, term := range ft.Terms {
-		if !termPattern.MatchString(term) {
-			return bad("term %q is not a three-letter code", term)
-		}
-	}
-	return t, nil
-}
-
-// texts validates the language keys and drops blank texts, so that Hint and Risk fall
-// back to English; it returns nil when no text is left.
-func (lt localText) texts() (map[string]string, error) {
-	var out map[string]string
-	for lang, s := range lt {
-		if !langPattern.MatchString(lang) {
-			return nil, fmt.Errorf("language %q is not an ISO 639 code", lang)
-		}
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		if out == nil {
-			out = make(map[string]string, len(lt))
-		}
-		out[lang] = s
-	}
-	return out, nil
+	return Range{Native: st[0], Introduced: st[1], IntroducedUncertain: st[2], Reintroduced: st[3],
+		Extinct: st[4], ExtinctUncertain: st[5], Uncertain: st[6]}
 }
