@@ -144,8 +144,10 @@ func (s *Server) submitApplication(c echo.Context) error {
 
 // DecisionRequest is the body of POST /api/v1/applications/{id}/decision.
 type DecisionRequest struct {
-	Decision string `json:"decision"`
-	Message  string `json:"message"`
+	Decision          string `json:"decision"`
+	Message           string `json:"message"`
+	ConfirmOutOfRange bool   `json:"confirm_out_of_range,omitempty"`
+	OutOfRangeReason  string `json:"out_of_range_reason,omitempty"`
 }
 
 func (s *Server) decideApplication(c echo.Context) error {

@@ -51,6 +51,7 @@ type CaseSpecimenRequest struct {
 	Quantity    float64 `json:"quantity"`
 	Unit        string  `json:"unit"`
 	Description string  `json:"description"`
+	Source      string  `json:"source,omitempty"` // W: taken from the wild, ...
 }
 
 // CaseDocumentRequest is a document presented: a permit number, the id of
@@ -133,6 +134,7 @@ type CaseSpecimenJSON struct {
 	Quantity    float64 `json:"quantity"`
 	Unit        string  `json:"unit"`
 	Description string  `json:"description"`
+	Source      string  `json:"source,omitempty"`
 }
 
 // CaseDocumentJSON is a presented document and its links to the registry.

@@ -58,6 +58,8 @@ func (s *Server) routes() {
 	auth.POST("/permits/:number/revoke", s.revokePermit, jsonLimit)
 	auth.POST("/permits/:number/endorsements", s.endorsePermit, jsonLimit, s.idempotent)
 
+	auth.GET("/species/listings", s.storedListings)
+	auth.POST("/species/listings", s.importListing)
 	auth.GET("/species", s.searchSpecies)
 	auth.GET("/species/:id", s.getSpecies)
 	auth.GET("/requirements", s.requirements)

@@ -41,6 +41,22 @@ type SpeciesJSON struct {
 	RiskNotes   string              `json:"risk_notes,omitempty"`
 	Score       float64             `json:"score,omitempty"`
 	MatchedName string              `json:"matched_name,omitempty"`
+	// CurrentListing is the listing as the CITES list writes it ("I/II"
+	// where populations or subspecies differ); Range where the taxon
+	// occurs, by state (ISO codes); Author the name's authority.
+	CurrentListing string     `json:"current_listing,omitempty"`
+	Range          *RangeJSON `json:"range,omitempty"`
+	Author         string     `json:"author,omitempty"`
+	CitesAccepted  *bool      `json:"cites_accepted,omitempty"`
+}
+
+// RangeJSON is where a taxon occurs, by state.
+type RangeJSON struct {
+	Native       []string `json:"native"`
+	Reintroduced []string `json:"reintroduced,omitempty"`
+	Introduced   []string `json:"introduced,omitempty"`
+	Extinct      []string `json:"extinct,omitempty"`
+	Uncertain    []string `json:"uncertain,omitempty"`
 }
 
 // PopulationJSON is a country population listed differently.
@@ -64,6 +80,19 @@ func speciesJSON(lc *locale.Localizer, t species.Taxon, l species.Listing) Speci
 	}
 	for _, p := range t.Populations {
 		out.Populations = append(out.Populations, PopulationJSON(p))
+	}
+	out.CurrentListing, out.Author = t.CurrentListing, t.Author
+	if r := t.Range; r.Known() {
+		out.Range = &RangeJSON{Native: r.Native, Reintroduced: r.Reintroduced,
+			Introduced: append(append([]string{}, r.Introduced...), r.IntroducedUncertain...),
+			Extinct:    append(append([]string{}, r.Extinct...), r.ExtinctUncertain...), Uncertain: r.Uncertain}
+		if out.Range.Native == nil {
+			out.Range.Native = []string{}
+		}
+	}
+	if t.SpeciesPlusID != 0 {
+		accepted := t.CitesAccepted
+		out.CitesAccepted = &accepted
 	}
 	return out
 }
@@ -151,6 +180,12 @@ type SpeciesGuidanceJSON struct {
 	Terms          []string    `json:"terms"`
 	IDHints        string      `json:"id_hints,omitempty"`
 	RiskNotes      string      `json:"risk_notes,omitempty"`
+	// RangeStates are where the taxon occurs natively or was
+	// reintroduced: wild specimens from elsewhere are suspect.
+	RangeStates []string `json:"range_states,omitempty"`
+	// OutOfRange: the line's wild specimens come from outside that range,
+	// as the issuer confirmed; compare with the goods and the papers.
+	OutOfRange bool `json:"out_of_range,omitempty"`
 }
 
 func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
@@ -161,7 +196,10 @@ func guidanceJSON(l *locale.Localizer, g *permits.Guidance) *GuidanceJSON {
 	for _, sg := range g.Species {
 		sj := SpeciesGuidanceJSON{Line: sg.Line, ID: sg.Taxon.ID, Taxon: sg.Taxon.Name, CommonName: commonName(l, sg.Taxon.CommonNames),
 			ListingAtIssue: listingJSON(sg.AtIssue), ListingNow: listingJSON(sg.Now), ListingChanged: sg.ListingChanged,
-			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.Hint(l.Lang()), RiskNotes: sg.Taxon.Risk(l.Lang())}
+			Terms: sg.Taxon.Terms, IDHints: sg.Taxon.Hint(l.Lang()), RiskNotes: sg.Taxon.Risk(l.Lang()), OutOfRange: sg.OutOfRange}
+		if r := sg.Taxon.Range; r.Known() {
+			sj.RangeStates = append(append([]string{}, r.Native...), r.Reintroduced...)
+		}
 		if sj.Terms == nil {
 			sj.Terms = []string{}
 		}

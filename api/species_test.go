@@ -142,8 +142,13 @@ func TestListingChangeKeepsHistory(t *testing.T) {
 		if after.Specimens[0].Appendix != "I" || after.ListingVersion != "2026-test-uplisting" || before.ListingVersion == after.ListingVersion {
 			t.Errorf("new permit: %+v (%s)", after.Specimens[0], after.ListingVersion)
 		}
-		if _, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), ""); opencites.CodeOf(err) != "listing_exists" {
-			t.Errorf("second import: %v", err)
+		// The same file again changes nothing; another file under the
+		// same version is refused.
+		if again, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader(csv), "2026-test-uplisting", e.clock.Now(), ""); err != nil || !again.Unchanged {
+			t.Errorf("the same file imported again: %+v %v", again, err)
+		}
+		if _, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader(csv+"Ovis ammon karelini,SUBSPECIES,,II,,,,,,,,TRO,,\n"), "2026-test-uplisting", e.clock.Now(), ""); opencites.CodeOf(err) != "listing_exists" {
+			t.Errorf("another file under the same version: %v", err)
 		}
 		if _, err := e.reg.Listings.Import(context.Background(), opencites.System, strings.NewReader("garbage"), "x", e.clock.Now(), ""); opencites.CodeOf(err) != "invalid_listing" {
 			t.Errorf("bad CSV: %v", err)

@@ -28,6 +28,12 @@ type SpecimenJSON struct {
 	Unit          string  `json:"unit"`
 	Marks         string  `json:"marks"`
 	OriginCountry string  `json:"origin_country,omitempty"`
+	// RequestedAs is the name the issuer asked for when it was a synonym
+	// or a common name (the line carries the accepted one).
+	RequestedAs string `json:"requested_as,omitempty"`
+	// OutOfRange marks wild specimens from outside the taxon's range,
+	// confirmed by the issuer with a reason.
+	OutOfRange bool `json:"out_of_range,omitempty"`
 	// Quota is box 11a: total exported (authorised, this permit included,
 	// or shipped) / annual quota, when the line counts against one.
 	Quota *LineQuotaJSON `json:"quota,omitempty"`
@@ -54,6 +60,11 @@ type IssueRequest struct {
 	SecurityStamp   string            `json:"security_stamp"`
 	IssuedPlace     string            `json:"issued_place"`
 	Specimens       []SpecimenRequest `json:"specimens"`
+	// ConfirmOutOfRange and OutOfRangeReason issue lines of wild
+	// specimens from outside their taxon's range (refused with
+	// outside_range otherwise).
+	ConfirmOutOfRange bool   `json:"confirm_out_of_range,omitempty"`
+	OutOfRangeReason  string `json:"out_of_range_reason,omitempty"`
 }
 
 // SpecimenRequest is one requested specimen line. It has no appendix: the
@@ -76,6 +87,7 @@ func (r IssueRequest) domain() permits.IssueRequest {
 		Importer:  permits.Party(r.Importer),
 		ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, Conditions: r.Conditions,
 		ExporterAccount: r.ExporterAccount, SecurityStamp: r.SecurityStamp, IssuedPlace: r.IssuedPlace,
+		ConfirmOutOfRange: r.ConfirmOutOfRange, OutOfRangeReason: r.OutOfRangeReason,
 	}
 	for _, s := range r.Specimens {
 		out.Specimens = append(out.Specimens, permits.SpecimenRequest(s))
@@ -138,7 +150,8 @@ func permitJSON(p *permits.Permit, now time.Time) *PermitJSON {
 	for _, l := range p.Lines {
 		out.Specimens = append(out.Specimens, SpecimenJSON{Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs,
 			Appendix: l.Appendix, Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity,
-			Unit: l.Unit, Marks: l.Marks, OriginCountry: l.OriginCountry, Quota: lineQuotaJSON(l.Quota)})
+			Unit: l.Unit, Marks: l.Marks, OriginCountry: l.OriginCountry, Quota: lineQuotaJSON(l.Quota),
+			RequestedAs: l.RequestedAs, OutOfRange: l.OutOfRange})
 	}
 	for _, e := range p.Endorsements {
 		ej := EndorsementJSON{Direction: e.Direction, Port: e.Port, At: e.At, Officer: e.Officer, Lines: []EndorsedLineJSON{}}

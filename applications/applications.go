@@ -482,6 +482,10 @@ func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application,
 type DecideRequest struct {
 	Decision string // "request_changes", "reject" or "approve"
 	Message  string
+	// ConfirmOutOfRange and OutOfRangeReason approve lines of wild
+	// specimens from outside their range (permits.ConfirmRange).
+	ConfirmOutOfRange bool
+	OutOfRangeReason  string
 }
 
 // Decide lets an issuer of the authority ask for changes (with a
@@ -559,6 +563,9 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			}
 			p, err := s.permits.Validate(ctx, row.Authority, a.Request, now)
 			if err != nil {
+				return err
+			}
+			if err := permits.ConfirmRange(p, d.ConfirmOutOfRange, d.OutOfRangeReason); err != nil {
 				return err
 			}
 			if err := s.permits.IssueIn(tx, actor, p, key); err != nil {

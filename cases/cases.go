@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/species"
 	"gorm.io/gorm"
@@ -60,6 +61,7 @@ type SpecimenInput struct {
 	Quantity    float64
 	Unit        string
 	Description string
+	Source      string // CITES source code as found (W: taken from the wild), "" if not known
 }
 
 // DocumentInput is a document presented: a permit number, a verification
@@ -110,6 +112,7 @@ type Specimen struct {
 	Quantity    float64
 	Unit        string
 	Description string
+	Source      string
 }
 
 // Document is a presented document, linked to the registry.
@@ -224,19 +227,38 @@ func (s *Service) validate(ctx context.Context, in Input) (*models.Case, error) 
 		if err := opencites.CheckLen(at+"description", sp.Description, 500); err != nil {
 			return nil, err
 		}
-		l, err := ref.ListingFor(sp.Taxon, row.OriginCountry)
-		if errors.Is(err, species.ErrNotFound) {
-			return nil, opencites.Invalid("unknown_taxon", "%staxon %q is not in the species reference", at, sp.Taxon)
+		sp.Source = strings.ToUpper(strings.TrimSpace(sp.Source))
+		if sp.Source != "" && !opencites.ValidSource(sp.Source) {
+			return nil, opencites.Invalid("invalid_source", "%ssource %q is not a CITES source code (W, R, D, A, C, F, U, I, O, X, Y)", at, sp.Source)
 		}
-		if err != nil {
+		res, err := ref.Resolve(sp.Taxon, row.OriginCountry)
+		var t species.Taxon
+		appendix := ""
+		switch {
+		case err == nil:
+			t = res.Taxon
+			if !res.Listing.NotListed {
+				appendix = res.Listing.Appendix
+			}
+		case errors.Is(err, species.ErrAmbiguous):
+			// A seizure is recorded whatever decides its appendix (the
+			// population, the subspecies): the taxon without one.
+			var amb *species.AmbiguousError
+			if errors.As(err, &amb) && amb.Taxon != "" {
+				if t, err = ref.Lookup(amb.Taxon); err != nil {
+					return nil, opencites.Internal("species lookup", err)
+				}
+			} else {
+				return nil, listings.Refusal(ref, sp.Taxon, at, err)
+			}
+		default:
+			if r := listings.Refusal(ref, sp.Taxon, at, err); r != nil {
+				return nil, r
+			}
 			return nil, opencites.Internal("species listing", err)
 		}
-		appendix := l.Appendix
-		if l.NotListed {
-			appendix = ""
-		}
-		row.Specimens = append(row.Specimens, models.CaseSpecimen{TaxonID: l.Taxon.ID, Taxon: l.Taxon.Name, Appendix: appendix,
-			Term: sp.Term, Quantity: sp.Quantity, Unit: sp.Unit, Description: sp.Description})
+		row.Specimens = append(row.Specimens, models.CaseSpecimen{TaxonID: t.ID, Taxon: t.Name, Appendix: appendix,
+			Term: sp.Term, Quantity: sp.Quantity, Unit: sp.Unit, Description: sp.Description, Source: sp.Source})
 	}
 	for i, d := range in.Documents {
 		at := "documents[" + strconv.Itoa(i) + "]."
@@ -480,7 +502,7 @@ func caseOf(r *models.Case, photos []models.CasePhoto) *Case {
 		Specimens: []Specimen{}, Documents: []Document{}, Parties: []Party{}, Photos: []Photo{}}
 	for _, sp := range r.Specimens {
 		c.Specimens = append(c.Specimens, Specimen{TaxonID: sp.TaxonID, Taxon: sp.Taxon, Appendix: sp.Appendix, Term: sp.Term,
-			Quantity: sp.Quantity, Unit: sp.Unit, Description: sp.Description})
+			Quantity: sp.Quantity, Unit: sp.Unit, Description: sp.Description, Source: sp.Source})
 	}
 	for _, d := range r.Documents {
 		c.Documents = append(c.Documents, Document{Number: d.Number, PermitLinked: d.PermitID != nil, PermitAuthority: d.PermitAuthority,
@@ -503,7 +525,7 @@ func (c *Case) Input() Input {
 		Outcome: c.Outcome, Notes: c.Notes}
 	for _, sp := range c.Specimens {
 		in.Specimens = append(in.Specimens, SpecimenInput{Taxon: sp.Taxon, Term: sp.Term, Quantity: sp.Quantity, Unit: sp.Unit,
-			Description: sp.Description})
+			Description: sp.Description, Source: sp.Source})
 	}
 	for _, d := range c.Documents {
 		in.Documents = append(in.Documents, DocumentInput{Number: d.Number, VerificationID: d.VerificationID})

@@ -100,6 +100,9 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 	if ev.Number == "" || ev.Permit == nil {
 		return nil
 	}
+	if err := e.outOfRange(ev.Permit, pEv, "scanned at "+portOr(v.Port)); err != nil {
+		return err
+	}
 	if err := e.sighted(ctx, ev, sighting{port: v.Port, ref: v.ID, kind: "verification", at: ev.At}); err != nil {
 		return err
 	}
@@ -221,6 +224,9 @@ func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 				return err
 			}
 		}
+	}
+	if err := e.outOfRange(p, pEv, "issued"); err != nil {
+		return err
 	}
 	e.volumeChecks = append(e.volumeChecks, volumeCheck{p: p, ev: pEv})
 	return e.linked(ctx, ev, nil)
@@ -445,6 +451,9 @@ func containsID(ids []int64, id int64) bool {
 func (e *Engine) onCase(ctx context.Context, c *Case) error {
 	keys, ps := e.caseKeys(ctx, c)
 	cEv := Evidence{Kind: "case", Ref: strconv.FormatInt(c.ID, 10), At: c.UpdatedAt}
+	if err := e.caseOutOfRange(c, cEv); err != nil {
+		return err
+	}
 	// Earlier cases naming the same permit or organisation.
 	var why []string
 	others := map[int64]bool{}
@@ -538,4 +547,54 @@ func sortedKeysF(m map[string]float64) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// outOfRange raises for a permit's lines of wild specimens from a country
+// outside their taxon's range, which its issuer confirmed; issued and every
+// later scan of the permit merge into one alert.
+func (e *Engine) outOfRange(p *permits.Permit, pEv Evidence, what string) error {
+	var lines []string
+	for _, l := range p.Lines {
+		if l.OutOfRange {
+			country := l.OriginCountry
+			if country == "" {
+				country = p.Exporter.Country
+			}
+			lines = append(lines, fmt.Sprintf("%s %s from %s", l.Line, l.Taxon, country))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return e.raise(raised{authority: p.Authority, rule: RuleOutOfRange, severity: "high", group: "permit:" + permitKey(p.Authority, p.Number),
+		reason: fmt.Sprintf("Permit %s (%s) names wild specimens from outside their range: %s. Check where they were really taken.",
+			p.Number, what, strings.Join(lines, "; ")),
+		evidence: []Evidence{pEv}})
+}
+
+// caseOutOfRange raises for a case's wild specimens whose taxon does not
+// occur in the case's country of origin.
+func (e *Engine) caseOutOfRange(c *Case, cEv Evidence) error {
+	if c.OriginCountry == "" {
+		return nil
+	}
+	ref := e.s.permits.Species()
+	var found []string
+	for _, sp := range c.Specimens {
+		if strings.TrimPrefix(sp.Source, "O") != "W" {
+			continue
+		}
+		t, err := ref.Get(sp.TaxonID)
+		if err != nil || !t.Range.Known() || t.InRange(c.OriginCountry) {
+			continue
+		}
+		found = append(found, sp.Taxon)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return e.raise(raised{authority: c.Authority, rule: RuleOutOfRange, severity: "high", group: "case:" + strconv.FormatInt(c.ID, 10),
+		reason: fmt.Sprintf("Case %d records wild %s from %s, outside where they occur: the declared origin is likely false.",
+			c.ID, strings.Join(found, ", "), c.OriginCountry),
+		evidence: []Evidence{cEv}})
 }

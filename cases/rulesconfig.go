@@ -14,6 +14,10 @@ const (
 	RuleAppendixI     = "appendix_i_trade"
 	RuleCaptiveVolume = "captive_volume" // captive-bred volumes of a species from one exporter above the plausible
 	RuleIssueSpike    = "issue_spike"    // permits for one species far above their usual rate
+	// RuleOutOfRange: wild specimens from a country outside the taxon's
+	// range (native or reintroduced), on a permit issued or scanned, or in
+	// a case: a laundering signal.
+	RuleOutOfRange = "outside_range"
 	// RuleVerificationLog: the database refused a verification record,
 	// which was set aside; the inspection trail has a hole to look into.
 	RuleVerificationLog = "verification_log"

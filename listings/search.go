@@ -1,7 +1,6 @@
 package listings
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/opencites/opencites"
@@ -32,14 +31,22 @@ func (s *Store) Search(q string, limit int) ([]Match, error) {
 		limit = 10
 	}
 	out := []Match{}
-	for _, m := range s.Current().Search(q, limit) {
-		l, err := s.Current().ListingFor(m.Taxon.Name, "")
-		if err != nil && !errors.Is(err, species.ErrNotFound) {
-			return nil, opencites.Internal("species listing", err)
-		}
-		out = append(out, Match{Taxon: m.Taxon, Listing: l, Score: m.Score, MatchedName: m.MatchedName})
+	ref := s.Current()
+	for _, m := range ref.Search(q, limit) {
+		out = append(out, Match{Taxon: m.Taxon, Listing: asListed(ref, m.Taxon), Score: m.Score, MatchedName: m.MatchedName})
 	}
 	return out, nil
+}
+
+// asListed is how a taxon is listed as a whole, for a search result: the
+// listing of a specimen with no country named, or, where populations or
+// lower taxa decide (Ursus arctos), the taxon's own Appendix with its
+// populations alongside.
+func asListed(ref *species.Reference, t species.Taxon) species.Listing {
+	if l, err := ref.ListingFor(t.Name, ""); err == nil {
+		return l
+	}
+	return species.Listing{Taxon: t, Appendix: t.Appendix, ListedAs: t.Name, Annotation: t.Annotation, NotListed: t.NotListed}
 }
 
 // Taxon returns one taxon and its listing. Errors: species_not_found.
@@ -48,11 +55,7 @@ func (s *Store) Taxon(id string) (species.Taxon, species.Listing, error) {
 	if err != nil {
 		return species.Taxon{}, species.Listing{}, opencites.Errorf(opencites.KindNotFound, "species_not_found", "no taxon %q in the species reference", id)
 	}
-	l, err := s.Current().ListingFor(t.Name, "")
-	if err != nil && !errors.Is(err, species.ErrNotFound) {
-		return species.Taxon{}, species.Listing{}, opencites.Internal("species listing", err)
-	}
-	return t, l, nil
+	return t, asListed(s.Current(), t), nil
 }
 
 // Query asks what a shipment needs.
@@ -98,9 +101,10 @@ func (s *Store) Requirements(q Query) (*Requirements, error) {
 	if err := opencites.CheckLen("taxon", q.Taxon, 120); err != nil {
 		return nil, err
 	}
-	l, err := s.Current().ListingFor(q.Taxon, q.From)
-	if errors.Is(err, species.ErrNotFound) {
-		return nil, opencites.Invalid("unknown_taxon", "taxon %q is not in the species reference", q.Taxon)
+	ref := s.Current()
+	l, err := ref.ListingFor(q.Taxon, q.From)
+	if r := Refusal(ref, q.Taxon, "", err); r != nil {
+		return nil, r
 	}
 	if err != nil {
 		return nil, opencites.Internal("species listing", err)

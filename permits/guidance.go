@@ -26,6 +26,9 @@ type SpeciesGuidance struct {
 	AtIssue        species.Listing // as recorded on the permit
 	Now            species.Listing
 	ListingChanged bool
+	// OutOfRange is the line's mark of wild specimens from outside the
+	// taxon's range, confirmed at issue.
+	OutOfRange bool
 }
 
 // Guide builds the guidance for a permit checked in a direction ("export"
@@ -80,11 +83,13 @@ func (s *Service) guide(ref *species.Reference, p *Permit, direction string) *Gu
 		if origin == "" {
 			origin = p.Exporter.Country
 		}
-		sg := SpeciesGuidance{Line: l.Line, AtIssue: species.Listing{Appendix: l.Appendix, ListedAs: l.ListedAs}}
+		sg := SpeciesGuidance{Line: l.Line, AtIssue: species.Listing{Appendix: l.Appendix, ListedAs: l.ListedAs}, OutOfRange: l.OutOfRange}
 		now, err := ref.ListingFor(l.Taxon, origin)
 		if err == nil {
 			sg.Taxon, sg.Now = now.Taxon, now
 			sg.ListingChanged = now.Appendix != l.Appendix
+		} else if t, lerr := ref.Lookup(l.Taxon); lerr == nil {
+			sg.Taxon = t // its names, hints and range, though the listing now depends on more than the line says
 		} else {
 			sg.Taxon = species.Taxon{Name: l.Taxon}
 		}

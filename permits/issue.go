@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/keys"
+	"github.com/opencites/opencites/listings"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/notify"
 	"github.com/opencites/opencites/quotas"
@@ -51,6 +52,12 @@ type Line struct {
 	Marks         string
 	OriginCountry string
 	Quota         *quotas.LineQuota // box 11a, for lines counted against an export quota
+	// RequestedAs is the name the issuer asked for when it was a synonym
+	// or a common name: the line carries the accepted name and says so.
+	RequestedAs string
+	// OutOfRange marks a wild line from a country outside the taxon's
+	// range, which the issuer confirmed with a reason (see Issue).
+	OutOfRange bool
 }
 
 // Endorsement is box 14 (export) or the acceptance at import.
@@ -93,6 +100,12 @@ type Permit struct {
 	RevocationReason string
 	Lines            []Line
 	Endorsements     []Endorsement
+	// RangeConfirmation is the issuer's reason for confirming lines of
+	// wild specimens from outside their range, written into the audit
+	// entry of the issue.
+	RangeConfirmation string
+	// ref is the species reference the permit was validated against.
+	ref *species.Reference
 }
 
 // LastValidDay is the date printed in box 2: the last day of validity.
@@ -113,6 +126,11 @@ type IssueRequest struct {
 	SecurityStamp   string
 	IssuedPlace     string
 	Specimens       []SpecimenRequest
+	// ConfirmOutOfRange and OutOfRangeReason confirm lines of wild
+	// specimens from a country outside their taxon's range; without them
+	// such a permit is refused with outside_range, naming the lines.
+	ConfirmOutOfRange bool
+	OutOfRangeReason  string
 }
 
 // SpecimenRequest is one specimen line as requested; the appendix is not
@@ -175,6 +193,9 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	now := s.now()
 	p, err := s.Validate(ctx, actor.Authority, req, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := ConfirmRange(p, req.ConfirmOutOfRange, req.OutOfRangeReason); err != nil {
 		return nil, err
 	}
 	key, err := s.keys.Signer(ctx)
@@ -396,7 +417,7 @@ func (s *Service) Validate(ctx context.Context, authority string, req IssueReque
 		Conditions: strings.TrimSpace(req.Conditions), SecurityStamp: strings.TrimSpace(req.SecurityStamp),
 		IssuedPlace: strings.TrimSpace(req.IssuedPlace),
 		ValidFrom:   from, ValidUntil: last.AddDate(0, 0, 1), IssuedAt: now,
-		ListingVersion: s.Species().Version(),
+		ListingVersion: s.Species().Version(), ref: s.Species(),
 	}
 	for i, sr := range req.Specimens {
 		l, err := s.validateLine(dt, req, sr, i)
@@ -445,13 +466,20 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 	if origin == "" {
 		origin = req.Exporter.Country
 	}
-	listing, err := s.Species().ListingFor(sr.Taxon, origin)
-	if errors.Is(err, species.ErrNotFound) {
-		return Line{}, lineErr(at, "unknown_taxon", "taxon %q is not in the species reference", sr.Taxon)
+	// The list decides the appendix; a name it does not hold is refused,
+	// never placed under a higher taxon's listing.
+	ref := s.Species()
+	res, err := ref.Resolve(sr.Taxon, origin)
+	if r := listings.Refusal(ref, sr.Taxon, at, err); r != nil {
+		if d, ok := r.Details.(map[string]any); ok {
+			d["line"] = letter
+		}
+		return Line{}, r
 	}
 	if err != nil {
 		return Line{}, opencites.Internal("species listing", err)
 	}
+	listing := res.Listing
 	if listing.NotListed || listing.Appendix == "" {
 		return Line{}, lineErr(at, "taxon_not_listed", "%s is not listed in the CITES Appendices: no CITES document is needed (national rules may still apply)", listing.Taxon.Name)
 	}
@@ -476,7 +504,10 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 	return Line{
 		Line: letter, Taxon: listing.Taxon.Name, ListedAs: listing.ListedAs, Appendix: listing.Appendix,
 		Description: strings.TrimSpace(sr.Description), Term: sr.Term, Source: sr.Source, Quantity: sr.Quantity,
-		Unit: sr.Unit, Marks: strings.TrimSpace(sr.Marks), OriginCountry: sr.OriginCountry,
+		Unit: sr.Unit, Marks: strings.TrimSpace(sr.Marks), OriginCountry: sr.OriginCountry, RequestedAs: res.RequestedAs,
+		// Taken from the wild in a country outside the taxon's range (native
+		// or reintroduced): a laundering signal the issuer must confirm.
+		OutOfRange: strings.TrimPrefix(sr.Source, "O") == "W" && res.Taxon.Range.Known() && !res.Taxon.InRange(origin),
 	}, nil
 }
 
@@ -511,7 +542,7 @@ func permitRow(p *Permit, issuedBy int64) models.Permit {
 func lineRow(permitID int64, l Line) models.PermitLine {
 	r := models.PermitLine{PermitID: permitID, Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,
 		Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit,
-		Marks: l.Marks, OriginCountry: l.OriginCountry}
+		Marks: l.Marks, OriginCountry: l.OriginCountry, RequestedAs: l.RequestedAs, OutOfRange: l.OutOfRange}
 	if q := l.Quota; q != nil {
 		r.QuotaID, r.QuotaUsed, r.QuotaTotal, r.QuotaYear = &q.ID, &q.Used, &q.Total, &q.Year
 	}
@@ -532,7 +563,7 @@ func permitFromRows(r *models.Permit, lines []models.PermitLine, ends []models.E
 	for _, l := range lines {
 		line := Line{Line: l.Line, Taxon: l.Taxon, ListedAs: l.ListedAs, Appendix: l.Appendix,
 			Description: l.Description, Term: l.Term, Source: l.Source, Quantity: l.Quantity, Unit: l.Unit,
-			Marks: l.Marks, OriginCountry: l.OriginCountry}
+			Marks: l.Marks, OriginCountry: l.OriginCountry, RequestedAs: l.RequestedAs, OutOfRange: l.OutOfRange}
 		if l.QuotaID != nil && l.QuotaUsed != nil && l.QuotaTotal != nil && l.QuotaYear != nil {
 			line.Quota = &quotas.LineQuota{ID: *l.QuotaID, Year: *l.QuotaYear, Used: *l.QuotaUsed, Total: *l.QuotaTotal}
 		}
@@ -560,9 +591,19 @@ func auditView(p *Permit) map[string]any {
 	for i, l := range p.Lines {
 		lines[i] = map[string]any{"line": l.Line, "taxon": l.Taxon, "appendix": l.Appendix, "term": l.Term,
 			"source": l.Source, "quantity": l.Quantity, "unit": l.Unit}
+		if l.RequestedAs != "" {
+			lines[i]["requested_as"] = l.RequestedAs
+		}
+		if l.OutOfRange {
+			lines[i]["out_of_range"] = true
+		}
 	}
-	return map[string]any{"number": p.Number, "status": p.Status, "type": p.Type, "purpose": p.Purpose,
+	v := map[string]any{"number": p.Number, "status": p.Status, "type": p.Type, "purpose": p.Purpose,
 		"exporter": p.Exporter.Name, "importer": p.Importer.Name, "valid_until": p.LastValidDay(), "key_id": p.KeyID, "lines": lines}
+	if p.RangeConfirmation != "" {
+		v["out_of_range_confirmed"] = p.RangeConfirmation
+	}
+	return v
 }
 
 // lineErr is invalid with the specimen line named first ("line B: ...").
@@ -580,4 +621,60 @@ func notifyPermit(tx *gorm.DB, at time.Time, kind, authority, number, account, t
 		to.IssuersOf = authority
 	}
 	return notify.Tell(tx, at, to, kind, "permit", number, text)
+}
+
+// OutOfRangeLine is a line of wild specimens from outside the range.
+type OutOfRangeLine struct {
+	Line    string   `json:"line"`
+	Taxon   string   `json:"taxon"`
+	Country string   `json:"country"`
+	Range   []string `json:"range_states"` // where the taxon occurs natively or was reintroduced
+}
+
+// ConfirmRange refuses a permit with lines of wild specimens from a
+// country outside their taxon's range unless the issuer confirmed them
+// with a reason, which then goes into the audit entry. None of the peer
+// systems checks this; a wild falcon "from" a country it never lived in is
+// how a laundered bird looks on paper.
+// Errors: outside_range, reason_required (422).
+func ConfirmRange(p *Permit, confirmed bool, reason string) error {
+	var out []OutOfRangeLine
+	for _, l := range p.Lines {
+		if !l.OutOfRange {
+			continue
+		}
+		country := l.OriginCountry
+		if country == "" {
+			country = p.Exporter.Country
+		}
+		var states []string
+		if p.ref == nil {
+			// not validated here: nothing to name
+		} else if t, err := p.ref.Lookup(l.Taxon); err == nil {
+			states = append(append(states, t.Range.Native...), t.Range.Reintroduced...)
+		}
+		out = append(out, OutOfRangeLine{Line: l.Line, Taxon: l.Taxon, Country: country, Range: states})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	reason = strings.TrimSpace(reason)
+	if !confirmed {
+		names := make([]string, len(out))
+		for i, o := range out {
+			names[i] = fmt.Sprintf("line %s (%s from %s)", o.Line, o.Taxon, o.Country)
+		}
+		e := opencites.Invalid("outside_range", "wild specimens from a country outside the taxon's range: %s. Check the origin; to issue anyway, confirm with a reason",
+			strings.Join(names, ", "))
+		e.Details = map[string]any{"lines": out}
+		return e
+	}
+	if reason == "" {
+		return opencites.Invalid("reason_required", "say why wild specimens come from outside their range (out_of_range_reason)")
+	}
+	if err := opencites.CheckLen("out_of_range_reason", reason, 500); err != nil {
+		return err
+	}
+	p.RangeConfirmation = reason
+	return nil
 }
