@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -68,7 +67,6 @@ type Server struct {
 	log           *slog.Logger
 	limiter       *loginLimiter
 	sessions      *sessionCache
-	photoSlots    chan struct{}
 	guidance      renderedGuidance
 	publicURL     string
 	cases         *cases.Service
@@ -94,7 +92,6 @@ func New(cfg Config) (*Server, error) {
 		notify:     cfg.Registry.Notify,
 		sessionKey: cfg.SessionKey,
 		log:        log,
-		photoSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		cases:      cfg.Registry.Cases,
 		app:        cfg.App,
