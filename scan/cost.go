@@ -9,7 +9,7 @@ import (
 // What decodes cost, in bytes, worked out from the header before any pixel
 // is allocated. The figures count what a decode allocates in all, live or
 // already garbage, so that the pool bounds the heap's growth and not only
-// its live part (see Pool.reserve).
+// its live part (see Pool.Reserve).
 
 // streamPNGCost is what pngRows holds besides its output: two encoded rows
 // and a converted one (at most 8+8+4 bytes a pixel of width), zlib's window

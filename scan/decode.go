@@ -71,7 +71,7 @@ func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	release, err := opt.pool().reserve(ctx, e.grayCost()+scanCost(e.cfg.Width, e.cfg.Height))
+	release, err := opt.pool().Reserve(ctx, e.grayCost()+scanCost(e.cfg.Width, e.cfg.Height))
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func DecodeImage(ctx context.Context, img image.Image, opt Options) ([]Code, err
 	if err := checkSize(b.Dx(), b.Dy(), opt.MaxPixels); err != nil {
 		return nil, err
 	}
-	release, err := opt.pool().reserve(ctx, int64(b.Dx())*int64(b.Dy())+scanCost(b.Dx(), b.Dy()))
+	release, err := opt.pool().Reserve(ctx, int64(b.Dx())*int64(b.Dy())+scanCost(b.Dx(), b.Dy()))
 	if err != nil {
 		return nil, err
 	}

@@ -174,7 +174,7 @@ func preview(ctx context.Context, data []byte, side int, opt Options) (*image.RG
 	} else {
 		cost += decodedCost(e.data, e.format, e.cfg)
 	}
-	release, err := opt.pool().reserve(ctx, cost)
+	release, err := opt.pool().Reserve(ctx, cost)
 	if err != nil {
 		return nil, info, err
 	}

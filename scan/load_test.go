@@ -323,21 +323,21 @@ func TestThumbnail(t *testing.T) {
 
 func TestPool(t *testing.T) {
 	p := NewPool(10<<20, 1)
-	if _, err := p.reserve(context.Background(), 11<<20); errCode(err) != ImageTooLarge {
+	if _, err := p.Reserve(context.Background(), 11<<20); errCode(err) != ImageTooLarge {
 		t.Errorf("more than the pool: %v", err)
 	}
-	release, err := p.reserve(context.Background(), 6<<20)
+	release, err := p.Reserve(context.Background(), 6<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := p.reserve(ctx, 1); !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) || errCode(err) != "" {
+	if _, err := p.Reserve(ctx, 1); !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) || errCode(err) != "" {
 		t.Errorf("with the only worker busy: %v", err)
 	}
 	done := make(chan error)
 	go func() {
-		r, err := p.reserve(context.Background(), 5<<20)
+		r, err := p.Reserve(context.Background(), 5<<20)
 		if err == nil {
 			r()
 		}
@@ -355,14 +355,14 @@ func TestPool(t *testing.T) {
 
 	// Memory, not only workers: two workers, 6 + 5 MB of 10.
 	p = NewPool(10<<20, 2)
-	release, _ = p.reserve(context.Background(), 6<<20)
+	release, _ = p.Reserve(context.Background(), 6<<20)
 	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := p.reserve(ctx, 5<<20); !errors.Is(err, ErrBusy) {
+	if _, err := p.Reserve(ctx, 5<<20); !errors.Is(err, ErrBusy) {
 		t.Errorf("past the memory: %v", err)
 	}
 	release()
-	if r, err := p.reserve(context.Background(), 10<<20); err != nil {
+	if r, err := p.Reserve(context.Background(), 10<<20); err != nil {
 		t.Error(err)
 	} else {
 		r()
@@ -376,7 +376,7 @@ func TestDecodeWaitsForPool(t *testing.T) {
 	var b bytes.Buffer
 	png.Encode(&b, img)
 	pool := NewPool(64<<20, 4)
-	hold, _ := pool.reserve(context.Background(), 60<<20)
+	hold, _ := pool.Reserve(context.Background(), 60<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := Decode(ctx, bytes.NewReader(b.Bytes()), Options{Pool: pool})

@@ -51,13 +51,14 @@ var DefaultPool = NewPool(DefaultMemory, 0)
 func (p *Pool) Memory() int64 { return p.size }
 
 // gcShare is the fraction of the pool from which a released reservation is
-// collected before the next decode takes its place (see reserve).
+// collected before the next decode takes its place (see Reserve).
 const gcShare = 16
 
-// reserve waits until n bytes and a worker are free and returns the
-// function that gives them back. It fails with image_too_large when n is
-// more than the pool holds, and with an error wrapping ErrBusy and
-// ctx.Err() when ctx ends first.
+// Reserve waits until n bytes and a worker are free and returns the
+// function that gives them back. Decodes call it with their cost; other
+// work that should share the bound (checking a PDF) may too. It fails with
+// image_too_large when n is more than the pool holds, and with an error
+// wrapping ErrBusy and ctx.Err() when ctx ends first.
 //
 // The release of a large reservation (a sixteenth of the pool or more)
 // runs the garbage collector first: the decode's pixels are garbage by
@@ -65,7 +66,7 @@ const gcShare = 16
 // before its pacer collected them (by up to GOGC percent of the live heap,
 // 200% under citesd serve), and the pool would bound the live memory but
 // not the resident size.
-func (p *Pool) reserve(ctx context.Context, n int64) (release func(), err error) {
+func (p *Pool) Reserve(ctx context.Context, n int64) (release func(), err error) {
 	if n > p.size {
 		return nil, newError(ImageTooLarge, fmt.Errorf("decoding needs %d MB, more than the %d MB of decode memory", n>>20, p.size>>20))
 	}
