@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/zlib"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/scan"
 )
@@ -239,4 +241,44 @@ func bigJPEG(t testing.TB, w, h int, qr image.Image) []byte {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// TestPhotoBusy: a photo or document that waits for its share of the
+// decode memory until its client gives up is answered as a request the
+// client left (499, not logged as a fault), never as a fault of the file;
+// when the server gives up first (PhotoWait, 30 s) the answer is 503 busy
+// (TestBusyOr).
+func TestPhotoBusy(t *testing.T) {
+	e := newEnv(t, modelstest.NewSQLite(t))
+	e.mustCaseUsers()
+	c := e.createCase("officer-kg", seizure())
+	var a api.ApplicationJSON
+	req := falconPermit()
+	delete(req, "exporter_account")
+	e.do("alatoo-trade", "POST", "/api/v1/applications", req, 201, &a)
+
+	hold, err := scan.DefaultPool.Reserve(context.Background(), scan.DefaultPool.Memory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	photo := testPNG(300, 200)
+	for _, tc := range []struct{ user, path, field string }{
+		{"officer", "/api/v1/verify/photo", "photo"},
+		{"officer", "/api/v1/scan", "photo"},
+		{"officer-kg", fmt.Sprintf("/api/v1/cases/%d/photos", c.ID), "photo"},
+		{"alatoo-trade", fmt.Sprintf("/api/v1/applications/%d/attachments", a.ID), "file"},
+	} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("kind", "other")
+		fw, _ := mw.CreateFormFile(tc.field, "x.png")
+		fw.Write(photo)
+		mw.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		r := httptest.NewRequest("POST", tc.path, &buf).WithContext(ctx)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		e.send(tc.user, r, api.StatusClientClosed, nil)
+		cancel()
+	}
 }
