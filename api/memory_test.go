@@ -44,6 +44,9 @@ func TestPhotoMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes 32 photos of 49 megapixels")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's memory would be measured too")
+	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc/self/status")
 	}

@@ -78,15 +78,16 @@
 // The server's bound is then the pool's memory (DefaultMemory, 256 MiB,
 // unless the program replaces DefaultPool): decodes in flight never hold
 // more. Garbage comes on top, which the Go collector reclaims on its own
-// schedule (GOGC; GOMEMLIMIT bounds it hard): the passes leave about as
-// much garbage as they hold, and a decode of a sixteenth of the pool or
-// more runs a collection before giving its memory back, so the next decode
-// reuses those pages instead of growing the heap; GOMEMLIMIT set to a
-// little over the pool plus the server's own use bounds the rest.
+// schedule (GOGC; GOMEMLIMIT set a little over the pool plus the server's
+// own use bounds it hard): the passes leave about as much garbage as they
+// hold, and a decode of a sixteenth of the pool or more runs a collection
+// before giving its memory back, so the next decode reuses those pages
+// instead of growing the heap.
 //
 // Measured with 16 concurrent uploads of a 7000x7000 photo through the
-// API (api/memory_test.go, the server alone in a child process, GOGC 100),
-// the peak resident size of the whole server was 56 MB for PNG case
-// photos and 117-134 MB for PNG photos to verify (3,043 and 1,140 MB
-// before the pool), and 217-249 MB and 197-215 MB for JPEGs.
+// API (api/memory_test.go, the server alone in a child process), the peak
+// resident size of the whole server was 56-70 MB for PNG case
+// photos and 117-138 MB for PNG photos to verify (3,043 and 1,146 MB
+// before the pool), and 217-251 MB and 197-215 MB for JPEGs (1,201 and
+// 491 MB before); GOGC 200, as citesd serve runs, changes little.
 package scan
