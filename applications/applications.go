@@ -316,7 +316,7 @@ func sniffDocument(b []byte) (string, bool) {
 // DocumentWait, the error wraps scan.ErrBusy.
 // Errors: forbidden, application_not_found, invalid_state,
 // invalid_attachment_kind, unsupported_document, damaged_document,
-// image_too_large, document_too_large.
+// image_too_large, document_too_complex, document_too_large.
 func (s *Service) AddAttachment(ctx context.Context, actor opencites.Actor, id int64, kind, filename string, data []byte) (AttachmentInfo, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return AttachmentInfo{}, err

@@ -6,6 +6,8 @@
 //
 // A supporting document is checked whole before it is stored: an image
 // must decode completely (package scan, within the server's shared decode
-// memory), a PDF must pass pdfcpu's structural validation; its filename is
-// stored without path, control or bidirectional formatting characters.
+// memory), a PDF must pass pdfcpu's structural validation, which runs in a
+// child process of the program (bounded in memory and time: pdfcpu
+// inflates streams without a limit); its filename is stored without path,
+// control or bidirectional formatting characters.
 package applications

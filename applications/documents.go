@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -29,8 +33,8 @@ const DocumentWait = 30 * time.Second
 // real scanners' and word processors' files pass). It returns the content
 // type.
 //
-// Errors: unsupported_document, damaged_document, image_too_large, or an
-// error wrapping scan.ErrBusy.
+// Errors: unsupported_document, damaged_document, image_too_large,
+// document_too_complex, or an error wrapping scan.ErrBusy.
 func checkDocument(ctx context.Context, data []byte) (string, error) {
 	ct, ok := sniffDocument(data)
 	if !ok {
@@ -54,45 +58,99 @@ func checkDocument(ctx context.Context, data []byte) (string, error) {
 	return ct, nil
 }
 
-// pdfMemory is what checking a PDF is taken to hold, in bytes of the file:
-// pdfcpu keeps the file, its parsed objects and its decoded object and
-// cross-reference streams. It is an estimate for sharing the pool, not a
-// bound (see the package documentation).
-const pdfMemory = 8
-
-var pdfConfig = sync.OnceValue(func() *model.Configuration {
-	// Without this pdfcpu writes a configuration directory in the user's
-	// home at first use (and exits the process if it cannot).
-	pdfapi.DisableConfigDir()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	return conf
-})
-
-// checkPDF validates a PDF's structure with pdfcpu: header, cross-reference
-// table or streams, trailer, and every object reachable from the catalogue
-// against the PDF specification. It takes its memory from scan.DefaultPool,
-// so that checks and decodes share the server's bound.
-func checkPDF(ctx context.Context, data []byte) (err error) {
-	release, err := scan.DefaultPool.Reserve(ctx, max(int64(len(data))*pdfMemory, 1<<20))
+// checkPDF validates a PDF's structure with pdfcpu (see pdfCheckChild)
+// in a child process: pdfcpu inflates object and cross-reference streams
+// without a limit (a 300 KB file made it allocate 1.3 GB) and reports some
+// malformed input by panicking, so it runs where a decompression bomb or a
+// crash costs the child, not the server. The child is this program again
+// (os.Executable), bounded to pdfCheckMemory of heap and pdfCheckTime; the
+// server reserves that memory in scan.DefaultPool while it runs.
+//
+// Errors: damaged_document, document_too_complex (reading it takes more
+// than pdfCheckMemory), or an error wrapping scan.ErrBusy.
+func checkPDF(ctx context.Context, data []byte) error {
+	release, err := scan.DefaultPool.Reserve(ctx, min(pdfCheckMemory+int64(len(data)), scan.DefaultPool.Memory()))
 	if err != nil {
-		var se *scan.Error
-		if errors.As(err, &se) {
-			return opencites.Invalid("document_too_large", "the PDF is too large to check")
-		}
 		return fmt.Errorf("applications: document: %w", err)
 	}
 	defer release()
-	defer func() {
-		if recover() != nil {
-			err = opencites.Invalid("damaged_document", "the file is damaged or incomplete: it does not read as a PDF")
-		}
-	}()
-	conf := *pdfConfig()
-	if pdfapi.Validate(bytes.NewReader(data), &conf) != nil {
+	exe, err := os.Executable()
+	if err != nil {
+		return opencites.Internal("pdf check", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, pdfCheckTime)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, pdfCheckArg)
+	cmd.Env = append(os.Environ(), pdfCheckEnv+"=1")
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit) && exit.ExitCode() == pdfCheckTooLarge:
+		return opencites.Invalid("document_too_complex", "the PDF expands to more than 160 MB when read: it is too large or complex to check")
+	case errors.As(err, &exit):
+		// Invalid, killed at pdfCheckTime, or pdfcpu crashed on it: the
+		// file is at fault.
 		return opencites.Invalid("damaged_document", "the file is damaged or incomplete: it does not read as a PDF")
 	}
-	return nil
+	return opencites.Internal("pdf check: "+stderr.String(), err)
+}
+
+// The child's side of checkPDF.
+const (
+	pdfCheckEnv      = "CITES_INTERNAL_PDF_CHECK"
+	pdfCheckArg      = "-cites-internal-pdf-check"
+	pdfCheckMemory   = 160 << 20 // the child's heap, beyond which it gives up
+	pdfCheckTime     = 20 * time.Second
+	pdfCheckInvalid  = 1
+	pdfCheckTooLarge = 3
+)
+
+// init turns this process into the PDF checker when checkPDF started it:
+// it must happen before the program's main (or a test binary's flags)
+// sees the unknown argument. Any program that imports this package can
+// check PDFs this way, tests included.
+func init() {
+	if os.Getenv(pdfCheckEnv) != "1" || len(os.Args) != 2 || os.Args[1] != pdfCheckArg {
+		return
+	}
+	os.Exit(pdfCheckChild(os.Stdin))
+}
+
+// pdfCheckChild validates the PDF on r with pdfcpu (relaxed mode: header,
+// cross-reference table or streams, trailer, and every object reachable
+// from the catalogue against the specification) and returns the exit
+// code: 0 valid, pdfCheckInvalid, or pdfCheckTooLarge when its heap passes
+// pdfCheckMemory.
+func pdfCheckChild(r io.Reader) int {
+	debug.SetMemoryLimit(pdfCheckMemory / 2)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			metrics.Read(sample)
+			if sample[0].Value.Uint64() > pdfCheckMemory {
+				os.Exit(pdfCheckTooLarge)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	data, err := io.ReadAll(io.LimitReader(r, MaxAttachmentSize+1))
+	if err != nil || len(data) > MaxAttachmentSize {
+		return pdfCheckInvalid
+	}
+	// Without this pdfcpu writes a configuration directory in the home
+	// directory at first use (and exits if it cannot).
+	pdfapi.DisableConfigDir()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	if pdfapi.Validate(bytes.NewReader(data), conf) != nil {
+		return pdfCheckInvalid
+	}
+	return 0
 }
 
 // maxFilename is the longest filename kept, in characters.
