@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/csv"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -180,7 +181,7 @@ func (s *Server) addAttachment(c echo.Context) error {
 	}
 	at, err := s.apps.AddAttachment(c.Request().Context(), actor(c), id, f.values["kind"], f.filename, f.data)
 	if err != nil {
-		return err
+		return busyOr(err)
 	}
 	return c.JSON(http.StatusCreated, AttachmentJSON(at))
 }
@@ -198,7 +199,12 @@ func (s *Server) getAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", info.Filename))
+	// RFC 6266: a name that is not plain ASCII goes as filename*=utf-8''...
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": info.Filename})
+	if disposition == "" {
+		disposition = "attachment"
+	}
+	c.Response().Header().Set("Content-Disposition", disposition)
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, info.ContentType, data)
 }

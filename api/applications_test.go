@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"mime"
 	"mime/multipart"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +25,119 @@ func (e *env) attach(user string, appID int64, kind, filename string, data []byt
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	mw.WriteField("kind", kind)
-	fw, _ := mw.CreateFormFile("file", filename)
+	// As RFC 7578 allows, and as mime.FormatMediaType writes them, names
+	// with control or non-ASCII characters go percent-encoded (RFC 2231).
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": filename}))
+	fw, _ := mw.CreatePart(h)
 	fw.Write(data)
 	mw.Close()
 	req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/applications/%d/attachments", appID), &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	e.send(user, req, want, out)
+}
+
+// printedPermit is a PDF that package printing made: a permit of the
+// registry, downloaded.
+func (e *env) printedPermit() []byte {
+	e.t.Helper()
+	p := e.issue(falconPermit())
+	return e.do("issuer-kg", "GET", "/api/v1/permits/"+p.Number+"/pdf", nil, 200, nil)
+}
+
+// TestAttachmentChecked: issue 19, item 7. A document is checked whole
+// before it is stored, and its filename is stored cleaned.
+func TestAttachmentChecked(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		req := falconPermit()
+		delete(req, "exporter_account")
+		var a api.ApplicationJSON
+		e.do("alatoo-trade", "POST", "/api/v1/applications", req, 201, &a)
+		pdf := e.printedPermit()
+		jpg := testJPEG(640, 480)
+		for name, tc := range map[string]struct {
+			data []byte
+			code string
+		}{
+			"PDF header, then HTML":       {[]byte("%PDF-1.7\n<html><body><script>alert(1)</script></body></html>\n"), "damaged_document"},
+			"PDF cut short":               {pdf[:len(pdf)/2], "damaged_document"},
+			"truncated JPEG":              {jpg[:len(jpg)*2/3], "damaged_document"},
+			"JPEG header only":            {jpg[:600], "damaged_document"},
+			"PNG header of 100000x100000": {pngHeaderOf(100000, 100000), "image_too_large"},
+			"PNG without pixels":          {pngHeaderOf(100, 100), "damaged_document"},
+			"text":                        {[]byte("plain text"), "unsupported_document"},
+		} {
+			var eb api.ErrorBody
+			e.attach("alatoo-trade", a.ID, "other", "evidence.bin", tc.data, 422, &eb)
+			if eb.Error != tc.code || eb.Message == "" {
+				t.Errorf("%s: %q (%q), want %q", name, eb.Error, eb.Message, tc.code)
+			}
+		}
+		for _, lang := range []string{"ru", "ky"} {
+			var eb api.ErrorBody
+			e.attachLang(lang, a.ID, pdf[:100], &eb)
+			if eb.Error != "damaged_document" || !strings.ContainsAny(eb.Message, "абвгдеёжзийклмнопрстуфхцчшщыэюя") {
+				t.Errorf("%s: %+v", lang, eb)
+			}
+		}
+
+		// Our own printed permit, a JPEG and a PNG pass.
+		var at api.AttachmentJSON
+		e.attach("alatoo-trade", a.ID, "import_permit", "permit.pdf", pdf, 201, &at)
+		if at.ContentType != "application/pdf" {
+			t.Errorf("pdf: %+v", at)
+		}
+		e.attach("alatoo-trade", a.ID, "veterinary", "vet.jpg", jpg, 201, nil)
+		e.attach("alatoo-trade", a.ID, "other", "rings.png", testPNG(300, 200), 201, nil)
+
+		// A right-to-left override would show "invoice\u202Efdp.exe" as
+		// "invoiceexe.pdf"; controls, bidi marks and paths go, the
+		// extension stays.
+		for in, want := range map[string]string{
+			"invoice\u202Efdp.exe":                                 "invoicefdp.exe",
+			"\u200Fbill\u2066 of\u2069 sale\x00\x1b\x7f\t\r\n.pdf": "bill of sale.pdf",
+			`C:\Users\me\scan.pdf`:                                 "scan.pdf",
+			"../../etc/passwd":                                     "passwd",
+			"\u202E":                                               "document.pdf",
+			strings.Repeat("é", 300) + ".pdf":                      strings.Repeat("é", 116) + ".pdf",
+		} {
+			e.attach("alatoo-trade", a.ID, "other", in, pdf, 201, &at)
+			if at.Filename != want {
+				t.Errorf("filename %q stored as %q, want %q", in, at.Filename, want)
+			}
+		}
+		// Downloads name it as RFC 6266 says.
+		e.attach("alatoo-trade", a.ID, "other", "é.pdf", pdf, 201, &at)
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", fmt.Sprintf("/api/v1/applications/%d/attachments/%d", a.ID, at.ID), nil)
+		r.Header.Set("Authorization", "Bearer "+e.tokens["alatoo-trade"])
+		e.srv.ServeHTTP(rec, r)
+		if cd := rec.Header().Get("Content-Disposition"); cd != "attachment; filename*=utf-8''%C3%A9.pdf" {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		var got api.ApplicationJSON
+		e.do("alatoo-trade", "GET", fmt.Sprintf("/api/v1/applications/%d", a.ID), nil, 200, &got)
+		for _, at := range got.Attachments {
+			if strings.ContainsAny(at.Filename, "\u202E\u200F\u2066\u2069\x00\r\n") {
+				t.Errorf("stored filename %q", at.Filename)
+			}
+		}
+	})
+}
+
+// attachLang posts a document with Accept-Language lang and expects 422.
+func (e *env) attachLang(lang string, appID int64, data []byte, out any) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("kind", "other")
+	fw, _ := mw.CreateFormFile("file", "x.pdf")
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/applications/%d/attachments", appID), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", lang)
+	e.send("alatoo-trade", req, 422, out)
 }
 
 // TestApplicationToPrintedPermit: an exporter applies with an attachment,
@@ -47,7 +156,7 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 			t.Fatalf("draft = %+v", a)
 		}
 		base := fmt.Sprintf("/api/v1/applications/%d", a.ID)
-		e.attach("alatoo-trade", a.ID, "legal_acquisition", "bill-of-sale.pdf", []byte("%PDF-1.4 bill of sale"), 201, nil)
+		e.attach("alatoo-trade", a.ID, "legal_acquisition", "bill-of-sale.pdf", e.printedPermit(), 201, nil)
 		e.attach("alatoo-trade", a.ID, "other", "notes.txt", []byte("plain text"), 422, nil)
 		// Submission runs the permit's rules.
 		e.wantError("alatoo-trade", "POST", base+"/submit", nil, 422, "validity_too_long")
@@ -83,7 +192,7 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 		if len(ns.Notifications) == 0 || ns.Notifications[0].Kind != "application.changes_requested" {
 			t.Errorf("exporter notifications = %+v", ns.Notifications)
 		}
-		e.attach("alatoo-trade", a.ID, "captive_breeding", "registry.png", []byte("\x89PNG\r\n\x1a\nfake"), 201, nil)
+		e.attach("alatoo-trade", a.ID, "captive_breeding", "registry.png", testPNG(400, 300), 201, nil)
 		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
 		if a.Status != "submitted" || strings.Join(a.Missing, ",") != "veterinary" {
 			t.Errorf("resubmitted = %s missing %v", a.Status, a.Missing)

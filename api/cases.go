@@ -402,7 +402,7 @@ func (s *Server) addCasePhoto(c echo.Context) error {
 	}
 	p, err := s.cases.AddPhoto(c.Request().Context(), actor(c), id, f.values["kind"], f.data)
 	if err != nil {
-		return err
+		return busyOr(err)
 	}
 	out := casePhotoJSON(id, p)
 	c.Response().Header().Set(echo.HeaderLocation, out.URL)

@@ -7,8 +7,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/csv"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -126,6 +128,15 @@ func testPNG(w, h int) []byte {
 	return b.Bytes()
 }
 
+// pngHeaderOf is the signature and header chunk of a w x h truecolour PNG,
+// with no pixels.
+func pngHeaderOf(w, h uint32) []byte {
+	chunk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32([]byte("IHDR"), w), h)
+	chunk = append(chunk, 8, 2, 0, 0, 0)
+	b := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), chunk...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
+}
+
 func (e *env) casePhoto(user string, caseID int64, kind string, img []byte, want int, out any) {
 	e.t.Helper()
 	var buf bytes.Buffer
@@ -191,6 +202,20 @@ func TestCaseFromFailedScanWithPhotos(t *testing.T) {
 		e.casePhoto("officer-kg", c.ID, "goods", []byte("%PDF-1.4 not a photo"), 422, &eb)
 		if eb.Error != "unsupported_photo" {
 			t.Errorf("pdf: %q", eb.Error)
+		}
+		// Issue 19, item 7: a photo is decoded whole before it is kept.
+		for name, tc := range map[string]struct {
+			img  []byte
+			code string
+		}{
+			"truncated JPEG":              {jp[:len(jp)*2/3], "invalid_photo"},
+			"PNG header of 100000x100000": {pngHeaderOf(100000, 100000), "photo_too_large"},
+			"PNG without pixels":          {testPNG(300, 1000)[:60], "invalid_photo"},
+		} {
+			e.casePhoto("officer-kg", c.ID, "goods", tc.img, 422, &eb)
+			if eb.Error != tc.code {
+				t.Errorf("%s: %q, want %q", name, eb.Error, tc.code)
+			}
 		}
 		e.casePhoto("officer-kg", c.ID, "selfie", jp, 422, nil)
 		e.casePhoto("analyst-kg", c.ID, "goods", jp, 403, nil)

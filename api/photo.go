@@ -106,18 +106,28 @@ func tooLargeOr(err error, other error) error {
 	return other
 }
 
-// decodePhoto finds QR codes in a photo. At most GOMAXPROCS photos are
-// decoded at once, which bounds the memory photos can take.
+// PhotoWait bounds the time a photo waits for its turn in the decode pool
+// (scan.DefaultPool: its memory and one of its workers) before the
+// request is refused as busy.
+const PhotoWait = 30 * time.Second
+
+// decodePhoto finds QR codes in a photo. Decodes share scan.DefaultPool
+// with case photos and attachments, which bounds the memory and the cores
+// they take; a photo waits up to PhotoWait for its turn, then the search
+// has PhotoTimeout.
 func (s *Server) decodePhoto(ctx context.Context, photo []byte, accept func(string) bool) ([]scan.Code, error) {
-	select {
-	case s.photoSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, apiError(http.StatusServiceUnavailable, "busy", "the scanner is busy: try again")
-	}
-	defer func() { <-s.photoSlots }()
-	ctx, cancel := context.WithTimeout(ctx, PhotoTimeout)
+	ctx, cancel := context.WithTimeout(ctx, PhotoWait+PhotoTimeout)
 	defer cancel()
-	return scan.Decode(ctx, bytes.NewReader(photo), scan.Options{Accept: accept})
+	codes, err := scan.Decode(ctx, bytes.NewReader(photo), scan.Options{Accept: accept, Timeout: PhotoTimeout})
+	return codes, busyOr(err)
+}
+
+// busyOr turns a decode that could not start in time into 503 busy.
+func busyOr(err error) error {
+	if errors.Is(err, scan.ErrBusy) {
+		return apiError(http.StatusServiceUnavailable, "busy", "the scanner is busy: try again")
+	}
+	return err
 }
 
 func isPermitCode(text string) bool { return strings.HasPrefix(text, verifier.CodePrefix) }

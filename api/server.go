@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +87,6 @@ type Server struct {
 	sessionParser *jwt.Parser
 	log           *slog.Logger
 	sessions      *sessionCache
-	photoSlots    chan struct{}
 	guidance      renderedGuidance
 	publicURL     string
 	cases         *cases.Service
@@ -120,7 +118,6 @@ func New(cfg Config) (*Server, error) {
 		recorder:     cfg.Registry.Recorder,
 		sessionKey:   cfg.SessionKey,
 		log:          log,
-		photoSlots:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
 		cases:        cfg.Registry.Cases,
 		app:          cfg.App,

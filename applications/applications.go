@@ -313,9 +313,13 @@ func sniffDocument(b []byte) (string, bool) {
 }
 
 // AddAttachment stores a supporting document (PDF, JPEG or PNG, up to
-// 20 MB) on an application its exporter may still edit.
+// 20 MB) on an application its exporter may still edit. The document is
+// checked whole first (see checkDocument) and its filename cleaned (see
+// cleanFilename). When the server's decode memory stays taken for
+// DocumentWait, the error wraps scan.ErrBusy.
 // Errors: forbidden, application_not_found, invalid_state,
-// invalid_attachment_kind, unsupported_document, document_too_large.
+// invalid_attachment_kind, unsupported_document, damaged_document,
+// image_too_large, document_too_complex, document_too_large.
 func (s *Service) AddAttachment(ctx context.Context, actor opencites.Actor, id int64, kind, filename string, data []byte) (AttachmentInfo, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
 		return AttachmentInfo{}, err
@@ -326,19 +330,16 @@ func (s *Service) AddAttachment(ctx context.Context, actor opencites.Actor, id i
 	if len(data) > MaxAttachmentSize {
 		return AttachmentInfo{}, opencites.Invalid("document_too_large", "a document is at most 20 MB")
 	}
-	ct, ok := sniffDocument(data)
-	if !ok {
-		return AttachmentInfo{}, opencites.Invalid("unsupported_document", "send a PDF, JPEG or PNG file")
+	ct, err := checkDocument(ctx, data)
+	if err != nil {
+		return AttachmentInfo{}, err
 	}
-	filename = strings.TrimSpace(filename)
-	if r := []rune(filename); len(r) > 200 {
-		filename = string(r[:200])
-	}
+	filename = cleanFilename(filename, ct)
 	sum := sha256.Sum256(data)
 	now := s.now()
 	row := models.Attachment{ApplicationID: id, Kind: kind, Filename: filename, ContentType: ct, Size: int64(len(data)),
 		SHA256: hex.EncodeToString(sum[:]), Data: data, CreatedAt: now}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		app, err := s.loadApp(tx, actor, id)
 		if err != nil {
 			return err

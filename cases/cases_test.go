@@ -2,20 +2,33 @@ package cases
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
-	_ "image/jpeg"
+	"image/jpeg"
 	"image/png"
 	"testing"
 )
 
 func TestThumbnail(t *testing.T) {
-	for _, c := range []struct{ w, h, tw, th int }{{1000, 500, 256, 128}, {300, 900, 85, 256}, {100, 50, 100, 50}, {4000, 1, 256, 1}} {
+	for _, c := range []struct {
+		format       string
+		w, h, tw, th int
+	}{{"png", 1000, 500, 256, 128}, {"jpeg", 300, 900, 85, 256}, {"png", 100, 50, 100, 50}, {"png", 4000, 1, 256, 1}} {
 		img := image.NewRGBA(image.Rect(0, 0, c.w, c.h))
 		img.Set(0, 0, color.White)
-		b, err := thumbnail(img)
+		var in bytes.Buffer
+		if c.format == "png" {
+			png.Encode(&in, img)
+		} else {
+			jpeg.Encode(&in, img, nil)
+		}
+		b, info, err := thumbnail(context.Background(), in.Bytes())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if info.Width != c.w || info.Height != c.h || info.Format != c.format {
+			t.Errorf("%dx%d: info %+v", c.w, c.h, info)
 		}
 		got, format, err := image.Decode(bytes.NewReader(b))
 		if err != nil || format != "jpeg" || got.Bounds().Dx() != c.tw || got.Bounds().Dy() != c.th {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
 	"image/jpeg"
 	_ "image/png" // decode PNG photos
 	"strconv"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/models"
-	"golang.org/x/image/draw"
+	qrscan "github.com/opencites/opencites/scan"
 	"gorm.io/gorm"
 )
 
@@ -25,6 +24,10 @@ const (
 	MaxPhotoBytes  = 20 << 20 // 20 MiB
 	MaxPhotoPixels = 60e6     // refuses decompression bombs before decoding
 	ThumbSize      = 256      // the thumbnail's longer side, in pixels
+	// PhotoWait bounds the time a photo waits for its turn to be decoded
+	// (the server's decode memory is shared) before AddPhoto gives up with
+	// an error wrapping scan.ErrBusy.
+	PhotoWait = 30 * time.Second
 )
 
 // PhotoKinds say what a photo shows.
@@ -97,22 +100,28 @@ func sniffPhoto(b []byte) (string, bool) {
 	return "", false
 }
 
-// thumbnail scales img so that its longer side is ThumbSize, as JPEG.
-func thumbnail(img image.Image) ([]byte, error) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if w >= h && w > ThumbSize {
-		w, h = ThumbSize, max(1, h*ThumbSize/w)
-	} else if h > w && h > ThumbSize {
-		w, h = max(1, w*ThumbSize/h), ThumbSize
+// thumbnail checks a photo by decoding it whole, within the server's
+// decode memory (scan.DefaultPool, shared with scans and attachments), and
+// returns it scaled so that its longer side is at most ThumbSize, as JPEG.
+// A PNG is reduced row by row; a JPEG is decoded whole, its cost budgeted.
+func thumbnail(ctx context.Context, data []byte) ([]byte, qrscan.Info, error) {
+	ctx, cancel := context.WithTimeout(ctx, PhotoWait)
+	defer cancel()
+	img, info, err := qrscan.Thumbnail(ctx, data, ThumbSize, qrscan.Options{MaxPixels: MaxPhotoPixels})
+	var se *qrscan.Error
+	switch {
+	case errors.Is(err, qrscan.ErrBusy):
+		return nil, info, fmt.Errorf("cases: photo: %w", err)
+	case errors.As(err, &se) && se.Code == qrscan.ImageTooLarge:
+		return nil, info, opencites.Errorf(opencites.KindInvalid, "photo_too_large", "the photo has too many pixels: at most %d megapixels and %d pixels a side", int(MaxPhotoPixels/1e6), qrscan.MaxSide)
+	case err != nil:
+		return nil, info, opencites.Invalid("invalid_photo", "the photo cannot be read as an image")
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
-		return nil, err
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, info, opencites.Internal("thumbnail", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), info, nil
 }
 
 func newKey() string {
@@ -125,6 +134,10 @@ func newKey() string {
 
 // AddPhoto stores a JPEG or PNG photo of the goods or the documents of a
 // case, with a thumbnail. Officers of the case's authority may.
+//
+// The photo is decoded whole (a file cut short is invalid_photo), in the
+// server's shared decode memory; when that stays taken for PhotoWait the
+// error wraps scan.ErrBusy.
 //
 // Errors: forbidden, authority_required (403), case_not_found (404),
 // invalid_photo_kind, unsupported_photo, invalid_photo, photo_too_large
@@ -150,25 +163,14 @@ func (s *Service) AddPhoto(ctx context.Context, actor opencites.Actor, caseID in
 	if _, err := loadCase(s.db.WithContext(ctx), caseID, authority); err != nil {
 		return Photo{}, opencites.AsDomain("photo case", err)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	thumb, info, err := thumbnail(ctx, data)
 	if err != nil {
-		return Photo{}, opencites.Invalid("invalid_photo", "the photo cannot be read as an image")
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || float64(cfg.Width)*float64(cfg.Height) > MaxPhotoPixels {
-		return Photo{}, opencites.Errorf(opencites.KindInvalid, "photo_too_large", "the photo has too many pixels")
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return Photo{}, opencites.Invalid("invalid_photo", "the photo cannot be read as an image")
-	}
-	thumb, err := thumbnail(img)
-	if err != nil {
-		return Photo{}, opencites.Internal("thumbnail", err)
+		return Photo{}, err
 	}
 	sum := sha256.Sum256(data)
 	now := s.now()
 	row := models.CasePhoto{CaseID: caseID, Kind: kind, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
-		Width: cfg.Width, Height: cfg.Height, StorageKey: newKey(), ThumbKey: newKey(), CreatedAt: now, CreatedBy: actor.UserID}
+		Width: info.Width, Height: info.Height, StorageKey: newKey(), ThumbKey: newKey(), CreatedAt: now, CreatedBy: actor.UserID}
 	if err := s.photos.Put(ctx, row.StorageKey, data); err != nil {
 		return Photo{}, opencites.Internal("store photo", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
@@ -26,41 +27,97 @@ type Code struct {
 	Corners [4]image.Point
 }
 
-// Options tune Decode and DecodeImage.
+// Options tune Decode and DecodeImage, and Check and Thumbnail.
 type Options struct {
 	// Accept, when set, stops decoding as soon as a code whose text it
 	// accepts has been read (e.g. strings.HasPrefix(text, "CP1:")).
 	Accept func(text string) bool
 	// MaxPixels bounds the decoded image; 0 means 50_000_000.
 	MaxPixels int
+	// Pool is the memory the decode waits for and runs in; nil means
+	// DefaultPool.
+	Pool *Pool
+	// Timeout, when positive, bounds the search for codes once the pool
+	// has let the decode start; ctx bounds the wait as well.
+	Timeout time.Duration
+}
+
+func (o Options) pool() *Pool {
+	if o.Pool != nil {
+		return o.Pool
+	}
+	return DefaultPool
 }
 
 // Decode reads every QR code it can find in a JPEG, PNG, GIF or WebP photo,
 // best first: a code Accept took, then larger codes before smaller. A JPEG's
 // EXIF orientation is applied before reading; Corners are in the stored
-// frame. It stops when Options.Accept is satisfied or ctx is done,
-// returning what it has, or an error wrapping ctx.Err() (not an *Error:
-// the officer did nothing wrong) if nothing.
+// frame. It reads the image's header first, refuses a size past the limits
+// at once, then waits for the decode's memory in the pool (Options.Pool)
+// until ctx ends. It stops when Options.Accept is satisfied or ctx is
+// done, returning what it has, or an error wrapping ctx.Err() (not an
+// *Error: the officer did nothing wrong) if nothing.
 //
 // When nothing can be read it returns an *Error with code invalid_image,
 // unsupported_image_format, image_too_large, no_qr_found, qr_too_small,
-// qr_blurred, qr_glare, qr_too_dark or qr_damaged.
+// qr_blurred, qr_glare, qr_too_dark or qr_damaged, or, when ctx ended
+// while it waited for the pool, an error wrapping ErrBusy.
 func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
-	img, or, err := readImage(r, opt.MaxPixels)
+	data, err := readFile(r)
 	if err != nil {
 		return nil, err
 	}
-	// Only the luminance is used from here on; the decoded image is
-	// garbage once converted.
-	return decodeGray(ctx, or.apply(toGray(img)), or, opt)
+	e, err := readHeader(data, opt.MaxPixels)
+	if err != nil {
+		return nil, err
+	}
+	release, err := opt.pool().Reserve(ctx, e.grayCost()+scanCost(e.cfg.Width, e.cfg.Height))
+	if err != nil {
+		return nil, err
+	}
+	// Everything search allocates is garbage once it returns, before the
+	// memory goes back to the pool.
+	codes, err := e.search(ctx, opt)
+	release()
+	return codes, err
+}
+
+func (e *encoded) search(ctx context.Context, opt Options) ([]Code, error) {
+	g, or, err := e.gray()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
+		defer cancel()
+	}
+	return decodeGray(ctx, g, or, opt)
 }
 
 // DecodeImage is Decode for an already decoded image, taken as upright.
+// Its luminance copy and the search take their memory from the pool.
 func DecodeImage(ctx context.Context, img image.Image, opt Options) ([]Code, error) {
 	b := img.Bounds()
 	if err := checkSize(b.Dx(), b.Dy(), opt.MaxPixels); err != nil {
 		return nil, err
 	}
+	release, err := opt.pool().Reserve(ctx, int64(b.Dx())*int64(b.Dy())+scanCost(b.Dx(), b.Dy()))
+	if err != nil {
+		return nil, err
+	}
+	codes, err := decodeUpright(ctx, img, opt)
+	release()
+	return codes, err
+}
+
+func decodeUpright(ctx context.Context, img image.Image, opt Options) ([]Code, error) {
+	if opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
+		defer cancel()
+	}
+	b := img.Bounds()
 	or := orientation{o: 1, w: b.Dx(), h: b.Dy()}
 	codes, err := decodeGray(ctx, toGray(img), or, opt)
 	for i := range codes {

@@ -2,9 +2,7 @@ package scan
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"image"
 	_ "image/gif" // registered for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
@@ -13,52 +11,27 @@ import (
 	_ "golang.org/x/image/webp"
 )
 
+// MaxSide bounds either side of an image, whatever Options.MaxPixels says.
+const MaxSide = 12000
+
 const (
 	// defaultMaxPixels bounds the decoded image when Options.MaxPixels is 0.
 	defaultMaxPixels = 50_000_000
-	// maxSide bounds either side of the image, whatever MaxPixels says.
-	maxSide = 12000
 	// maxFileBytes bounds what Decode reads from its reader. A 50 MP photo
 	// is well below this as a JPEG and usually as a PNG.
 	maxFileBytes = 64 << 20
 )
 
-// readImage reads an encoded image and returns it decoded together with
-// its EXIF orientation, checking the size announced in the header before
-// any pixel memory is allocated.
-func readImage(r io.Reader, maxPixels int) (image.Image, orientation, error) {
-	var or orientation
+// readFile reads an image file, at most maxFileBytes of it.
+func readFile(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
-		return nil, or, newError(InvalidImage, fmt.Errorf("read: %w", err))
+		return nil, newError(InvalidImage, fmt.Errorf("read: %w", err))
 	}
 	if len(data) > maxFileBytes {
-		return nil, or, newError(ImageTooLarge, fmt.Errorf("file larger than %d bytes", maxFileBytes))
+		return nil, newError(ImageTooLarge, fmt.Errorf("file larger than %d bytes", maxFileBytes))
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			if kind := otherImageFormat(data); kind != "" {
-				return nil, or, newError(UnsupportedImageFormat, fmt.Errorf("%s image", kind))
-			}
-			return nil, or, newError(InvalidImage, errors.New("not an image"))
-		}
-		return nil, or, newError(InvalidImage, fmt.Errorf("header: %w", err))
-	}
-	if err := checkSize(cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, or, err
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, or, newError(InvalidImage, fmt.Errorf("decode %s: %w", format, err))
-	}
-	or.o = 1
-	if format == "jpeg" {
-		or.o = jpegOrientation(data)
-	}
-	b := img.Bounds()
-	or.w, or.h = b.Dx(), b.Dy()
-	return img, or, nil
+	return data, nil
 }
 
 func checkSize(w, h, maxPixels int) error {
@@ -68,8 +41,8 @@ func checkSize(w, h, maxPixels int) error {
 	if w <= 0 || h <= 0 {
 		return newError(InvalidImage, fmt.Errorf("empty image %dx%d", w, h))
 	}
-	if w > maxSide || h > maxSide || int64(w)*int64(h) > int64(maxPixels) {
-		return newError(ImageTooLarge, fmt.Errorf("%dx%d pixels, limit %d pixels and %d per side", w, h, maxPixels, maxSide))
+	if w > MaxSide || h > MaxSide || int64(w)*int64(h) > int64(maxPixels) {
+		return newError(ImageTooLarge, fmt.Errorf("%dx%d pixels, limit %d pixels and %d per side", w, h, maxPixels, MaxSide))
 	}
 	return nil
 }
