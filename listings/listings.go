@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -122,11 +123,17 @@ func (s *Store) Import(ctx context.Context, actor opencites.Actor, r io.Reader, 
 	if err != nil {
 		return Listing{}, opencites.Internal("import listing", err)
 	}
-	if _, err := s.Refresh(ctx); err != nil {
+	// The list just parsed is the one to put in force when it is due now:
+	// reading it back from the database would hold two copies at once.
+	if !row.Effective.After(now) && !row.Effective.Before(s.Current().Effective()) {
+		s.ref.Store(ref.Overlay(species.Default()))
+	} else if _, err := s.Refresh(ctx); err != nil {
 		return Listing{}, err
 	}
+	ref = nil
+	debug.FreeOSMemory() // an import's parse is garbage now: give it back
 	return Listing{Version: row.Version, Effective: row.Effective, Source: source, ImportedAt: now,
-		ImportedBy: actor.Username, Taxa: ref.Len(), InForce: s.Current().Version() == row.Version, Counts: &counts}, nil
+		ImportedBy: actor.Username, Taxa: counts.Taxa, InForce: s.Current().Version() == row.Version, Counts: &counts}, nil
 }
 
 // invalidListing turns a parse error into invalid_listing: its message
@@ -164,6 +171,11 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 		return false, opencites.Internal("load stored listing "+row.Version, err)
 	}
 	s.ref.Store(ref.Overlay(species.Default()))
+	data, ref = "", nil
+	// Loading held the stored text, the loaded list and the overlaid one
+	// at once; give what is garbage now back to the system at once rather
+	// than when the scavenger gets to it.
+	debug.FreeOSMemory()
 	return true, nil
 }
 

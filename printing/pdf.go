@@ -479,6 +479,9 @@ func (r *renderer) block(l permits.Line) section {
 	w := contentW - letterW
 
 	names := []para{{text: l.Taxon, style: "I", size: 9.5}}
+	if l.RequestedAs != "" {
+		names = append(names, para{text: "Requested as / Запрошен как: " + l.RequestedAs, size: 6.5})
+	}
 	if l.ListedAs != "" && l.ListedAs != l.Taxon {
 		names = append(names, para{text: "Listed as / Включён как: " + l.ListedAs, size: 6.5})
 	}

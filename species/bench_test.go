@@ -414,3 +414,16 @@ func ExampleReference_Resolve() {
 	fmt.Println(res.Taxon.Name, res.RequestedAs, res.Listing.Appendix)
 	// Output: Panthera uncia Uncia uncia I
 }
+
+// TestWriteSynthetic writes the synthetic full-size export where
+// CITES_SPECIES_SYNTHETIC_OUT says, for measuring the server with the
+// whole list (docs/benchmarks.md: import time, resident memory at rest).
+func TestWriteSynthetic(t *testing.T) {
+	out := os.Getenv("CITES_SPECIES_SYNTHETIC_OUT")
+	if out == "" {
+		t.Skip("set CITES_SPECIES_SYNTHETIC_OUT to write the synthetic full-size export")
+	}
+	if err := os.WriteFile(out, syntheticCSV(mustExcerptRows(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

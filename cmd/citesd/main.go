@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -323,7 +324,15 @@ func speciesCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string
 			}
 			return err
 		}
-		fmt.Fprintf(stdout, "imported listing %s (%d taxa), effective %s\n", l.Version, l.Taxa, l.Effective.Format(time.DateOnly))
+		if l.Unchanged {
+			fmt.Fprintf(stdout, "this file is stored already as listing %s: nothing changed\n", l.Version)
+		} else {
+			fmt.Fprintf(stdout, "imported listing %s (%d taxa), effective %s\n", l.Version, l.Taxa, l.Effective.Format(time.DateOnly))
+		}
+		if c := l.Counts; c != nil {
+			fmt.Fprintf(stdout, "read %d taxa (%s), %d synonyms, common names %s; %d names the CITES nomenclature has not adopted\n",
+				c.Taxa, formatCounts(c.ByRank), c.Synonyms, formatCounts(c.CommonNames), c.NotAccepted)
+		}
 	}
 	if _, err := svc.Refresh(ctx); err != nil {
 		return err
@@ -413,4 +422,18 @@ func copyPrivate(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, b, 0o600)
+}
+
+// formatCounts writes counts by key, sorted: "family 105, genus 2092".
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
