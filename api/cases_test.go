@@ -317,7 +317,7 @@ func TestCaseValidationAndSearch(t *testing.T) {
 			body[field] = v
 			e.wantError("officer-kg", "POST", "/api/v1/cases", body, 422, code)
 		}
-		bad("specimens", []map[string]any{{"taxon": "Dragon", "term": "LIV", "quantity": 1}}, "unknown_taxon")
+		bad("specimens", []map[string]any{{"taxon": "Unicornus fabulosus", "term": "LIV", "quantity": 1}}, "unknown_taxon")
 		bad("specimens", []map[string]any{{"taxon": "Testudo horsfieldii", "term": "XXX", "quantity": 1}}, "invalid_term")
 		bad("specimens", []map[string]any{{"taxon": "Testudo horsfieldii", "term": "LIV", "quantity": 0}}, "invalid_quantity")
 		bad("outcome", "lost", "invalid_outcome")

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,18 +14,18 @@ import (
 
 func TestSpeciesLookup(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
-		var res struct {
-			Species []api.SpeciesJSON `json:"species"`
-		}
 		for q, want := range map[string]string{
 			"Falco chrrug":           "Falco cherrug",
 			"балобан":                "Falco cherrug",
 			"Agrionemys horsfieldii": "Testudo horsfieldii",
-			"snow leopard":           "Panthera uncia",
+			"snow leopard":           "Panthera uncia", // Uncia uncia in the Species+ list of 2017
 			"ovis ammon polii":       "Ovis ammon polii",
 		} {
+			var res struct {
+				Species []api.SpeciesJSON `json:"species"`
+			}
 			e.do("officer", "GET", "/api/v1/species?q="+url.QueryEscape(q), nil, 200, &res)
-			if len(res.Species) == 0 || res.Species[0].Name != want {
+			if len(res.Species) == 0 || (res.Species[0].Name != want && !slices.Contains(res.Species[0].Synonyms, want)) {
 				t.Errorf("q=%q: %+v", q, res.Species)
 			}
 		}
@@ -51,7 +52,8 @@ func TestRequirements(t *testing.T) {
 		if r.Listing.Appendix != "I" || len(r.Documents) != 2 || r.Documents[0].Type != "import" || !r.Documents[0].First {
 			t.Errorf("peregrine export: %+v", r)
 		}
-		r = get("taxon=Saiga+tatarica&direction=export&purpose=T&source=W&from=KZ")
+		zq, from := zeroQuotaTaxon()
+		r = get("taxon=" + url.QueryEscape(zq) + "&direction=export&purpose=T&source=W&from=" + from)
 		if !r.Prohibited || r.ProhibitedCode != "zero_quota" {
 			t.Errorf("saiga: %+v", r)
 		}
@@ -59,9 +61,9 @@ func TestRequirements(t *testing.T) {
 		if r.Listing.Appendix != "I" {
 			t.Errorf("Mongolian brown bear: %+v", r.Listing)
 		}
-		r = get("taxon=Tulipa+greigii&direction=export")
+		r = get("taxon=Canis+lupus+familiaris&direction=export")
 		if r.Listed || len(r.Documents) != 0 {
-			t.Errorf("tulip: %+v", r)
+			t.Errorf("domestic dog: %+v", r)
 		}
 		e.wantError("officer", "GET", "/api/v1/requirements?taxon=Falco+cherrug&direction=sideways", nil, 422, "invalid_direction")
 		e.wantError("officer", "GET", "/api/v1/requirements?taxon=Homo+sapiens&direction=export", nil, 422, "unknown_taxon")
