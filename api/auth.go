@@ -53,11 +53,9 @@ type cachedSession struct {
 	exp   time.Time
 }
 
-// sessionCacheBytes holds about 10,000 sessions.
-const sessionCacheBytes = 4 << 20
-
-func newSessionCache() *sessionCache {
-	return cache.New(sessionCacheBytes, func(tok string, cs cachedSession) int {
+// newSessionCache holds about 10,000 sessions in 4 MB.
+func newSessionCache(bytes int) *sessionCache {
+	return cache.New(bytes, func(tok string, cs cachedSession) int {
 		return len(tok) + len(cs.actor.Username) + len(cs.actor.Role) + len(cs.actor.Authority) + 64
 	})
 }

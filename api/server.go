@@ -125,8 +125,8 @@ func New(cfg Config) (*Server, error) {
 		metrics:      cfg.Metrics,
 		metricsToken: cfg.MetricsToken,
 		dbDown:       cfg.Registry.DatabaseUnavailable,
-		sessions:     newSessionCache(),
-		guidance:     newRenderedGuidance(),
+		sessions:     newSessionCache(cfg.Registry.Budget.Sessions),
+		guidance:     newRenderedGuidance(cfg.Registry.Budget.Rendered),
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"

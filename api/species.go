@@ -229,11 +229,9 @@ type renderedKey struct {
 	l *locale.Localizer
 }
 
-// renderedGuidanceBytes holds about 4,000 encoded guidances.
-const renderedGuidanceBytes = 6 << 20
-
-func newRenderedGuidance() renderedGuidance {
-	return renderedGuidance{c: cache.New(renderedGuidanceBytes, func(_ renderedKey, raw json.RawMessage) int { return 16 + len(raw) })}
+// newRenderedGuidance holds about 4,000 encoded guidances in 6 MB.
+func newRenderedGuidance(bytes int) renderedGuidance {
+	return renderedGuidance{c: cache.New(bytes, func(_ renderedKey, raw json.RawMessage) int { return 16 + len(raw) })}
 }
 
 func (r *renderedGuidance) get(l *locale.Localizer, g *permits.Guidance) (json.RawMessage, error) {

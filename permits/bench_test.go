@@ -2,7 +2,9 @@ package permits_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -77,25 +79,56 @@ func BenchmarkIssue(b *testing.B) {
 	})
 }
 
-// BenchmarkIssueParallel issues from eight goroutines at once, as
+// BenchmarkIssueParallel issues from 8 and from 64 goroutines at once, as
 // concurrent issuers (or HTTP connections) do: what it measures beyond
 // BenchmarkIssue is how long issues wait for each other.
 func BenchmarkIssueParallel(b *testing.B) {
-	forEachBenchDB(b, func(b *testing.B, dsn string) {
-		e := newBenchEnv(b, dsn)
-		req := issueRequest()
-		ctx := context.Background()
-		b.SetParallelism(4) // 8 goroutines on 2 cores
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := e.svc.Issue(ctx, e.issuer, req); err != nil {
-					b.Error(err)
-					return
-				}
-			}
+	for _, clients := range []int{8, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			forEachBenchDB(b, func(b *testing.B, dsn string) {
+				e := newBenchEnv(b, dsn)
+				req := issueRequest()
+				ctx := context.Background()
+				b.SetParallelism(clients / runtime.GOMAXPROCS(0))
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := e.svc.Issue(ctx, e.issuer, req); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
 		})
-	})
+	}
+}
+
+// BenchmarkPlainInsertParallel is BenchmarkPlainInsert from 8 and from 64
+// goroutines: the floor of concurrent issuing.
+func BenchmarkPlainInsertParallel(b *testing.B) {
+	for _, clients := range []int{8, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			forEachBenchDB(b, func(b *testing.B, dsn string) {
+				e := newBenchEnv(b, dsn)
+				sqlDB, _ := e.db.DB()
+				sqlDB.SetMaxOpenConns(clients)
+				sqlDB.SetMaxIdleConns(clients)
+				ctx := context.Background()
+				var n atomic.Int64
+				b.SetParallelism(clients / runtime.GOMAXPROCS(0))
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := plainInsert(ctx, sqlDB, e.issuer.UserID, n.Add(1)); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		})
+	}
 }
 
 // BenchmarkPlainInsert inserts the rows an issue writes (counter, permit,
@@ -106,40 +139,49 @@ func BenchmarkPlainInsert(b *testing.B) {
 		e := newBenchEnv(b, dsn)
 		sqlDB, _ := e.db.DB()
 		ctx := context.Background()
-		now := time.Now().UTC()
-		code := strings.Repeat("5", 700)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			tx, err := sqlDB.BeginTx(ctx, nil)
-			if err != nil {
+			if err := plainInsert(ctx, sqlDB, e.issuer.UserID, int64(i)); err != nil {
 				b.Fatal(err)
 			}
-			var serial int64
-			must := func(err error) {
-				if err != nil {
-					tx.Rollback()
-					b.Fatal(err)
-				}
-			}
-			must(tx.QueryRowContext(ctx, `INSERT INTO permit_serials (authority, year, last) VALUES ($1, 2099, 1)
-				ON CONFLICT (authority, year) DO UPDATE SET last = permit_serials.last + 1 RETURNING last`, "KG").Scan(&serial))
-			var id int64
-			must(tx.QueryRowContext(ctx, `INSERT INTO permits (authority, number, type, purpose, status, exporter_name, exporter_address,
-				exporter_country, importer_name, importer_address, importer_country, exporter_account, conditions, security_stamp,
-				valid_from, valid_until, issued_at, issued_by, issued_place, key_id, code, revocation_reason)
-				VALUES ('KG', $1, 'export', 'T', 'issued', 'Ala-Too Trade LLC', 'Bishkek', 'KG', 'Gulf Falconry', 'Dubai', 'AE', '', '', '',
-				$2, $3, $2, $4, '', 'kid', $5, '') RETURNING id`,
-				fmt.Sprintf("99KG%06d", serial), now, now.AddDate(0, 3, 0), e.issuer.UserID, code).Scan(&id))
-			_, err = tx.ExecContext(ctx, `INSERT INTO permit_lines (permit_id, line, taxon, listed_as, appendix, description, term, source,
-				quantity, unit, marks, origin_country) VALUES ($1, 'A', 'Falco cherrug', 'Falconiformes', 'II', 'live falcons, closed rings',
-				'LIV', 'C', 2, '', 'KG-R-0012, KG-R-0013', '')`, id)
-			must(err)
-			_, err = tx.ExecContext(ctx, `INSERT INTO audit_entries (at, actor_id, actor, action, entity_type, entity_id, before, after)
-				VALUES ($1, $2, 'issuer', 'permit.issue', 'permit', $3, '', $4)`, now, e.issuer.UserID, fmt.Sprint(id), `{"number":"x"}`)
-			must(err)
-			must(tx.Commit())
 		}
 	})
+}
+
+// plainInsert writes the rows an issue writes (counter, permit, line,
+// audit entry) with plain SQL in one transaction.
+func plainInsert(ctx context.Context, sqlDB *sql.DB, issuer, i int64) error {
+	now := time.Now().UTC()
+	code := strings.Repeat("5", 700)
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var serial int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO permit_serials (authority, year, last) VALUES ($1, 2099, 1)
+		ON CONFLICT (authority, year) DO UPDATE SET last = permit_serials.last + 1 RETURNING last`, "KG").Scan(&serial); err != nil {
+		return err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO permits (authority, number, type, purpose, status, exporter_name, exporter_address,
+		exporter_country, importer_name, importer_address, importer_country, exporter_account, conditions, security_stamp,
+		valid_from, valid_until, issued_at, issued_by, issued_place, key_id, code, revocation_reason)
+		VALUES ('KG', $1, 'export', 'T', 'issued', 'Ala-Too Trade LLC', 'Bishkek', 'KG', 'Gulf Falconry', 'Dubai', 'AE', '', '', '',
+		$2, $3, $2, $4, '', 'kid', $5, '') RETURNING id`,
+		fmt.Sprintf("99KG%06d", serial), now, now.AddDate(0, 3, 0), issuer, code).Scan(&id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO permit_lines (permit_id, line, taxon, listed_as, appendix, description, term, source,
+		quantity, unit, marks, origin_country) VALUES ($1, 'A', 'Falco cherrug', 'Falconiformes', 'II', 'live falcons, closed rings',
+		'LIV', 'C', 2, '', 'KG-R-0012, KG-R-0013', '')`, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_entries (at, actor_id, actor, action, entity_type, entity_id, before, after)
+		VALUES ($1, $2, 'issuer', 'permit.issue', 'permit', $3, '', $4)`, now, issuer, fmt.Sprint(id), `{"number":"x"}`); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // BenchmarkSignatureCheck is the floor for verification: checking the ES256

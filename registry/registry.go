@@ -46,6 +46,8 @@ type Config struct {
 	// SyncRecords writes each verification record before answering instead
 	// of through the batching recorder.
 	SyncRecords bool
+	// MemoryBudget sizes the caches (BudgetOf); 0 means DefaultMemoryBudget.
+	MemoryBudget int64
 	// KeyRefresh is how often the keyring rereads the key table, so that a
 	// rotation or a compromise made anywhere takes effect here; 0 means
 	// keys.DefaultRefresh. A negative value never rereads it on a timer
@@ -66,6 +68,8 @@ type Registry struct {
 	Cases        *cases.Service // nil with NoRules
 	Recorder     *permits.Recorder
 	Log          *slog.Logger
+	// Budget is how the memory budget was divided among the caches.
+	Budget Budget
 
 	stop context.CancelFunc
 }
@@ -83,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Registry{DB: cfg.DB, Log: log}
+	r := &Registry{DB: cfg.DB, Log: log, Budget: BudgetOf(cfg.MemoryBudget)}
 	var err error
 	if r.Keys, err = keys.Open(ctx, cfg.DB, cfg.DataDir, now); err != nil {
 		return nil, err
@@ -108,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		r.Recorder = permits.NewRecorder(cfg.DB, log)
 	}
 	r.Permits = permits.New(permits.Config{DB: cfg.DB, Keys: r.Keys, Users: r.Users, Quotas: r.Quotas, Listings: r.Listings,
-		Now: now, Recorder: r.Recorder, SignatureCache: cfg.SignatureCache})
+		Now: now, Recorder: r.Recorder, SignatureCache: orDefault(cfg.SignatureCache, r.Budget.Signatures), ContentCache: r.Budget.Contents})
 	r.Applications = applications.New(cfg.DB, r.Permits, r.Keys)
 	r.Notify = notify.New(cfg.DB, now)
 	if !cfg.NoRules {
@@ -226,4 +230,11 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 		case <-t.C:
 		}
 	}
+}
+
+func orDefault(set, def int) int {
+	if set != 0 {
+		return set
+	}
+	return def
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/opencites/opencites/keys"
 	"github.com/opencites/opencites/models"
+	"github.com/opencites/opencites/registry"
+	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/verifier"
 )
 
@@ -46,6 +48,12 @@ type Config struct {
 	// CITES_TLS_KEY: PEM files); without them serve speaks plain HTTP for a
 	// TLS-terminating proxy in front.
 	TLSCert, TLSKey string
+	// MemoryBudget is what the node is meant to live in (CITES_MEMORY_BUDGET,
+	// default 150MiB): the caches are sized from it (registry.BudgetOf) and
+	// GOMEMLIMIT is set from it. DecodeMemory bounds image decoding on top
+	// (CITES_DECODE_MEMORY, default 256MiB: scan.Pool).
+	MemoryBudget, DecodeMemory int64
+	memoryBudget, decodeMemory string
 	// MetricsToken is the bearer token Prometheus sends to /metrics
 	// (CITES_METRICS_TOKEN); without it /metrics answers loopback only.
 	MetricsToken string
@@ -77,6 +85,7 @@ func configFromEnv(getenv func(string) string) Config {
 	c.trustedProxies = getenv("CITES_TRUSTED_PROXIES")
 	c.TLSCert, c.TLSKey = getenv("CITES_TLS_CERT"), getenv("CITES_TLS_KEY")
 	c.MetricsToken = getenv("CITES_METRICS_TOKEN")
+	c.memoryBudget, c.decodeMemory = getenv("CITES_MEMORY_BUDGET"), getenv("CITES_DECODE_MEMORY")
 	c.KeyRotationDelay = keys.DefaultRotationDelay
 	if v := getenv("CITES_KEY_ROTATION_DELAY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
@@ -110,6 +119,20 @@ func (c *Config) finish() error {
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 			return fmt.Errorf("CITES_PPROF_ADDR must be a loopback address such as 127.0.0.1:6060")
 		}
+	}
+	c.MemoryBudget, c.DecodeMemory = registry.DefaultMemoryBudget, scan.DefaultMemory
+	for _, m := range []struct {
+		env, v string
+		dst    *int64
+	}{{"CITES_MEMORY_BUDGET", c.memoryBudget, &c.MemoryBudget}, {"CITES_DECODE_MEMORY", c.decodeMemory, &c.DecodeMemory}} {
+		if m.v == "" {
+			continue
+		}
+		n, err := registry.ParseBytes(m.v)
+		if err != nil {
+			return fmt.Errorf("%s: %v", m.env, err)
+		}
+		*m.dst = n
 	}
 	c.TrustedProxies = nil
 	for _, p := range strings.Split(c.trustedProxies, ",") {

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		log = newLogger(stderr, cfg.LogLevel)
-		tuneGC()
+		tuneMemory(cfg)
 		m := &Main{Config: cfg, Log: log}
 		if err := m.Run(ctx); err != nil {
 			m.Close()

@@ -18,6 +18,7 @@ import (
 	"github.com/opencites/opencites/metrics"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/registry"
+	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/web"
 	"gorm.io/gorm"
 )
@@ -47,12 +48,19 @@ type Main struct {
 // past the goal. The figures are in docs/benchmarks.md.
 const serveGCPercent = 200
 
-// tuneGC applies serveGCPercent unless the operator set GOGC, which the Go
-// runtime reads from the process's environment (as it does GOMEMLIMIT).
-func tuneGC() {
+// tuneMemory applies serveGCPercent unless the operator set GOGC, and a
+// soft memory limit of the memory budget plus the image decoding pool
+// unless the operator set GOMEMLIMIT (the Go runtime reads both from the
+// environment): the collector then works harder near the budget instead
+// of letting garbage grow past it. It sizes the decoding pool.
+func tuneMemory(cfg Config) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serveGCPercent)
 	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(cfg.MemoryBudget + cfg.DecodeMemory)
+	}
+	scan.DefaultPool = scan.NewPool(cfg.DecodeMemory, 0)
 }
 
 // openDB opens the database and migrates it.
@@ -91,7 +99,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.reg, err = registry.Open(ctx, registry.Config{DB: db, DataDir: m.Config.DataDir, Now: m.Now, BcryptCost: m.Config.BcryptCost, Logger: m.Log})
+	m.reg, err = registry.Open(ctx, registry.Config{DB: db, DataDir: m.Config.DataDir, Now: m.Now, BcryptCost: m.Config.BcryptCost, Logger: m.Log,
+		MemoryBudget: m.Config.MemoryBudget})
 	if err != nil {
 		return err
 	}
