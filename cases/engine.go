@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opencites/opencites/internal/cache"
 	"github.com/opencites/opencites/permits"
 )
 
@@ -32,8 +33,8 @@ type Engine struct {
 	subs   broker
 
 	// Owned by the engine's goroutine.
-	seen       map[string][]sighting // permit -> where it was seen lately
-	watch      map[string][]int64    // "permit:N" / "org:name" -> cases naming it
+	seen       *cache.Cache[string, []sighting] // permit -> where it was seen lately; the least recently seen forgotten first
+	watch      map[string][]int64               // "permit:N" / "org:name" -> cases naming it
 	watched    bool
 	pending    []*raised // alerts raised in the current batch
 	pendingIdx map[string]int
@@ -57,7 +58,7 @@ type volumeCheck struct {
 
 func newEngine(s *Service, cfg RulesConfig) *Engine {
 	e := &Engine{s: s, cfg: cfg, ch: make(chan item, cfg.QueueSize), flushC: make(chan chan struct{}), done: make(chan struct{}),
-		recent: newRecentScans(cfg.RecentScans), seen: map[string][]sighting{}, watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{},
+		recent: newRecentScans(cfg.RecentScans), seen: cache.New(sightingsBytes(cfg.RecentScans), sightingsCost), watch: map[string][]int64{}, pendingIdx: map[string]int{}, open: map[string]*openAlert{},
 		volumeOwed: map[string]volumeCheck{}, volumeAt: map[string]time.Time{}}
 	e.subs.subs = map[*subscription]struct{}{}
 	e.wg.Add(1)
@@ -344,4 +345,16 @@ func (r *recentScans) get(id string) (scan, bool) {
 	defer r.mu.Unlock()
 	s, ok := r.m[id]
 	return s, ok
+}
+
+// sightingsBytes sizes the memory of where permits were seen: about 250
+// bytes a permit, for as many permits as scans are remembered.
+func sightingsBytes(recentScans int) int { return max(recentScans, 1000) * 250 }
+
+func sightingsCost(key string, ss []sighting) int {
+	n := len(key) + 24
+	for _, s := range ss {
+		n += 80 + len(s.port) + len(s.ref) + len(s.kind) + len(s.checkpoint)
+	}
+	return n
 }

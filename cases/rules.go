@@ -130,7 +130,8 @@ func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) err
 	// maxSightings checkpoints a permit.
 	var keep []sighting
 	var other *sighting
-	for _, old := range e.seen[key] {
+	seen, _ := e.seen.Get(key)
+	for _, old := range seen {
 		if s.at.Sub(old.at) > e.cfg.CheckpointWindow || old.checkpoint == s.checkpoint {
 			continue
 		}
@@ -143,14 +144,11 @@ func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) err
 	if len(keep) >= maxSightings {
 		keep = keep[len(keep)-maxSightings+1:]
 	}
-	if len(e.seen) >= e.cfg.RecentScans { // bound memory: forget everything old
-		for k, ss := range e.seen {
-			if len(ss) == 0 || s.at.Sub(ss[len(ss)-1].at) > e.cfg.CheckpointWindow {
-				delete(e.seen, k)
-			}
-		}
-	}
-	e.seen[key] = append(keep, s)
+	// The cache forgets the permits seen least recently when full: those
+	// whose sightings are likeliest to be out of the window anyway. (A
+	// sweep of the whole map when it was full had cost more than
+	// everything else a cold scan does.)
+	e.seen.Put(key, append(keep, s))
 	if other == nil {
 		return nil
 	}

@@ -166,3 +166,74 @@ func ForgiveAttempt(ctx context.Context, db *gorm.DB, key string) error {
 func ClearAttempts(ctx context.Context, db *gorm.DB, key string) error {
 	return db.WithContext(ctx).Exec(`DELETE FROM login_attempts WHERE key = ?`, key).Error
 }
+
+// PermitContents reads the permits with the given ids and their lines in
+// two queries through database/sql (no reflection: the verify path reads
+// the contents of every permit new to memory), lines in order.
+func PermitContents(ctx context.Context, db *gorm.DB, ids []int64) ([]Permit, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	d := DialectOfDB(db)
+	in, args := idList(d, ids)
+	rows, err := sqlDB.QueryContext(ctx, `SELECT id, authority, number, type, purpose, status, exporter_name, exporter_address,
+		exporter_country, importer_name, importer_address, importer_country, exporter_account, conditions, security_stamp,
+		valid_from, valid_until, issued_at, issued_by, issued_place, key_id, code, revoked_at, revoked_by, revocation_reason,
+		listing_version, status_index FROM permits WHERE id `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ps []Permit
+	byID := map[int64]int{}
+	for rows.Next() {
+		var p Permit
+		if err := rows.Scan(&p.ID, &p.Authority, &p.Number, &p.Type, &p.Purpose, &p.Status, &p.ExporterName, &p.ExporterAddress,
+			&p.ExporterCountry, &p.ImporterName, &p.ImporterAddress, &p.ImporterCountry, &p.ExporterAccount, &p.Conditions, &p.SecurityStamp,
+			&p.ValidFrom, &p.ValidUntil, &p.IssuedAt, &p.IssuedBy, &p.IssuedPlace, &p.KeyID, &p.Code, &p.RevokedAt, &p.RevokedBy,
+			&p.RevocationReason, &p.ListingVersion, &p.StatusIndex); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[p.ID] = len(ps)
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	lrows, err := sqlDB.QueryContext(ctx, `SELECT id, permit_id, line, taxon, listed_as, appendix, description, term, source, quantity,
+		unit, marks, origin_country, requested_as, out_of_range, quota_id, quota_used, quota_total, quota_year
+		FROM permit_lines WHERE permit_id `+in+` ORDER BY permit_id, line`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var l PermitLine
+		if err := lrows.Scan(&l.ID, &l.PermitID, &l.Line, &l.Taxon, &l.ListedAs, &l.Appendix, &l.Description, &l.Term, &l.Source,
+			&l.Quantity, &l.Unit, &l.Marks, &l.OriginCountry, &l.RequestedAs, &l.OutOfRange, &l.QuotaID, &l.QuotaUsed, &l.QuotaTotal,
+			&l.QuotaYear); err != nil {
+			return nil, err
+		}
+		if i, ok := byID[l.PermitID]; ok {
+			ps[i].Lines = append(ps[i].Lines, l)
+		}
+	}
+	return ps, lrows.Err()
+}
+
+// idList is "IN (...)" or "= ANY($1)" for ids, with its arguments.
+func idList(d Dialect, ids []int64) (string, []any) {
+	if d == Postgres {
+		return "= ANY($1::bigint[])", []any{ids}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "IN (?" + strings.Repeat(",?", len(ids)-1) + ")", args
+}

@@ -1,6 +1,8 @@
 package permits
 
 import (
+	"strings"
+
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/rules"
 	"github.com/opencites/opencites/species"
@@ -46,29 +48,42 @@ func (s *Service) Guide(p *Permit, direction string) *Guidance {
 		}
 	}
 	ref := s.Species()
-	key := guideKey{p.ID, direction}
-	if p.ID != 0 { // a permit of this registry: its content never changes
-		if e, ok := s.guides.Get(key); ok && e.ref == ref {
-			return e.g
-		}
+	// Guidance depends on what the lines are, where they go and why, not on
+	// which permit carries them: permits of one species and route share it,
+	// so a scan of a permit never seen before usually finds it built (and
+	// encoded, api.renderedGuidance) already.
+	key := guideKey(p, direction)
+	if e, ok := s.guides.Get(key); ok && e.ref == ref {
+		return e.g
 	}
 	g := s.guide(ref, p, direction)
-	if p.ID != 0 {
-		s.guides.Put(key, &guideEntry{ref, g})
-	}
+	s.guides.Put(key, &guideEntry{ref, g})
 	return g
 }
 
-// guideKey and guideEntry cache a registry permit's guidance for a
-// direction, for as long as the species reference it was drawn from is
-// the current one: officers scan the same permits over and over, and the
-// listing lookups were a visible share of every scan's cost
-// (docs/benchmarks.md).
-type guideKey struct {
-	id        int64
-	direction string
+// guideKey is everything guidance is drawn from.
+func guideKey(p *Permit, direction string) string {
+	var b strings.Builder
+	b.WriteString(direction)
+	for _, f := range []string{p.Type, p.Purpose, p.Exporter.Country, p.Importer.Country} {
+		b.WriteByte(0)
+		b.WriteString(f)
+	}
+	for _, l := range p.Lines {
+		for _, f := range []string{l.Line, l.Taxon, l.Appendix, l.ListedAs, l.OriginCountry, l.Source, l.Term} {
+			b.WriteByte(0)
+			b.WriteString(f)
+		}
+		if l.OutOfRange {
+			b.WriteString("\x00R")
+		}
+	}
+	return b.String()
 }
 
+// guideEntry caches guidance for as long as the species reference it was
+// drawn from is the current one: the listing lookups were a visible share
+// of every scan's cost (docs/benchmarks.md).
 type guideEntry struct {
 	ref *species.Reference
 	g   *Guidance
@@ -116,8 +131,8 @@ func (s *Service) guide(ref *species.Reference, p *Permit, direction string) *Gu
 }
 
 // guideCost counts a guidance value's size in its cache.
-func guideCost(_ guideKey, e *guideEntry) int {
-	n := 200
+func guideCost(key string, e *guideEntry) int {
+	n := 200 + len(key)
 	for _, sg := range e.g.Species {
 		n += 600 + len(sg.Line) // the taxon's names and texts are shared with the species reference
 	}

@@ -33,7 +33,7 @@ type Service struct {
 	// mutable status from the database; guides caches each permit's
 	// guidance per direction.
 	contents *cache.Cache[int64, *Permit]
-	guides   *cache.Cache[guideKey, *guideEntry]
+	guides   *cache.Cache[string, *guideEntry]
 }
 
 // Config wires a Service.
@@ -77,6 +77,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, rec: cfg.Recorder, users: cfg.Users, quotas: cfg.Quotas}
 	s.status.db = cfg.DB
+	s.status.fill = s.loadContents
 	cb := cfg.ContentCache
 	if cb <= 0 {
 		cb = DefaultContentCache

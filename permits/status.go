@@ -20,6 +20,9 @@ import (
 // committed before it arrived, whichever replica committed it.
 type statusReader struct {
 	db *gorm.DB
+	// fill, if set, loads into memory the fixed contents of the permits a
+	// batch found that are not there yet.
+	fill func(ctx context.Context, ids []int64) error
 
 	mu      sync.Mutex
 	pending []*statusWait
@@ -108,16 +111,24 @@ func (r *statusReader) query(batch []*statusWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), statusQueryTimeout)
 	defer cancel()
 	var err error
+	var ids []int64
 	for authority, nums := range numbers {
 		var sts []models.PermitStatus
 		if sts, err = models.PermitStatuses(ctx, r.db, authority, nums); err != nil {
 			break
 		}
 		for _, st := range sts {
+			ids = append(ids, st.ID)
 			for _, w := range waits[permitKey{authority, st.Number}] {
 				w.row, w.found = statusRow{ID: st.ID, Status: st.Status, RevocationReason: st.RevocationReason}, true
 			}
 		}
+	}
+	if err == nil && r.fill != nil && len(ids) > 0 {
+		// The permits' fixed contents too, for the batch at once: a scan
+		// of a permit not in memory would read them alone otherwise (and
+		// still does, if this fails).
+		_ = r.fill(ctx, ids)
 	}
 	if err != nil {
 		for _, w := range batch {

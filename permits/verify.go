@@ -221,6 +221,28 @@ func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
 	return &cp, nil
 }
 
+// loadContents reads the fixed contents of the permits among ids that are
+// not in memory, in two queries whatever their number, and keeps them.
+func (s *Service) loadContents(ctx context.Context, ids []int64) error {
+	var need []int64
+	for _, id := range ids {
+		if _, ok := s.contents.Get(id); !ok {
+			need = append(need, id)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	rows, err := models.PermitContents(ctx, s.db, need)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		s.contents.Put(rows[i].ID, permitFromRows(&rows[i], rows[i].Lines, nil))
+	}
+	return nil
+}
+
 // permitCost counts a permit's size in the contents cache: its texts and
 // a fixed share for the struct, its times and its slices.
 func permitCost(_ int64, p *Permit) int {

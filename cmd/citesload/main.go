@@ -45,6 +45,8 @@ func main() {
 		prepIssue   = flag.String("prepare-issue", "", "write a permit request body to this file and the issuer's token to FILE.token, and exit (for wrk)")
 		procs       = flag.Int("procs", 1, "GOMAXPROCS of the generator: one keeps Go's scheduler from spinning on a second core that the server needs")
 		cpuProfile  = flag.String("cpuprofile", "", "write the generator's own CPU profile to this file (to check that it measures the server, not itself)")
+		bodiesFile  = flag.String("bodies", "", "verify: take the request bodies from this file (one a line, e.g. from the permits fixture) instead of issuing -permits permits")
+		warmup      = flag.Int("warmup", 0, "untimed requests before the run; 0 means one per body (at least one per connection)")
 	)
 	flag.Parse()
 	runtime.GOMAXPROCS(max(*procs, 1))
@@ -80,7 +82,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*base, *user, *pass, *issuer, *issuerPass, *mode, *nPermits, min(*duration, 5*time.Minute), *concurrency, *rate, *pid); err != nil {
+	if err := run(*base, *user, *pass, *issuer, *issuerPass, *mode, *nPermits, min(*duration, 5*time.Minute), *concurrency, *rate, *pid, *bodiesFile, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "citesload:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -122,7 +124,7 @@ func permitBody() []byte {
 		time.Now().AddDate(0, 3, 0).Format(time.DateOnly)))
 }
 
-func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time.Duration, conc int, rate float64, pid int) error {
+func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time.Duration, conc int, rate float64, pid int, bodiesFile string, warmup int) error {
 	if !strings.HasPrefix(base, "http://127.") && !strings.HasPrefix(base, "http://localhost") && !strings.HasPrefix(base, "http://[::1]") {
 		return errors.New("citesload only targets loopback addresses")
 	}
@@ -143,7 +145,17 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 		if err != nil {
 			return err
 		}
-		if bodies, err = verifyBodies(base, itok, nPermits); err != nil {
+		if bodiesFile != "" {
+			b, err := os.ReadFile(bodiesFile)
+			if err != nil {
+				return err
+			}
+			for _, line := range bytes.Split(b, []byte("\n")) {
+				if len(line) > 0 {
+					bodies = append(bodies, line)
+				}
+			}
+		} else if bodies, err = verifyBodies(base, itok, nPermits); err != nil {
 			return err
 		}
 		target, token = base+"/api/v1/verify", otok
@@ -170,7 +182,10 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 	// Warm-up, untimed: the figures are the server's steady state, not its
 	// first second (when it opens database connections, prepares statements
 	// and fills its caches, which a running server did long ago).
-	if err := l.run(0, time.Minute, max(len(requests), conc), false); err != nil {
+	if warmup <= 0 {
+		warmup = len(requests)
+	}
+	if err := l.run(0, time.Minute, max(warmup, conc), false); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	if l.errors > 0 {
@@ -196,8 +211,8 @@ func run(base, user, pass, issuer, issuerPass, mode string, nPermits int, d time
 		}
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
-	fmt.Printf("mode=%s requests=%d errors=%d duration=%s rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
-		mode, len(latencies), l.errors, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
+	fmt.Printf("mode=%s distinct=%d requests=%d errors=%d duration=%s rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
+		mode, len(requests), len(latencies), l.errors, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
 		pct(1).Round(10*time.Microsecond))
 	if pid > 0 {
