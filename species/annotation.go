@@ -433,7 +433,6 @@ func readSentence(s string, italics []string, taxon string, n *names) sentenceRu
 		if i := strings.Index(lower, p); i >= 0 {
 			exUSSR = true
 			s = s[:i] + s[i+len(p):]
-			lower = lower[:i] + lower[i+len(p):]
 			break
 		}
 	}

@@ -71,14 +71,3 @@ func isASCII(s string) bool {
 func slug(key string) string {
 	return strings.ReplaceAll(key, " ", "-")
 }
-
-// isLatin reports whether every word of a normalised key is plain ASCII letters, as the
-// words of a scientific name are.
-func isLatin(key string) bool {
-	for _, r := range key {
-		if r != ' ' && (r < 'a' || r > 'z') {
-			return false
-		}
-	}
-	return key != ""
-}

@@ -15,18 +15,6 @@ import (
 // Tests of the Species+ import on the real excerpt: what is read back is compared with
 // what encoding/csv and a few lines of independent reading find in the same file.
 
-// excerptRow returns the excerpt row of name, read by encoding/csv.
-func excerptRow(tb testing.TB, name string) []string {
-	tb.Helper()
-	for _, r := range mustExcerptRows(tb)[1:] {
-		if r[colFullName] == name {
-			return r
-		}
-	}
-	tb.Fatalf("no row %q in the excerpt", name)
-	return nil
-}
-
 // synonymStart is where a synonym of a species or lower taxon begins in a
 // SynonymsWithAuthors cell: a capitalised genus, maybe a subgenus, and an epithet that
 // is not an author's particle.
