@@ -55,7 +55,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			c.Response().Header().Set("Idempotent-Replayed", "true")
 			if prev.Status != 0 {
-				return c.Blob(prev.Status, echo.MIMEApplicationJSONCharsetUTF8, prev.Body)
+				return c.Blob(prev.Status, echo.MIMEApplicationJSON, prev.Body)
 			}
 			return s.readBack(c, prev.EntityType, prev.EntityID)
 		}
@@ -103,5 +103,5 @@ func (s *Server) readBack(c echo.Context, entityType, id string) error {
 	if rec.Code != http.StatusOK {
 		return apiError(http.StatusConflict, "idempotency_key_in_use", "a request with this Idempotency-Key was already processed")
 	}
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSONCharsetUTF8, rec.Body.Bytes())
+	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, rec.Body.Bytes())
 }
