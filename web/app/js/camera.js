@@ -2,7 +2,7 @@
 // with the browser's BarcodeDetector where it has one and the WebAssembly
 // reader (package scan, the same reader as the server's) elsewhere, so the
 // verdict comes within a second of the code coming into view.
-import { decode, module } from "./offline.js";
+import { decode, qrModule } from "./offline.js";
 
 const MAX_SIDE = 960; // frames are scaled down to this before decoding
 const BUDGET_MS = 250; // per frame, so the preview stays live
@@ -28,7 +28,7 @@ export async function startCamera(video, { onCode, onHint, accept, live = () => 
   // offers the photo instead.
   let detector;
   try {
-    detector = (await nativeDetector()) || (await module(), null);
+    detector = (await nativeDetector()) || (await qrModule(), null);
   } catch (err) {
     stop();
     throw err;

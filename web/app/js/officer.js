@@ -296,10 +296,10 @@ async function verdictScreen() {
   const cls = good ? (isOffline && r.stale ? "warn" : "good") : "bad";
   const word = t("v_" + r.verdict);
   const checked = fmtDateTime(r.checked_at);
-  const p = r.permit;
-  const c = r.claims;
+  const p = isOffline ? null : r.permit;
+  const c = isOffline ? r.permit : null; // the signed facts, from the offline verifier
   const guidance = r.guidance || (isOffline ? await offlineGuidance(c) : null);
-  const number = p ? p.number : c && c.jti;
+  const number = p ? p.number : c && c.number;
 
   const band = h("section", { class: `verdict ${cls}`, "aria-labelledby": "verdict-word", "data-verdict": r.verdict, "data-mode": r.mode },
     h("div", { class: "symbol", "aria-hidden": "true" }, SYMBOL[r.verdict] || (good ? "✓" : "✗")),
@@ -311,12 +311,12 @@ async function verdictScreen() {
     ["o_exporter", `${p.exporter.name}, ${p.exporter.address}`], ["o_importer", `${p.importer.name}, ${p.importer.address}`],
     ["valid_until", fmtDate(p.valid_until)], ["purpose", codeLabel("purpose_", p.purpose)], ["status", permitBadge(p.status)],
   ] : c ? [
-    ["type", DOC_TYPES[c.pt] ? t("type_" + DOC_TYPES[c.pt]) : c.pt], ["authority", c.iss], ["route_", (c.cc || []).join(" → ")],
-    ["valid_until", c.exp ? fmtDate(new Date(c.exp * 1000).toISOString()) : ""], ["purpose", codeLabel("purpose_", c.pur)],
+    ["type", DOC_TYPES[c.type] ? t("type_" + DOC_TYPES[c.type]) : c.type], ["authority", c.authority], ["route_", (c.countries || []).join(" → ")],
+    ["valid_until", fmtDate(c.valid_until)], ["purpose", codeLabel("purpose_", c.purpose)],
   ] : [])]);
 
   const lines = p ? p.specimens.map((s) => ({ line: s.line, taxon: s.taxon, appendix: s.appendix, quantity: s.quantity, unit: s.unit, source: s.source, term: s.term, marks: s.marks }))
-    : c ? (c.l || []).map((l, i) => ({ line: String.fromCharCode(65 + i), taxon: l[0], appendix: l[1], quantity: l[2], source: l[3], term: l[4], unit: l[5] || "" })) : [];
+    : c ? c.lines : [];
   const commonNames = {};
   for (const s of (guidance && guidance.species) || []) commonNames[s.taxon] = s.common_name;
 
@@ -351,8 +351,8 @@ async function verdictScreen() {
 async function offlineGuidance(c) {
   if (!c) return null;
   const cache = (await getItem("guidance")) || {};
-  const species = (c.l || []).map((l) => cache[l[0]]).filter(Boolean);
-  return { species, documents: [], reasons: [], offline: true, missing: species.length < (c.l || []).length };
+  const species = c.lines.map((l) => cache[l.taxon]).filter(Boolean);
+  return { species, documents: [], reasons: [], offline: true, missing: species.length < c.lines.length };
 }
 
 function guidanceBlock(g, isOffline) {
@@ -375,13 +375,14 @@ function guidanceBlock(g, isOffline) {
 
 function lastLines() {
   const r = last.result;
-  if (r.permit) return r.permit.specimens.map((s) => ({ line: s.line, quantity: s.quantity, unit: s.unit, taxon: s.taxon, term: s.term }));
-  return ((r.claims && r.claims.l) || []).map((l, i) => ({ line: String.fromCharCode(65 + i), quantity: l[2], unit: l[5] || "", taxon: l[0], term: l[4] }));
+  if (!r.permit) return [];
+  if (r.mode === "offline") return r.permit.lines.map((l) => ({ line: l.line, quantity: l.quantity, unit: l.unit, taxon: l.taxon, term: l.term }));
+  return r.permit.specimens.map((s) => ({ line: s.line, quantity: s.quantity, unit: s.unit, taxon: s.taxon, term: s.term }));
 }
 
 function lastNumber() {
   const r = last.result;
-  return r.permit ? r.permit.number : r.claims && r.claims.jti;
+  return r.permit ? r.permit.number : null;
 }
 
 // endorseScreen records box 14: the quantities actually shipped.

@@ -1,10 +1,13 @@
-// Offline verification: the WebAssembly module (web/wasm, the same Go code
-// as `citesd verify --offline`) checks a code against the pinned trust
-// anchor, the signed trust list and the authorities' status lists, which the
-// app keeps in IndexedDB and refreshes whenever the server is reachable.
+// Offline verification: the verifier module (web/wasm/verifier, the same
+// Go code as `citesd verify --offline`) checks a code against the pinned
+// trust anchor, the signed trust list and the authorities' status lists,
+// which the app keeps in IndexedDB and refreshes whenever the server is
+// reachable. The QR reader (web/wasm/qr) is a second module, loaded only
+// by a browser without BarcodeDetector.
 import { getItem, setItem } from "./store.js";
 
 let ready; // Promise of globalThis.citesVerifier
+let qrReady; // Promise of globalThis.citesQR
 let loaded = false; // lists loaded into the module
 let lastFailure = 0;
 const listeners = [];
@@ -21,18 +24,29 @@ export function markReachable(ok) {
   if (was !== unreachable()) changed();
 }
 
-// module starts the Go runtime once and returns its API.
+// start runs one Go module (each has its own runtime) and returns the
+// API it sets on globalThis.
+async function start(file, name) {
+  const go = new globalThis.Go();
+  const resp = await fetch(file);
+  if (!resp.ok) throw new Error(`${file}: HTTP ${resp.status}`);
+  const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+  go.run(instance);
+  return globalThis[name];
+}
+
+// module starts the verifier once and returns its API.
 export function module() {
-  ready ??= (async () => {
-    const go = new globalThis.Go();
-    const resp = await fetch("cites.wasm");
-    if (!resp.ok) throw new Error(`cites.wasm: HTTP ${resp.status}`);
-    const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
-    go.run(instance);
-    return globalThis.citesVerifier;
-  })();
+  ready ??= start("verifier.wasm", "citesVerifier");
   ready.catch(() => { ready = undefined; });
   return ready;
+}
+
+// qrModule starts the QR reader once and returns its API.
+export function qrModule() {
+  qrReady ??= start("qr.wasm", "citesQR");
+  qrReady.catch(() => { qrReady = undefined; });
+  return qrReady;
 }
 
 async function fetchText(path) {
@@ -105,10 +119,11 @@ export async function info() {
 }
 
 // verify checks a code with no network. It answers the verifier's result:
-// {verdict, reasons, claims, mode: "offline", stale, trust_list_age_s, ...}.
+// {verdict, reasons, permit (the signed facts), mode: "offline", stale,
+// trust_list_age_s, ...}.
 export async function verify(code, direction) {
   const v = await load();
-  const r = JSON.parse(v.verify(code, direction || "export", Date.now()));
+  const r = v.verify(code, direction || "export", Date.now());
   if (r.error) throw new Error(r.error);
   await setItem("floor", v.floor()); // the clock never goes back past what we have seen
   return r;
@@ -116,6 +131,6 @@ export async function verify(code, direction) {
 
 // decode reads QR codes in one RGBA frame: {codes: [{text, corners}], hint}.
 export async function decode(rgba, width, height, budgetMs) {
-  const v = await module();
-  return JSON.parse(v.decodeQR(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height, budgetMs));
+  const v = await qrModule();
+  return JSON.parse(v.decode(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height, budgetMs));
 }
