@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -291,8 +290,11 @@ func (s *Server) raiseOfflineConflict(c echo.Context, number string, req Endorse
 		authority = p.Authority
 	}
 	a := actor(c)
-	reason := fmt.Sprintf("endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
-		number, a.Username, req.Port, req.Direction, req.RecordedOfflineAt.UTC().Format(time.RFC3339), opencites.CodeOf(cause))
+	at, code := req.RecordedOfflineAt.UTC().Format(time.RFC3339), opencites.CodeOf(cause)
+	reason := cases.Say("alert_offline_endorsement_conflict",
+		map[string]string{"Number": number, "Officer": a.Username, "Port": req.Port, "Direction": req.Direction, "RecordedAt": at, "Code": code},
+		"endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
+		number, a.Username, req.Port, req.Direction, at, code)
 	s.cases.RaiseExternal(authority, "offline_endorsement_conflict", "high", number, reason,
 		cases.Evidence{Kind: "permit", Ref: number, At: s.now()})
 }

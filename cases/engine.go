@@ -268,13 +268,14 @@ func (e *Engine) eval(it item) {
 // while the engine works through a batch of events are merged, and
 // stored once.
 type raised struct {
-	authority, rule, severity, group, reason string
-	evidence                                 []Evidence
-	count                                    int // occurrences merged into this one
+	authority, rule, severity, group string
+	reason                           Reason
+	evidence                         []Evidence
+	count                            int // occurrences merged into this one
 	// escalateAt, if set, is the occurrence count at which the alert
 	// becomes critical, its reason then escalated(count).
 	escalateAt int
-	escalated  func(n int) string
+	escalated  func(n int) Reason
 }
 
 // raise queues an alert for the end of the batch, merged with the others

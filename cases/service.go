@@ -134,7 +134,7 @@ func statsScope(a opencites.Actor, asked string) (string, error) {
 // such as a seizure shared by another country over the regional exchange or
 // a message the exchange refused. Alerts of one rule and group merge as
 // the engine's own do.
-func (s *Service) RaiseExternal(authority, rule, severity, group, reason string, evidence ...Evidence) {
+func (s *Service) RaiseExternal(authority, rule, severity, group string, reason Reason, evidence ...Evidence) {
 	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, reason: reason, evidence: evidence})
 }
 
