@@ -245,7 +245,7 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	}
 	l := localizer(c)
 	out := VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
-		Permit: pj, CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source}
+		Permit: pj, CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source, CheckedBy: source}
 	if v.Guidance == nil || v.Permit == nil || v.Permit.ID == 0 { // no guidance, or a foreign permit's, made per scan
 		out.Guidance = guidanceJSON(l, v.Guidance)
 		return c.JSON(http.StatusOK, out)
