@@ -7,12 +7,11 @@
 //
 // After the Go runtime starts (wasm_exec.js), globalThis.citesQR has:
 //
-//	decode(rgba Uint8Array, width, height, budgetMs) -> JSON {codes: [{text, corners}], hint}
+//	decode(rgba Uint8Array, width, height, budgetMs) -> {codes: [{text, corners}], hint}
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"image"
 	"strings"
 	"syscall/js"
@@ -25,7 +24,7 @@ func main() {
 	api := map[string]any{
 		"decode": js.FuncOf(func(_ js.Value, args []js.Value) any {
 			if len(args) < 4 {
-				return `{"error":"decode(rgba, width, height, budgetMs)"}`
+				return map[string]any{"error": "decode(rgba, width, height, budgetMs)"}
 			}
 			return decodeQR(args[0], args[1].Int(), args[2].Int(), time.Duration(args[3].Int())*time.Millisecond)
 		}),
@@ -34,38 +33,31 @@ func main() {
 	select {} // keep the functions alive
 }
 
-type code struct {
-	Text    string    `json:"text"`
-	Corners [4][2]int `json:"corners"`
-}
-
 // decodeQR reads the QR codes in one camera frame (RGBA bytes from a
 // canvas), stopping at the first permit code or when the budget is spent,
-// so the camera loop keeps its frame rate.
+// so the camera loop keeps its frame rate. The answer goes back as a
+// JavaScript object (no encoding/json: the module stays smaller).
 func decodeQR(data js.Value, w, h int, budget time.Duration) any {
 	if w <= 0 || h <= 0 || w*h > 16_000_000 || data.Get("length").Int() != w*h*4 {
-		return `{"error":"frame size does not match its data"}`
+		return map[string]any{"error": "frame size does not match its data"}
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	js.CopyBytesToGo(img.Pix, data)
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	found, err := scan.DecodeImage(ctx, img, scan.Options{Accept: isPermitCode})
-	out := []code{}
+	out := []any{}
 	for _, c := range found {
-		var k code
-		k.Text = c.Text
-		for i, p := range c.Corners {
-			k.Corners[i] = [2]int{p.X, p.Y}
+		corners := []any{}
+		for _, p := range c.Corners {
+			corners = append(corners, []any{p.X, p.Y})
 		}
-		out = append(out, k)
+		out = append(out, map[string]any{"text": c.Text, "corners": corners})
 	}
 	if len(out) == 0 && err != nil {
-		b, _ := json.Marshal(map[string]any{"codes": out, "hint": hintOf(err)})
-		return string(b)
+		return map[string]any{"codes": out, "hint": hintOf(err)}
 	}
-	b, _ := json.Marshal(map[string]any{"codes": out})
-	return string(b)
+	return map[string]any{"codes": out}
 }
 
 // hintOf names why nothing was read (qr_too_small, qr_blurred, ...), so the
