@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -566,6 +567,9 @@ func TestAppOfficerOffline(t *testing.T) {
 	number2, code2 := s.issue(t)
 	ctx := browser(t, writeY4M(t, code))
 	app := s.proxy.URL()
+	// A phone in Bishkek (UTC+6): the last day of validity is the date on
+	// the paper, not the instant of expiry in the phone's time zone.
+	do(t, ctx, "in Bishkek", emulation.SetTimezoneOverride("Asia/Bishkek"))
 	signInApp(t, ctx, app, "officer", "officer-password")
 	do(t, ctx, "online scan, offline lists downloaded, app kept offline", atCheckpoint("Torugart"), listsCached, permitsKept,
 		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery),
