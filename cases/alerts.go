@@ -104,7 +104,7 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 			created = true
 			row = models.Alert{Authority: r.authority, Rule: r.rule, Severity: r.severity, Status: StatusOpen,
 				GroupKey: r.group, Occurrences: r.count, CreatedAt: now, LastSeenAt: now}
-			setReason(&row, r.reason)
+			setReason(&row, r.why())
 			escalate(&row, r)
 			if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
 				return err
@@ -127,7 +127,7 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 		}
 		row.Occurrences += r.count
 		row.LastSeenAt = now
-		setReason(&row, r.reason)
+		setReason(&row, r.why())
 		escalate(&row, r)
 		if wasCritical {
 			row.Severity = "critical"
@@ -154,7 +154,7 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 // reports false if the alert has been closed since.
 func (e *Engine) storeRepeat(ctx context.Context, oa *openAlert, r raised) (bool, error) {
 	row := models.Alert{Severity: oa.severity, Occurrences: oa.occurrences + r.count}
-	setReason(&row, r.reason)
+	setReason(&row, r.why())
 	if severityRank(r.severity) > severityRank(row.Severity) {
 		row.Severity = r.severity
 	}

@@ -71,7 +71,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 	case verifier.VerdictBadSignature, verifier.VerdictUnknownKey, verifier.VerdictNotFound:
 		verdict, port, kid, number := v.Verdict, v.Port, v.KeyID, ev.Number
 		return e.raise(raised{authority: authority, rule: RuleForgedCode, severity: "high", group: "code:" + v.CodeSHA256,
-			reason: forged(verdict, port, kid, number, 0), evidence: []Evidence{vEv},
+			said: forged(verdict, port, kid, number, 0), evidence: []Evidence{vEv},
 			escalateAt: e.cfg.ForgedCriticalScans, escalated: func(n int) Reason { return forged(verdict, port, kid, number, n) }})
 	case verifier.VerdictRevoked:
 		args := map[string]string{"Number": ev.Number, "Port": v.Port}
@@ -88,7 +88,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 		if ev.Number == "" {
 			group = "code:" + v.CodeSHA256
 		}
-		if err := e.raise(raised{authority: authority, rule: RuleRevoked, severity: "high", group: group, reason: reason,
+		if err := e.raise(raised{authority: authority, rule: RuleRevoked, severity: "high", group: group, said: reason,
 			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
@@ -107,12 +107,12 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 				ev.Number, portOr(v.Port), hours)
 		}
 		if err := e.raise(raised{authority: authority, rule: RuleExpired, severity: sev, group: "permit:" + permitKey(ev.Authority, ev.Number),
-			reason: reason, evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
+			said: reason, evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
 	case verifier.VerdictUsed:
 		if err := e.raise(raised{authority: authority, rule: RuleReused, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
-			reason: Say("alert_used_presented", map[string]string{"Number": ev.Number, "Port": v.Port},
+			said: Say("alert_used_presented", map[string]string{"Number": ev.Number, "Port": v.Port},
 				"Permit %s, already used for its one shipment, was presented again at %s.", ev.Number, portOr(v.Port)),
 			evidence: []Evidence{vEv, pEv}}); err != nil {
 			return err
@@ -180,7 +180,7 @@ func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) err
 	}
 	apart := s.at.Sub(other.at).Round(time.Minute)
 	err := e.raise(raised{authority: ev.Authority, rule: RuleCheckpoints, severity: "high", group: "permit:" + key,
-		reason: Say("alert_two_checkpoints", map[string]string{"Number": ev.Number, "Port1": other.port, "Port2": s.port,
+		said: Say("alert_two_checkpoints", map[string]string{"Number": ev.Number, "Port1": other.port, "Port2": s.port,
 			"Minutes": strconv.FormatInt(int64(apart/time.Minute), 10)},
 			"Permit %s was seen at %s (%s) and at %s (%s), %s apart: one document is serving two shipments, or has been copied.",
 			ev.Number, other.port, other.kind, s.port, s.kind, apart),
@@ -216,7 +216,7 @@ func (e *Engine) onRefusedEndorsement(ctx context.Context, ev *permits.Event) er
 			"Revoked permit %s was presented for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
 	}
 	if err := e.raise(raised{authority: authority, rule: rule, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
-		reason: reason, evidence: []Evidence{pEv}}); err != nil {
+		said: reason, evidence: []Evidence{pEv}}); err != nil {
 		return err
 	}
 	if err := e.sighted(ctx, ev, sighting{port: end.Port, ref: "endorsement", kind: "refused " + end.Direction + " endorsement", at: ev.At}); err != nil {
@@ -244,7 +244,7 @@ func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 		}
 		if len(taxa) > 0 {
 			if err := e.raise(raised{authority: p.Authority, rule: RuleAppendixI, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
-				reason: Say("alert_appendix_i_trade", map[string]string{"Number": p.Number, "Taxa": strings.Join(coded, ", ")},
+				said: Say("alert_appendix_i_trade", map[string]string{"Number": p.Number, "Taxa": strings.Join(coded, ", ")},
 					"Permit %s authorises Appendix I specimens for a commercial purpose: %s. Check the registered operation or the pre-Convention evidence.",
 					p.Number, strings.Join(taxa, ", ")),
 				evidence: []Evidence{pEv}}); err != nil {
@@ -283,7 +283,7 @@ func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence, d
 		}
 		if err := e.raise(raised{authority: p.Authority, rule: RuleCaptiveVolume, severity: "high",
 			group: "captive:" + p.Authority + ":" + strings.ToLower(p.Exporter.Name) + ":" + l.Taxon + ":" + l.Unit,
-			reason: Say("alert_captive_volume", map[string]string{"Exporter": p.Exporter.Name, "Total": num(total), "Unit": l.Unit, "Taxon": l.Taxon,
+			said: Say("alert_captive_volume", map[string]string{"Exporter": p.Exporter.Name, "Total": num(total), "Unit": l.Unit, "Taxon": l.Taxon,
 				"Sources": strings.Join(e.cfg.CaptiveSources, "/"), "Days": strconv.Itoa(int(e.cfg.CaptiveWindow.Hours() / 24)), "Limit": num(limit)},
 				"%s was authorised %g %s of %s declared captive-bred (source %s) within %d days, above the plausible %g: check the facility's capacity.",
 				p.Exporter.Name, total, unit, l.Taxon, strings.Join(e.cfg.CaptiveSources, "/"), int(e.cfg.CaptiveWindow.Hours()/24), limit),
@@ -319,7 +319,7 @@ func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, don
 			continue
 		}
 		if err := e.raise(raised{authority: p.Authority, rule: RuleIssueSpike, severity: "medium", group: "spike:" + p.Authority + ":" + l.Taxon,
-			reason: Say("alert_issue_spike", map[string]string{"Count": strconv.FormatInt(recent, 10), "Taxon": l.Taxon,
+			said: Say("alert_issue_spike", map[string]string{"Count": strconv.FormatInt(recent, 10), "Taxon": l.Taxon,
 				"Days": strconv.Itoa(int(w.Hours() / 24)), "Usual": strconv.FormatFloat(mean, 'f', 1, 64), "Factor": num(e.cfg.SpikeFactor)},
 				"%d permits for %s in the last %d days, against a usual %.1f: more than %g times the usual rate.",
 				recent, l.Taxon, int(w.Hours()/24), mean, e.cfg.SpikeFactor),
@@ -377,7 +377,7 @@ func (e *Engine) linked(ctx context.Context, ev *permits.Event, evs []Evidence) 
 		evs = append(evs, Evidence{Kind: "case", Ref: strconv.FormatInt(id, 10), At: ev.At})
 	}
 	err := e.raise(raised{authority: p.Authority, rule: RuleLinkedToCase, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
-		reason: Say("alert_linked_permit", map[string]string{"Number": p.Number, "Through": strings.Join(names, ", ")},
+		said: Say("alert_linked_permit", map[string]string{"Number": p.Number, "Through": strings.Join(names, ", ")},
 			"Permit %s (%s) is linked to earlier cases through %s.", p.Number, ev.Kind, strings.Join(why, ", ")),
 		evidence: evs})
 	return err
@@ -514,7 +514,7 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 			evs = append(evs, Evidence{Kind: "permit", Ref: n, At: c.UpdatedAt})
 		}
 		if err := e.raise(raised{authority: c.Authority, rule: RuleLinkedToCase, severity: "medium", group: "case:" + strconv.FormatInt(c.ID, 10),
-			reason: Say("alert_linked_case", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Names": strings.Join(names, ", ")},
+			said: Say("alert_linked_case", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Names": strings.Join(names, ", ")},
 				"Case %d names %s, already named in earlier cases.", c.ID, strings.Join(why, ", ")),
 			evidence: evs}); err != nil {
 			return err
@@ -555,7 +555,7 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 		}
 		if err := e.raise(raised{authority: c.Authority, rule: RuleOverQuantity, severity: "high",
 			group: "case:" + strconv.FormatInt(c.ID, 10) + ":" + n,
-			reason: Say("alert_over_quantity", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Number": n, "Excess": strings.Join(coded, "; ")},
+			said: Say("alert_over_quantity", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Number": n, "Excess": strings.Join(coded, "; ")},
 				"Case %d found more than permit %s allows: %s.", c.ID, n, strings.Join(excess, "; ")),
 			evidence: []Evidence{cEv, {Kind: "permit", Ref: n, At: c.UpdatedAt}}}); err != nil {
 			return err

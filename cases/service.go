@@ -135,7 +135,7 @@ func statsScope(a opencites.Actor, asked string) (string, error) {
 // a message the exchange refused. Alerts of one rule and group merge as
 // the engine's own do.
 func (s *Service) RaiseExternal(authority, rule, severity, group string, reason Reason, evidence ...Evidence) {
-	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, reason: reason, evidence: evidence})
+	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, said: reason, evidence: evidence})
 }
 
 // OnCase registers a function told of every new case after it is stored,
