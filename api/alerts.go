@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/opencites/opencites/cases"
+	"github.com/opencites/opencites/locale"
 )
 
 // AlertJSON is a suspicious-conduct alert.
@@ -19,6 +20,7 @@ type AlertJSON struct {
 	Severity       string         `json:"severity"`
 	Status         string         `json:"status"`
 	Reason         string         `json:"reason"`
+	ReasonCode     string         `json:"reason_code,omitempty"`
 	Occurrences    int            `json:"occurrences"`
 	CreatedAt      time.Time      `json:"created_at"`
 	LastSeenAt     time.Time      `json:"last_seen_at"`
@@ -38,8 +40,12 @@ type EvidenceJSON struct {
 	Link string    `json:"link,omitempty"`
 }
 
-func alertJSON(a cases.Alert) AlertJSON {
-	out := AlertJSON{ID: a.ID, Authority: a.Authority, Rule: a.Rule, Severity: a.Severity, Status: a.Status, Reason: a.Reason,
+// alertJSON renders an alert in the reader's language: its reason from
+// its code and parameters (the stored English text for alerts raised
+// before codes were stored, and whatever the catalogue lacks).
+func alertJSON(l *locale.Localizer, a cases.Alert) AlertJSON {
+	out := AlertJSON{ID: a.ID, Authority: a.Authority, Rule: a.Rule, Severity: a.Severity, Status: a.Status,
+		Reason: alertReason(l, a), ReasonCode: a.ReasonCode,
 		Occurrences: a.Occurrences, CreatedAt: a.CreatedAt, LastSeenAt: a.LastSeenAt, AcknowledgedAt: a.AcknowledgedAt,
 		AcknowledgedBy: a.AcknowledgedBy, ClosedAt: a.ClosedAt, ClosedBy: a.ClosedBy, Evidence: []EvidenceJSON{}}
 	for _, e := range a.Evidence {
@@ -55,6 +61,27 @@ func alertJSON(a cases.Alert) AlertJSON {
 	return out
 }
 
+func alertReason(l *locale.Localizer, a cases.Alert) string {
+	if a.ReasonCode == "" {
+		return a.Reason
+	}
+	args := make(map[string]string, len(a.ReasonArgs))
+	for k, v := range a.ReasonArgs {
+		args[k] = v
+	}
+	// Parameters that are words themselves (see cases.Reason).
+	if p, ok := args["Port"]; ok && p == "" {
+		args["Port"] = l.Text("unnamed_checkpoint", "an unnamed checkpoint", nil)
+	}
+	if d, ok := args["Direction"]; ok && d != "" {
+		args["Direction"] = l.Text("direction_"+d, d, nil)
+	}
+	if u, ok := args["Unit"]; ok && u == "" {
+		args["Unit"] = l.Text("unit_specimens", "specimens", nil)
+	}
+	return l.Text(a.ReasonCode, a.Reason, args)
+}
+
 func (s *Server) listAlerts(c echo.Context) error {
 	page, size, err := pageParams(c)
 	if err != nil {
@@ -67,7 +94,7 @@ func (s *Server) listAlerts(c echo.Context) error {
 	}
 	out := make([]AlertJSON, len(res.Alerts))
 	for i, a := range res.Alerts {
-		out[i] = alertJSON(a)
+		out[i] = alertJSON(localizer(c), a)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"alerts": out, "total": res.Total, "page": res.Page, "size": res.Size})
 }
@@ -81,7 +108,7 @@ func (s *Server) getAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, alertJSON(a))
+	return c.JSON(http.StatusOK, alertJSON(localizer(c), a))
 }
 
 func (s *Server) acknowledgeAlert(c echo.Context) error {
@@ -93,7 +120,7 @@ func (s *Server) acknowledgeAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, alertJSON(a))
+	return c.JSON(http.StatusOK, alertJSON(localizer(c), a))
 }
 
 func (s *Server) closeAlert(c echo.Context) error {
@@ -105,7 +132,7 @@ func (s *Server) closeAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, alertJSON(a))
+	return c.JSON(http.StatusOK, alertJSON(localizer(c), a))
 }
 
 // AlertStreamPing is how often an idle alert stream sends a comment, so
@@ -147,7 +174,7 @@ func (s *Server) alertStream(c echo.Context) error {
 			if !ok { // the server is shutting down
 				return nil
 			}
-			b, err := json.Marshal(alertJSON(ev.Alert))
+			b, err := json.Marshal(alertJSON(localizer(c), ev.Alert))
 			if err != nil {
 				return nil
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -246,7 +245,7 @@ func (s *Server) verifyCode(c echo.Context, code string, cp *Checkpoint, source 
 	}
 	l := localizer(c)
 	out := VerificationJSON{ID: v.ID, Verdict: v.Verdict, Reasons: reasonsJSON(l, v.Reasons),
-		Permit: pj, CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source}
+		Permit: pj, CheckedAt: v.CheckedAt, Mode: v.Mode, Source: v.Source, CheckedBy: source}
 	if v.Guidance == nil || v.Permit == nil || v.Permit.ID == 0 { // no guidance, or a foreign permit's, made per scan
 		out.Guidance = guidanceJSON(l, v.Guidance)
 		return c.JSON(http.StatusOK, out)
@@ -291,8 +290,11 @@ func (s *Server) raiseOfflineConflict(c echo.Context, number string, req Endorse
 		authority = p.Authority
 	}
 	a := actor(c)
-	reason := fmt.Sprintf("endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
-		number, a.Username, req.Port, req.Direction, req.RecordedOfflineAt.UTC().Format(time.RFC3339), opencites.CodeOf(cause))
+	at, code := req.RecordedOfflineAt.UTC().Format(time.RFC3339), opencites.CodeOf(cause)
+	reason := cases.Say("alert_offline_endorsement_conflict",
+		map[string]string{"Number": number, "Officer": a.Username, "Port": req.Port, "Direction": req.Direction, "RecordedAt": at, "Code": code},
+		"endorsement of permit %s recorded offline by %s at %s (%s, %s) was refused when it arrived: %s",
+		number, a.Username, req.Port, req.Direction, at, code)
 	s.cases.RaiseExternal(authority, "offline_endorsement_conflict", "high", number, reason,
 		cases.Evidence{Kind: "permit", Ref: number, At: s.now()})
 }

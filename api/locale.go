@@ -31,12 +31,15 @@ func localizer(c echo.Context) *locale.Localizer {
 type ReasonJSON struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Args are the message's parameters, for a client that renders the
+	// code in another language itself (GET /api/v1/messages/{lang}).
+	Args map[string]string `json:"args,omitempty"`
 }
 
 func reasonsJSON(l *locale.Localizer, rs []verifier.Reason) []ReasonJSON {
 	out := make([]ReasonJSON, len(rs))
 	for i, r := range rs {
-		out[i] = ReasonJSON{Code: r.Code, Message: l.Text(r.Code, r.Message, r.Args)}
+		out[i] = ReasonJSON{Code: r.Code, Message: l.Text(r.Code, r.Message, r.Args), Args: r.Args}
 	}
 	return out
 }

@@ -23,7 +23,7 @@ func (s *Server) permitPDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := printing.Options{VerifyURL: s.publicURL + "/api/v1/verify", Quota: map[string]string{}}
+	opt := printing.Options{VerifyURL: s.publicURL + "/verify", Quota: map[string]string{}}
 	if n, ok := authorityNames[p.Authority]; ok {
 		opt.AuthorityName, opt.AuthorityAddress = n[0], n[1]
 	} else {

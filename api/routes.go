@@ -36,11 +36,17 @@ func (s *Server) routes() {
 			e.GET(path, toApp)
 			e.HEAD(path, toApp)
 		}
+		// The public verification page, printed on every permit: anyone
+		// holding the paper checks it in their own browser, no account.
+		toVerify := func(c echo.Context) error { return c.Redirect(http.StatusFound, "/app/verify.html") }
+		e.GET("/verify", toVerify)
+		e.HEAD("/verify", toVerify)
 	}
 
 	v1 := e.Group("/api/v1", noStore)
 	v1.POST("/auth/token", s.login, jsonLimit)
 	v1.GET("/status-lists/:authority", s.statusList)
+	v1.GET("/messages/:lang", s.messages)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/users", s.createUser, jsonLimit)
@@ -55,6 +61,8 @@ func (s *Server) routes() {
 	auth.GET("/permits/:number/pdf", s.permitPDF)
 	auth.GET("/permits/:number/history", s.permitHistory)
 	auth.GET("/permits/:number/verifications", s.permitVerifications)
+	auth.GET("/permits/:number/guidance", s.permitGuidance)
+	auth.GET("/offline/permits", s.offlinePermits)
 	auth.POST("/permits/:number/revoke", s.revokePermit, jsonLimit)
 	auth.POST("/permits/:number/endorsements", s.endorsePermit, jsonLimit, s.idempotent)
 
@@ -81,6 +89,7 @@ func (s *Server) routes() {
 	photoLimit := middleware.BodyLimit("21M") // the photo plus multipart framing
 	auth.POST("/verify", s.verify, jsonLimit)
 	auth.POST("/verify/photo", s.verifyPhoto, photoLimit)
+	auth.POST("/verify/number", s.verifyNumber, jsonLimit)
 	auth.POST("/scan", s.scanPhoto, photoLimit)
 
 	// Seizure cases, alerts and summaries (package cases): officers record

@@ -253,6 +253,10 @@ type VerificationJSON struct {
 	// Source is "registry" (this node) or "exchange" (the issuing
 	// country's node, learned in real time).
 	Source string `json:"source"`
+	// CheckedBy is what was checked: "code" (the text of the paper's QR
+	// code), "photo" (a photo of it, read by the server) or "number" (the
+	// registry's record for a printed number: the paper itself was not).
+	CheckedBy string `json:"checked_by"`
 }
 
 // AuditJSON is one history entry.

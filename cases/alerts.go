@@ -23,12 +23,16 @@ const (
 
 // Alert is a suspicious-conduct alert with its evidence.
 type Alert struct {
-	ID             int64
-	Authority      string
-	Rule           string
-	Severity       string
-	Status         string
+	ID        int64
+	Authority string
+	Rule      string
+	Severity  string
+	Status    string
+	// Reason is the English text; ReasonCode and ReasonArgs render it in
+	// another language (empty for alerts raised before they were stored).
 	Reason         string
+	ReasonCode     string
+	ReasonArgs     map[string]string
 	Occurrences    int // how many times its conduct was seen
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
@@ -48,6 +52,7 @@ type Evidence struct {
 
 func alertOf(r *models.Alert) Alert {
 	a := Alert{ID: r.ID, Authority: r.Authority, Rule: r.Rule, Severity: r.Severity, Status: r.Status, Reason: r.Reason,
+		ReasonCode: r.ReasonCode, ReasonArgs: parseArgs(r.ReasonArgs),
 		Occurrences: r.Occurrences, CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), AcknowledgedAt: utcPtr(r.AcknowledgedAt),
 		AcknowledgedBy: r.AcknowledgedBy, ClosedAt: utcPtr(r.ClosedAt), ClosedBy: r.ClosedBy, Evidence: []Evidence{}}
 	for _, ev := range r.Evidence {
@@ -97,8 +102,9 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 			Order("id DESC").Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			created = true
-			row = models.Alert{Authority: r.authority, Rule: r.rule, Severity: r.severity, Status: StatusOpen, Reason: r.reason,
+			row = models.Alert{Authority: r.authority, Rule: r.rule, Severity: r.severity, Status: StatusOpen,
 				GroupKey: r.group, Occurrences: r.count, CreatedAt: now, LastSeenAt: now}
+			setReason(&row, r.why())
 			escalate(&row, r)
 			if err := tx.Omit(clause.Associations).Create(&row).Error; err != nil {
 				return err
@@ -120,13 +126,15 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 			row.Severity = r.severity
 		}
 		row.Occurrences += r.count
-		row.Reason, row.LastSeenAt = r.reason, now
+		row.LastSeenAt = now
+		setReason(&row, r.why())
 		escalate(&row, r)
 		if wasCritical {
 			row.Severity = "critical"
 		}
 		if err := tx.Model(&models.Alert{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"severity": row.Severity, "reason": row.Reason, "occurrences": row.Occurrences, "last_seen_at": now}).Error; err != nil {
+			Updates(map[string]any{"severity": row.Severity, "reason": row.Reason, "reason_code": row.ReasonCode, "reason_args": row.ReasonArgs,
+				"occurrences": row.Occurrences, "last_seen_at": now}).Error; err != nil {
 			return err
 		}
 		return e.addEvidence(tx, row.ID, oa, r.evidence)
@@ -145,7 +153,8 @@ func (e *Engine) store(ctx context.Context, r raised) error {
 // storeRepeat adds a repeat to an alert the engine stored before. It
 // reports false if the alert has been closed since.
 func (e *Engine) storeRepeat(ctx context.Context, oa *openAlert, r raised) (bool, error) {
-	row := models.Alert{Severity: oa.severity, Occurrences: oa.occurrences + r.count, Reason: r.reason}
+	row := models.Alert{Severity: oa.severity, Occurrences: oa.occurrences + r.count}
+	setReason(&row, r.why())
 	if severityRank(r.severity) > severityRank(row.Severity) {
 		row.Severity = r.severity
 	}
@@ -157,7 +166,7 @@ func (e *Engine) storeRepeat(ctx context.Context, oa *openAlert, r raised) (bool
 	closed := false
 	err := e.s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Alert{}).Where("id = ? AND status <> ?", oa.id, StatusClosed).
-			Updates(map[string]any{"severity": row.Severity, "reason": row.Reason, "last_seen_at": now,
+			Updates(map[string]any{"severity": row.Severity, "reason": row.Reason, "reason_code": row.ReasonCode, "reason_args": row.ReasonArgs, "last_seen_at": now,
 				"occurrences": gorm.Expr("occurrences + ?", r.count)})
 		if res.Error != nil {
 			return res.Error
@@ -177,8 +186,14 @@ func (e *Engine) storeRepeat(ctx context.Context, oa *openAlert, r raised) (bool
 
 func escalate(row *models.Alert, r raised) {
 	if r.escalateAt > 0 && row.Occurrences >= r.escalateAt && r.escalated != nil {
-		row.Severity, row.Reason = "critical", r.escalated(row.Occurrences)
+		row.Severity = "critical"
+		setReason(row, r.escalated(row.Occurrences))
 	}
+}
+
+// setReason stores a reason: its English text, code and parameters.
+func setReason(row *models.Alert, r Reason) {
+	row.Reason, row.ReasonCode, row.ReasonArgs = r.Text, r.Code, r.argsJSON()
 }
 
 // addEvidence links evidence to an alert, each item once and at most

@@ -269,13 +269,26 @@ func (e *Engine) eval(it item) {
 // while the engine works through a batch of events are merged, and
 // stored once.
 type raised struct {
-	authority, rule, severity, group, reason string
-	evidence                                 []Evidence
-	count                                    int // occurrences merged into this one
+	authority, rule, severity, group string
+	// said is the reason as a message code with its parameters (and its
+	// English text); reason, the English text alone, serves a rule whose
+	// reason has no code yet.
+	said     Reason
+	reason   string
+	evidence []Evidence
+	count    int // occurrences merged into this one
 	// escalateAt, if set, is the occurrence count at which the alert
 	// becomes critical, its reason then escalated(count).
 	escalateAt int
-	escalated  func(n int) string
+	escalated  func(n int) Reason
+}
+
+// why is the reason an alert is stored with.
+func (r raised) why() Reason {
+	if r.said.Code != "" || r.said.Text != "" {
+		return r.said
+	}
+	return Reason{Text: r.reason}
 }
 
 // raise queues an alert for the end of the batch, merged with the others
@@ -288,7 +301,7 @@ func (e *Engine) raise(r raised) error {
 		if severityRank(r.severity) > severityRank(p.severity) {
 			p.severity = r.severity
 		}
-		p.reason, p.escalated = r.reason, r.escalated
+		p.said, p.reason, p.escalated = r.said, r.reason, r.escalated
 		p.evidence = append(p.evidence, r.evidence...)
 		return nil
 	}

@@ -40,6 +40,26 @@ func portOr(p string) string {
 	return p
 }
 
+// forged is the reason for a forged code (by verdict), seen once or, when
+// repeated, n times: the English text and its message code.
+func forged(verdict, port, kid, number string, n int) Reason {
+	what, code := "", ""
+	switch verdict {
+	case verifier.VerdictBadSignature:
+		what, code = "a code whose signature does not match (forged or altered)", "alert_forged_signature"
+	case verifier.VerdictUnknownKey:
+		what, code = "a code signed with a key this registry does not know (kid "+kid+")", "alert_forged_unknown_key"
+	default:
+		what, code = "a correctly signed code for permit "+number+", which the registry never issued (a signing key may be compromised)", "alert_forged_not_issued"
+	}
+	args := map[string]string{"Port": port, "Kid": kid, "Number": number}
+	if n == 0 {
+		return Say(code, args, "Scanned at %s: %s.", portOr(port), what)
+	}
+	args["Count"] = strconv.Itoa(n)
+	return Say(code+"_repeated", args, "The same forged code was scanned %d times, last at %s: %s; it is in circulation.", n, portOr(port), what)
+}
+
 func normPort(p string) string { return strings.ToLower(strings.Join(strings.Fields(p), " ")) }
 
 func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
@@ -49,50 +69,51 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 	pEv := Evidence{Kind: "permit", Ref: ev.Number, At: ev.At}
 	switch v.Verdict {
 	case verifier.VerdictBadSignature, verifier.VerdictUnknownKey, verifier.VerdictNotFound:
-		what := map[string]string{
-			verifier.VerdictBadSignature: "a code whose signature does not match (forged or altered)",
-			verifier.VerdictUnknownKey:   "a code signed with a key this registry does not know (kid " + v.KeyID + ")",
-			verifier.VerdictNotFound:     "a correctly signed code for permit " + ev.Number + ", which the registry never issued (a signing key may be compromised)",
-		}[v.Verdict]
-		port := portOr(v.Port)
+		verdict, port, kid, number := v.Verdict, v.Port, v.KeyID, ev.Number
 		return e.raise(raised{authority: authority, rule: RuleForgedCode, severity: "high", group: "code:" + v.CodeSHA256,
-			reason: fmt.Sprintf("Scanned at %s: %s.", port, what), evidence: []Evidence{vEv},
-			escalateAt: e.cfg.ForgedCriticalScans, escalated: func(n int) string {
-				return fmt.Sprintf("The same forged code was scanned %d times, last at %s: %s; it is in circulation.", n, port, what)
-			}})
+			said: forged(verdict, port, kid, number, 0), evidence: []Evidence{vEv},
+			escalateAt: e.cfg.ForgedCriticalScans, escalated: func(n int) Reason { return forged(verdict, port, kid, number, n) }})
 	case verifier.VerdictRevoked:
-		reason := fmt.Sprintf("Revoked permit %s was presented at %s.", ev.Number, portOr(v.Port))
-		if ev.Number == "" {
-			reason = fmt.Sprintf("A permit signed with a withdrawn key was presented at %s.", portOr(v.Port))
-		}
-		if ev.Permit != nil && ev.Permit.RevocationReason != "" {
-			reason += " It was revoked: " + ev.Permit.RevocationReason
+		args := map[string]string{"Number": ev.Number, "Port": v.Port}
+		reason := Say("alert_revoked_presented", args, "Revoked permit %s was presented at %s.", ev.Number, portOr(v.Port))
+		switch {
+		case ev.Number == "":
+			reason = Say("alert_withdrawn_key_presented", args, "A permit signed with a withdrawn key was presented at %s.", portOr(v.Port))
+		case ev.Permit != nil && ev.Permit.RevocationReason != "":
+			args["Reason"] = ev.Permit.RevocationReason
+			reason = Say("alert_revoked_presented_reason", args, "Revoked permit %s was presented at %s. It was revoked: %s",
+				ev.Number, portOr(v.Port), ev.Permit.RevocationReason)
 		}
 		group := "permit:" + permitKey(ev.Authority, ev.Number)
 		if ev.Number == "" {
 			group = "code:" + v.CodeSHA256
 		}
-		if err := e.raise(raised{authority: authority, rule: RuleRevoked, severity: "high", group: group, reason: reason,
+		if err := e.raise(raised{authority: authority, rule: RuleRevoked, severity: "high", group: group, said: reason,
 			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
 	case verifier.VerdictExpired:
-		sev, ago := "medium", ""
+		sev := "medium"
+		args := map[string]string{"Number": ev.Number, "Port": v.Port}
+		reason := Say("alert_expired_presented", args, "Expired permit %s was presented at %s.", ev.Number, portOr(v.Port))
 		if ev.Permit != nil {
 			since := ev.At.Sub(ev.Permit.ValidUntil)
 			if since < e.cfg.ExpiredGrace {
 				sev = "low"
 			}
-			ago = fmt.Sprintf(" %s after its validity ended", since.Round(time.Hour))
+			hours := int64(since.Round(time.Hour) / time.Hour)
+			args["Hours"] = strconv.FormatInt(hours, 10)
+			reason = Say("alert_expired_presented_after", args, "Expired permit %s was presented at %s %d h after its validity ended.",
+				ev.Number, portOr(v.Port), hours)
 		}
 		if err := e.raise(raised{authority: authority, rule: RuleExpired, severity: sev, group: "permit:" + permitKey(ev.Authority, ev.Number),
-			reason:   fmt.Sprintf("Expired permit %s was presented at %s%s.", ev.Number, portOr(v.Port), ago),
-			evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
+			said: reason, evidence: withPermit([]Evidence{vEv}, pEv)}); err != nil {
 			return err
 		}
 	case verifier.VerdictUsed:
 		if err := e.raise(raised{authority: authority, rule: RuleReused, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
-			reason:   fmt.Sprintf("Permit %s, already used for its one shipment, was presented again at %s.", ev.Number, portOr(v.Port)),
+			said: Say("alert_used_presented", map[string]string{"Number": ev.Number, "Port": v.Port},
+				"Permit %s, already used for its one shipment, was presented again at %s.", ev.Number, portOr(v.Port)),
 			evidence: []Evidence{vEv, pEv}}); err != nil {
 			return err
 		}
@@ -158,9 +179,12 @@ func (e *Engine) sighted(ctx context.Context, ev *permits.Event, s sighting) err
 			evs = append(evs, Evidence{Kind: "verification", Ref: x.ref, At: x.at})
 		}
 	}
+	apart := s.at.Sub(other.at).Round(time.Minute)
 	err := e.raise(raised{authority: ev.Authority, rule: RuleCheckpoints, severity: "high", group: "permit:" + key,
-		reason: fmt.Sprintf("Permit %s was seen at %s (%s) and at %s (%s), %s apart: one document is serving two shipments, or has been copied.",
-			ev.Number, other.port, other.kind, s.port, s.kind, s.at.Sub(other.at).Round(time.Minute)),
+		said: Say("alert_two_checkpoints", map[string]string{"Number": ev.Number, "Port1": other.port, "Port2": s.port,
+			"Minutes": strconv.FormatInt(int64(apart/time.Minute), 10)},
+			"Permit %s was seen at %s (%s) and at %s (%s), %s apart: one document is serving two shipments, or has been copied.",
+			ev.Number, other.port, other.kind, s.port, s.kind, apart),
 		evidence: evs})
 	return err
 }
@@ -185,12 +209,15 @@ func (e *Engine) onRefusedEndorsement(ctx context.Context, ev *permits.Event) er
 	}
 	authority := alertAuthority(ev)
 	pEv := Evidence{Kind: "permit", Ref: ev.Number, At: ev.At}
-	rule, reason := RuleReused, fmt.Sprintf("Permit %s, already used for its one shipment, was presented again for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
+	args := map[string]string{"Number": ev.Number, "Direction": end.Direction, "Port": end.Port}
+	rule, reason := RuleReused, Say("alert_used_endorsement", args,
+		"Permit %s, already used for its one shipment, was presented again for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
 	if ev.Refusal == "permit_revoked" {
-		rule, reason = RuleRevoked, fmt.Sprintf("Revoked permit %s was presented for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
+		rule, reason = RuleRevoked, Say("alert_revoked_endorsement", args,
+			"Revoked permit %s was presented for endorsement (%s) at %s.", ev.Number, end.Direction, portOr(end.Port))
 	}
 	if err := e.raise(raised{authority: authority, rule: rule, severity: "high", group: "permit:" + permitKey(ev.Authority, ev.Number),
-		reason: reason, evidence: []Evidence{pEv}}); err != nil {
+		said: reason, evidence: []Evidence{pEv}}); err != nil {
 		return err
 	}
 	if err := e.sighted(ctx, ev, sighting{port: end.Port, ref: "endorsement", kind: "refused " + end.Direction + " endorsement", at: ev.At}); err != nil {
@@ -209,15 +236,18 @@ func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 	// for a registered captive-breeding operation (D) or pre-Convention
 	// specimens: lawful, and exactly where laundering hides.
 	if p.Purpose == "T" {
-		var taxa []string
+		var taxa, coded []string
 		for _, l := range p.Lines {
 			if l.Appendix == "I" {
 				taxa = append(taxa, fmt.Sprintf("%s (source %s)", l.Taxon, l.Source))
+				coded = append(coded, fmt.Sprintf("%s (%s)", l.Taxon, l.Source))
 			}
 		}
 		if len(taxa) > 0 {
 			if err := e.raise(raised{authority: p.Authority, rule: RuleAppendixI, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
-				reason:   fmt.Sprintf("Permit %s authorises Appendix I specimens for a commercial purpose: %s. Check the registered operation or the pre-Convention evidence.", p.Number, strings.Join(taxa, ", ")),
+				said: Say("alert_appendix_i_trade", map[string]string{"Number": p.Number, "Taxa": strings.Join(coded, ", ")},
+					"Permit %s authorises Appendix I specimens for a commercial purpose: %s. Check the registered operation or the pre-Convention evidence.",
+					p.Number, strings.Join(taxa, ", ")),
 				evidence: []Evidence{pEv}}); err != nil {
 				return err
 			}
@@ -257,7 +287,9 @@ func (e *Engine) captive(ctx context.Context, p *permits.Permit, pEv Evidence, d
 		}
 		if err := e.raise(raised{authority: p.Authority, rule: RuleCaptiveVolume, severity: "high",
 			group: "captive:" + p.Authority + ":" + strings.ToLower(p.Exporter.Name) + ":" + l.Taxon + ":" + l.Unit,
-			reason: fmt.Sprintf("%s was authorised %g %s of %s declared captive-bred (source %s) within %d days, above the plausible %g: check the facility's capacity.",
+			said: Say("alert_captive_volume", map[string]string{"Exporter": p.Exporter.Name, "Total": num(total), "Unit": l.Unit, "Taxon": l.Taxon,
+				"Sources": strings.Join(e.cfg.CaptiveSources, "/"), "Days": strconv.Itoa(int(e.cfg.CaptiveWindow.Hours() / 24)), "Limit": num(limit)},
+				"%s was authorised %g %s of %s declared captive-bred (source %s) within %d days, above the plausible %g: check the facility's capacity.",
 				p.Exporter.Name, total, unit, l.Taxon, strings.Join(e.cfg.CaptiveSources, "/"), int(e.cfg.CaptiveWindow.Hours()/24), limit),
 			evidence: []Evidence{pEv}}); err != nil {
 			return err
@@ -291,7 +323,9 @@ func (e *Engine) spike(ctx context.Context, p *permits.Permit, pEv Evidence, don
 			continue
 		}
 		if err := e.raise(raised{authority: p.Authority, rule: RuleIssueSpike, severity: "medium", group: "spike:" + p.Authority + ":" + l.Taxon,
-			reason: fmt.Sprintf("%d permits for %s in the last %d days, against a usual %.1f: more than %g times the usual rate.",
+			said: Say("alert_issue_spike", map[string]string{"Count": strconv.FormatInt(recent, 10), "Taxon": l.Taxon,
+				"Days": strconv.Itoa(int(w.Hours() / 24)), "Usual": strconv.FormatFloat(mean, 'f', 1, 64), "Factor": num(e.cfg.SpikeFactor)},
+				"%d permits for %s in the last %d days, against a usual %.1f: more than %g times the usual rate.",
 				recent, l.Taxon, int(w.Hours()/24), mean, e.cfg.SpikeFactor),
 			evidence: []Evidence{pEv}}); err != nil {
 			return err
@@ -324,21 +358,21 @@ func (e *Engine) linked(ctx context.Context, ev *permits.Event, evs []Evidence) 
 	if p == nil || len(e.watch) == 0 { // no case links anything yet
 		return nil
 	}
-	var why []string
+	var why, names []string
 	caseIDs := map[int64]bool{}
-	add := func(key, what string) {
+	add := func(key, what, name string) {
 		ids := e.watch[key]
 		if key == "" || len(ids) == 0 {
 			return
 		}
-		why = append(why, what)
+		why, names = append(why, what), append(names, name)
 		for _, id := range ids {
 			caseIDs[id] = true
 		}
 	}
-	add("permit:"+p.Number, "permit "+p.Number)
-	add(orgKey(p.Exporter.Name), "its exporter "+p.Exporter.Name)
-	add(orgKey(p.Importer.Name), "its importer "+p.Importer.Name)
+	add("permit:"+p.Number, "permit "+p.Number, p.Number)
+	add(orgKey(p.Exporter.Name), "its exporter "+p.Exporter.Name, p.Exporter.Name)
+	add(orgKey(p.Importer.Name), "its importer "+p.Importer.Name, p.Importer.Name)
 	if len(why) == 0 {
 		return nil
 	}
@@ -347,9 +381,20 @@ func (e *Engine) linked(ctx context.Context, ev *permits.Event, evs []Evidence) 
 		evs = append(evs, Evidence{Kind: "case", Ref: strconv.FormatInt(id, 10), At: ev.At})
 	}
 	err := e.raise(raised{authority: p.Authority, rule: RuleLinkedToCase, severity: "medium", group: "permit:" + permitKey(p.Authority, p.Number),
-		reason:   fmt.Sprintf("Permit %s (%s) is linked to earlier cases through %s.", p.Number, ev.Kind, strings.Join(why, ", ")),
+		said: Say("alert_linked_permit", map[string]string{"Number": p.Number, "Through": strings.Join(names, ", ")},
+			"Permit %s (%s) is linked to earlier cases through %s.", p.Number, ev.Kind, strings.Join(why, ", ")),
 		evidence: evs})
 	return err
+}
+
+// keyName is the name in a watch key's description ("permit 26KG000001",
+// "exporter Ala-Too Trade"), without the English word for its role.
+func keyName(what string) string {
+	_, name, ok := strings.Cut(what, " ")
+	if !ok {
+		return what
+	}
+	return name
 }
 
 func sortedIDs(m map[int64]bool) []int64 {
@@ -453,7 +498,7 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 		return err
 	}
 	// Earlier cases naming the same permit or organisation.
-	var why []string
+	var why, names []string
 	others := map[int64]bool{}
 	for _, k := range sortedKeys(keys) {
 		found := false
@@ -464,6 +509,7 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 		}
 		if found {
 			why = append(why, keys[k])
+			names = append(names, keyName(keys[k]))
 		}
 	}
 	if len(why) > 0 {
@@ -475,7 +521,8 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 			evs = append(evs, Evidence{Kind: "permit", Ref: n, At: c.UpdatedAt})
 		}
 		if err := e.raise(raised{authority: c.Authority, rule: RuleLinkedToCase, severity: "medium", group: "case:" + strconv.FormatInt(c.ID, 10),
-			reason:   fmt.Sprintf("Case %d names %s, already named in earlier cases.", c.ID, strings.Join(why, ", ")),
+			said: Say("alert_linked_case", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Names": strings.Join(names, ", ")},
+				"Case %d names %s, already named in earlier cases.", c.ID, strings.Join(why, ", ")),
 			evidence: evs}); err != nil {
 			return err
 		}
@@ -494,25 +541,29 @@ func (e *Engine) onCase(ctx context.Context, c *Case) error {
 		for _, sp := range c.Specimens {
 			found[sp.Taxon+"|"+sp.Unit] += sp.Quantity
 		}
-		var excess []string
+		var excess, coded []string
 		for _, k := range sortedKeysF(found) {
 			taxon, unit, _ := strings.Cut(k, "|")
-			if unit == "" {
-				unit = "specimens"
+			words := unit
+			if words == "" {
+				words = "specimens"
 			}
 			switch a, ok := allowed[k]; {
 			case !ok:
-				excess = append(excess, fmt.Sprintf("%g %s of %s, which the permit does not cover", found[k], unit, taxon))
+				excess = append(excess, fmt.Sprintf("%g %s of %s, which the permit does not cover", found[k], words, taxon))
+				coded = append(coded, strings.TrimSpace(fmt.Sprintf("%s %g / 0 %s", taxon, found[k], unit)))
 			case found[k] > a*(1+e.cfg.OverQuantityTolerance):
-				excess = append(excess, fmt.Sprintf("%g %s of %s against %g allowed", found[k], unit, taxon, a))
+				excess = append(excess, fmt.Sprintf("%g %s of %s against %g allowed", found[k], words, taxon, a))
+				coded = append(coded, strings.TrimSpace(fmt.Sprintf("%s %g / %g %s", taxon, found[k], a, unit)))
 			}
 		}
 		if len(excess) == 0 {
 			continue
 		}
 		if err := e.raise(raised{authority: c.Authority, rule: RuleOverQuantity, severity: "high",
-			group:    "case:" + strconv.FormatInt(c.ID, 10) + ":" + n,
-			reason:   fmt.Sprintf("Case %d found more than permit %s allows: %s.", c.ID, n, strings.Join(excess, "; ")),
+			group: "case:" + strconv.FormatInt(c.ID, 10) + ":" + n,
+			said: Say("alert_over_quantity", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Number": n, "Excess": strings.Join(coded, "; ")},
+				"Case %d found more than permit %s allows: %s.", c.ID, n, strings.Join(excess, "; ")),
 			evidence: []Evidence{cEv, {Kind: "permit", Ref: n, At: c.UpdatedAt}}}); err != nil {
 			return err
 		}

@@ -134,8 +134,8 @@ func statsScope(a opencites.Actor, asked string) (string, error) {
 // such as a seizure shared by another country over the regional exchange or
 // a message the exchange refused. Alerts of one rule and group merge as
 // the engine's own do.
-func (s *Service) RaiseExternal(authority, rule, severity, group, reason string, evidence ...Evidence) {
-	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, reason: reason, evidence: evidence})
+func (s *Service) RaiseExternal(authority, rule, severity, group string, reason Reason, evidence ...Evidence) {
+	s.engine.external(raised{authority: authority, rule: rule, severity: severity, group: group, said: reason, evidence: evidence})
 }
 
 // OnCase registers a function told of every new case after it is stored,

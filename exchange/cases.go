@@ -21,9 +21,11 @@ func (s CasesSink) ExchangeAlert(_ context.Context, from string, a Alert) {
 	if !cases.SeverityValid(severity) {
 		severity = "medium"
 	}
-	reason := a.Reason
+	// Another country's text comes in its own words (English): only the
+	// sender is rendered in the reader's language.
+	reason := cases.Reason{Text: a.Reason}
 	if from != "" {
-		reason = fmt.Sprintf("From %s: %s", from, a.Reason)
+		reason = cases.Say("alert_exchange", map[string]string{"From": from, "Text": a.Reason}, "From %s: %s", from, a.Reason)
 	}
 	group := strings.Join([]string{from, a.Kind, a.Taxon}, "/")
 	s.Cases.RaiseExternal(s.Authority, "exchange_"+a.Kind, severity, group, reason)

@@ -16,7 +16,8 @@ var codeRE = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // sourceCodes finds every machine code the server can send a person: the
 // code arguments of the error constructors, the Reason literals, the trade
-// rules' reasons and the scanner's error codes.
+// rules' reasons, the alerts' reasons (cases.Say) and the scanner's error
+// codes.
 func sourceCodes(t *testing.T) map[string]string {
 	t.Helper()
 	found := map[string]string{}
@@ -36,7 +37,7 @@ func sourceCodes(t *testing.T) map[string]string {
 		}
 	}
 	for _, dir := range []string{"..", "../permits", "../api", "../rules", "../scan", "../verifier", "../cases",
-		"../users", "../keys", "../quotas", "../listings", "../applications", "../notify"} {
+		"../users", "../keys", "../quotas", "../listings", "../applications", "../notify", "../registry", "../exchange"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
@@ -57,7 +58,7 @@ func sourceCodes(t *testing.T) map[string]string {
 						name = fn.Sel.Name
 					}
 					switch name {
-					case "Errorf", "Invalid", "invalid", "lineErr", "apiError", "add", "prohibit", "newError":
+					case "Errorf", "Invalid", "invalid", "lineErr", "apiError", "add", "prohibit", "newError", "Say":
 						firstCode(n.Args, f)
 					}
 				case *ast.CompositeLit:

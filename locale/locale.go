@@ -28,6 +28,7 @@ var (
 	matcher language.Matcher
 	tags    []language.Tag
 	codes   = map[string]map[string]bool{}
+	texts   = map[string]map[string]string{}
 	// shared holds one Localizer per language: they only read the bundle,
 	// so every request of a language uses the same one.
 	shared = map[string]*Localizer{}
@@ -43,9 +44,10 @@ func init() {
 		if err != nil {
 			panic(fmt.Sprintf("locale: catalogue %s.yaml: %v", l, err))
 		}
-		codes[l] = map[string]bool{}
+		codes[l], texts[l] = map[string]bool{}, map[string]string{}
 		for _, m := range f.Messages {
 			codes[l][m.ID] = true
+			texts[l][m.ID] = m.Other
 		}
 	}
 	matcher = language.NewMatcher(tags)
@@ -111,5 +113,20 @@ func Codes(lang string) []string {
 		out = append(out, c)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Messages returns a language's catalogue as written: each code's message
+// with its {{.Name}} fields, for a client that renders the server's codes
+// itself (a phone with no connection); nil for a language not served.
+func Messages(lang string) map[string]string {
+	m, ok := texts[lang]
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
 	return out
 }

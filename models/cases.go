@@ -101,7 +101,9 @@ type Alert struct {
 	Rule           string
 	Severity       string
 	Status         string
-	Reason         string
+	Reason         string // English
+	ReasonCode     string // the reason's message code ("" before migration 15)
+	ReasonArgs     string // its parameters, a JSON object
 	GroupKey       string
 	Occurrences    int
 	CreatedAt      time.Time

@@ -49,7 +49,7 @@ type VerificationEvent struct {
 	Reason     string
 	Port       string
 	Direction  string
-	Source     string // "code" or "photo"
+	Source     string // "code", "photo" or "number"
 	KeyID      string
 	CodeSHA256 string
 }

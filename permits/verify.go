@@ -19,7 +19,7 @@ type VerifyRequest struct {
 	Code      string
 	Port      string
 	Direction string // "export", "import", or "" for the document's own side
-	Source    string // "code" (text from the phone) or "photo" (read by the server)
+	Source    string // "code" (text from the phone), "photo" (read by the server) or "number" (the registry's own code for a printed number)
 }
 
 // Verification is the answer an officer gets.

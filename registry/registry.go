@@ -6,7 +6,6 @@ package registry
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -121,8 +120,9 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		if r.Recorder != nil {
 			r.Recorder.OnDeadLetter = func(v models.Verification, err error) {
 				r.Cases.RaiseExternal(v.Authority, cases.RuleVerificationLog, "high", "recorder",
-					fmt.Sprintf("A verification record (%s, permit %s, at %s) was refused by the database and set aside in dead_letters: %v. "+
-						"Look into it: the inspection trail must be complete.", v.ID, orDash(v.Number), orDash(v.Port), err))
+					cases.Say("alert_verification_log", map[string]string{"ID": v.ID, "Number": orDash(v.Number), "Port": orDash(v.Port), "Error": err.Error()},
+						"A verification record (%s, permit %s, at %s) was refused by the database and set aside in dead_letters: %v. "+
+							"Look into it: the inspection trail must be complete.", v.ID, orDash(v.Number), orDash(v.Port), err))
 			}
 		}
 	}

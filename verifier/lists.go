@@ -3,20 +3,12 @@ package verifier
 import (
 	"bytes"
 	"compress/zlib"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // Document types of the lists, in their JWS "typ" header, so that neither
@@ -60,7 +52,7 @@ type TrustedAuthority struct {
 type TrustListClaims struct {
 	Seq         int64              `json:"seq"`
 	Authorities []TrustedAuthority `json:"authorities"`
-	jwt.RegisteredClaims
+	RegisteredClaims
 }
 
 // StatusListClaims is the payload of an authority's status list: Size
@@ -70,62 +62,149 @@ type StatusListClaims struct {
 	Bits      int    `json:"bits"`
 	Size      int    `json:"size"`
 	List      string `json:"lst"`
-	jwt.RegisteredClaims
+	RegisteredClaims
 }
 
-// AnchorID is the anchor key's fingerprint: the hex SHA-256 of its DER
-// public key, which a verifier app pins once.
-func AnchorID(pub *ecdsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:])
-}
-
-// ParseAnchorPEM reads a pinned anchor public key.
-func ParseAnchorPEM(b []byte) (*ecdsa.PublicKey, error) {
+// ParseAnchorPEM reads a pinned anchor public key (PKIX, P-256).
+func ParseAnchorPEM(b []byte) (*PublicKey, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return nil, errors.New("verifier: no PEM block in the anchor")
 	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	ec, ok := k.(*ecdsa.PublicKey)
-	if !ok || ec.Curve != elliptic.P256() {
-		return nil, errors.New("verifier: the anchor is not a P-256 key")
-	}
-	return ec, nil
+	return parsePKIX(block.Bytes)
 }
 
-// signDoc signs claims with the anchor under typ.
-func signDoc(claims jwt.Claims, typ string, anchor *ecdsa.PrivateKey) (string, error) {
-	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
-	t.Header["typ"] = typ
-	t.Header["kid"] = AnchorID(&anchor.PublicKey)[:16]
-	return t.SignedString(anchor)
-}
-
-// parseDoc verifies a list signed by the anchor. Expiry is not an error
-// here: a stale list is still used, and the verdict says it is stale.
-func parseDoc(doc, typ string, anchor *ecdsa.PublicKey, claims jwt.Claims) error {
+// parseDoc verifies a list signed by the anchor and returns its claims.
+// Expiry is not an error here: a stale list is still used, and the
+// verdict says it is stale.
+func parseDoc(doc, typ string, anchor *PublicKey) (jsonValue, error) {
 	if len(doc) > 4<<20 {
-		return errors.New("verifier: list too large")
+		return jsonValue{}, errors.New("verifier: list too large")
 	}
-	p := jwt.NewParser(jwt.WithValidMethods([]string{"ES256"}), jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())
-	t, err := p.ParseWithClaims(strings.TrimSpace(doc), claims, func(*jwt.Token) (any, error) { return anchor, nil })
+	parts := strings.Split(strings.TrimSpace(doc), ".")
+	if len(parts) != 3 {
+		return jsonValue{}, errors.New("verifier: list signature: not a compact JWS")
+	}
+	b64 := base64.RawURLEncoding.Strict()
+	raw, err := b64.DecodeString(parts[0])
 	if err != nil {
-		return fmt.Errorf("verifier: list signature: %w", err)
+		return jsonValue{}, errors.New("verifier: list signature: bad header")
 	}
-	if t.Header["typ"] != typ {
-		return fmt.Errorf("verifier: not a %s", typ)
+	hdr, err := parseJSON(raw)
+	if err != nil || hdr.kind != jsonObject {
+		return jsonValue{}, errors.New("verifier: list signature: bad header")
 	}
-	return nil
+	var alg, gotTyp string
+	hdr.each(func(key string, v jsonValue) error {
+		switch key {
+		case "alg":
+			v.str(&alg)
+		case "typ":
+			v.str(&gotTyp)
+		}
+		return nil
+	})
+	if alg != "ES256" {
+		return jsonValue{}, errors.New("verifier: list signature: signing method " + alg + " is invalid")
+	}
+	sig, err := b64.DecodeString(parts[2])
+	if err != nil || anchor == nil || !verifyES256(anchor, parts[0]+"."+parts[1], sig) {
+		return jsonValue{}, errors.New("verifier: list signature: signature is invalid")
+	}
+	if gotTyp != typ {
+		return jsonValue{}, errors.New("verifier: not a " + typ)
+	}
+	payload, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return jsonValue{}, errors.New("verifier: list signature: bad payload")
+	}
+	claims, err := parseJSON(payload)
+	if err != nil {
+		return jsonValue{}, err
+	}
+	if claims.kind != jsonObject {
+		return jsonValue{}, errJSONType
+	}
+	return claims, nil
 }
 
-// SignTrustList signs a trust list with the anchor key.
-func SignTrustList(c *TrustListClaims, anchor *ecdsa.PrivateKey) (string, error) {
-	return signDoc(c, TrustListType, anchor)
+func decodeTrustList(v jsonValue, c *TrustListClaims) error {
+	return v.each(func(key string, val jsonValue) error {
+		switch key {
+		case "seq":
+			return val.integer(&c.Seq)
+		case "authorities":
+			c.Authorities = nil
+			return val.array(func(_ int, item jsonValue) error {
+				var a TrustedAuthority
+				err := item.each(func(key string, val jsonValue) error {
+					switch key {
+					case "authority":
+						return val.str(&a.Authority)
+					case "keys":
+						return val.array(func(_ int, item jsonValue) error {
+							var k TrustedKey
+							err := item.each(func(key string, val jsonValue) error {
+								switch key {
+								case "kid":
+									return val.str(&k.Kid)
+								case "kty":
+									return val.str(&k.Kty)
+								case "crv":
+									return val.str(&k.Crv)
+								case "x":
+									return val.str(&k.X)
+								case "y":
+									return val.str(&k.Y)
+								case "status":
+									return val.str(&k.Status)
+								case "nbf":
+									return val.integer(&k.NotBefore)
+								case "retired_at":
+									return val.integerPtr(&k.RetiredAt)
+								}
+								return nil
+							})
+							a.Keys = append(a.Keys, k)
+							return err
+						})
+					}
+					return nil
+				})
+				c.Authorities = append(c.Authorities, a)
+				return err
+			})
+		}
+		_, err := registered(&c.RegisteredClaims, key, val)
+		return err
+	})
+}
+
+func decodeStatusList(v jsonValue, c *StatusListClaims) error {
+	return v.each(func(key string, val jsonValue) error {
+		switch key {
+		case "authority":
+			return val.str(&c.Authority)
+		case "bits", "size":
+			var n int64
+			if err := val.integer(&n); err != nil {
+				return err
+			}
+			if n < -1<<31 || n > 1<<31-1 {
+				return errJSONType
+			}
+			if key == "bits" {
+				c.Bits = int(n)
+			} else {
+				c.Size = int(n)
+			}
+			return nil
+		case "lst":
+			return val.str(&c.List)
+		}
+		_, err := registered(&c.RegisteredClaims, key, val)
+		return err
+	})
 }
 
 // TrustList is a verified trust list.
@@ -142,10 +221,14 @@ type trusted struct {
 }
 
 // ParseTrustList verifies a trust list against the pinned anchor.
-func ParseTrustList(doc string, anchor *ecdsa.PublicKey) (*TrustList, error) {
-	var c TrustListClaims
-	if err := parseDoc(doc, TrustListType, anchor, &c); err != nil {
+func ParseTrustList(doc string, anchor *PublicKey) (*TrustList, error) {
+	v, err := parseDoc(doc, TrustListType, anchor)
+	if err != nil {
 		return nil, err
+	}
+	var c TrustListClaims
+	if err := decodeTrustList(v, &c); err != nil {
+		return nil, errors.New("verifier: trust list: " + err.Error())
 	}
 	if c.IssuedAt == nil || c.ExpiresAt == nil {
 		return nil, errors.New("verifier: trust list without iat or exp")
@@ -155,7 +238,7 @@ func ParseTrustList(doc string, anchor *ecdsa.PublicKey) (*TrustList, error) {
 		for _, k := range a.Keys {
 			pub, err := jwkPublic(k)
 			if err != nil {
-				return nil, fmt.Errorf("verifier: key %s of %s: %w", k.Kid, a.Authority, err)
+				return nil, errors.New("verifier: key " + k.Kid + " of " + a.Authority + ": " + err.Error())
 			}
 			key := Key{Public: pub, Status: k.Status}
 			if k.RetiredAt != nil {
@@ -179,13 +262,7 @@ func (tl *TrustList) Key(kid string) (Key, map[string]bool, bool) {
 	return t.key, t.authorities, ok
 }
 
-// JWKCoordinates returns the base64url x and y of a P-256 public key.
-func JWKCoordinates(pub *ecdsa.PublicKey) (x, y string) {
-	b, _ := pub.Bytes() // 0x04 || X || Y
-	return base64.RawURLEncoding.EncodeToString(b[1:33]), base64.RawURLEncoding.EncodeToString(b[33:65])
-}
-
-func jwkPublic(k TrustedKey) (*ecdsa.PublicKey, error) {
+func jwkPublic(k TrustedKey) (*PublicKey, error) {
 	if k.Kty != "EC" || k.Crv != "P-256" {
 		return nil, errors.New("not an EC P-256 key")
 	}
@@ -194,33 +271,7 @@ func jwkPublic(k TrustedKey) (*ecdsa.PublicKey, error) {
 	if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
 		return nil, errors.New("bad coordinates")
 	}
-	raw := append([]byte{4}, append(x, y...)...)
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
-	if err != nil {
-		return nil, err
-	}
-	return pub, nil
-}
-
-// EncodeStatusList packs the non-valid entries into a list of size entries.
-func EncodeStatusList(entries map[int]uint8, size int) (string, error) {
-	packed := make([]byte, (size*StatusBits+7)/8)
-	for idx, v := range entries {
-		if idx < 0 || idx >= size || v > 15 {
-			return "", fmt.Errorf("verifier: status entry %d=%d out of range", idx, v)
-		}
-		packed[idx/2] |= v << (4 * uint(idx%2))
-	}
-	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
-	zw.Write(packed)
-	zw.Close()
-	return base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
-}
-
-// SignStatusList signs an authority's status list with the anchor key.
-func SignStatusList(c *StatusListClaims, anchor *ecdsa.PrivateKey) (string, error) {
-	return signDoc(c, StatusListType, anchor)
+	return newP256Key(x, y)
 }
 
 // StatusList is a verified, unpacked status list.
@@ -233,10 +284,14 @@ type StatusList struct {
 }
 
 // ParseStatusList verifies a status list against the pinned anchor.
-func ParseStatusList(doc string, anchor *ecdsa.PublicKey) (*StatusList, error) {
-	var c StatusListClaims
-	if err := parseDoc(doc, StatusListType, anchor, &c); err != nil {
+func ParseStatusList(doc string, anchor *PublicKey) (*StatusList, error) {
+	v, err := parseDoc(doc, StatusListType, anchor)
+	if err != nil {
 		return nil, err
+	}
+	var c StatusListClaims
+	if err := decodeStatusList(v, &c); err != nil {
+		return nil, errors.New("verifier: status list: " + err.Error())
 	}
 	if c.Bits != StatusBits || c.Size <= 0 || c.Size > 1<<24 || c.IssuedAt == nil || c.ExpiresAt == nil {
 		return nil, errors.New("verifier: malformed status list")

@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"crypto/ecdsa"
 	"errors"
 	"time"
 )
@@ -12,7 +11,7 @@ import (
 // verifier has already seen. It holds no database and makes no calls, so it
 // runs the same on the server, on the command line and in WebAssembly.
 type Offline struct {
-	anchor *ecdsa.PublicKey
+	anchor *PublicKey
 	trust  *TrustList
 	status map[string]*StatusList
 	// floor is the newest trusted time seen: the lists' issue times and
@@ -22,7 +21,7 @@ type Offline struct {
 }
 
 // NewOffline returns a verifier pinned to the trust anchor's public key.
-func NewOffline(anchor *ecdsa.PublicKey) *Offline {
+func NewOffline(anchor *PublicKey) *Offline {
 	return &Offline{anchor: anchor, status: map[string]*StatusList{}}
 }
 

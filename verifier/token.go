@@ -1,16 +1,10 @@
 package verifier
 
 import (
-	"bytes"
-	"crypto/ecdsa"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // The QR code holds CodePrefix followed by the compact JWS written as digits,
@@ -35,7 +29,7 @@ type Claims struct {
 	Lines     []ClaimLine `json:"l"`
 	// StatusIndex is the permit's entry in its authority's status list.
 	StatusIndex *int `json:"st,omitempty"`
-	jwt.RegisteredClaims
+	RegisteredClaims
 }
 
 // ClaimLine is one specimen line, encoded as a JSON array
@@ -49,34 +43,6 @@ type ClaimLine struct {
 	Unit     string
 	Source   string
 	Term     string
-}
-
-func (l ClaimLine) MarshalJSON() ([]byte, error) {
-	a := []any{l.Taxon, l.Appendix, l.Quantity, l.Source, l.Term}
-	if l.Unit != "" {
-		a = append(a, l.Unit)
-	}
-	return json.Marshal(a)
-}
-
-func (l *ClaimLine) UnmarshalJSON(b []byte) error {
-	var a []json.RawMessage
-	if err := json.Unmarshal(b, &a); err != nil {
-		return err
-	}
-	if len(a) != 5 && len(a) != 6 {
-		return errors.New("specimen line must have 5 or 6 fields")
-	}
-	dst := []any{&l.Taxon, &l.Appendix, &l.Quantity, &l.Source, &l.Term, &l.Unit}
-	for i := range a {
-		if err := json.Unmarshal(a[i], dst[i]); err != nil {
-			return fmt.Errorf("specimen line field %d: %w", i, err)
-		}
-	}
-	if len(a) == 6 && l.Unit == "" {
-		return errors.New("specimen line: empty unit must be left out")
-	}
-	return nil
 }
 
 // EncodeCode turns a compact JWS into the text of a QR code.
@@ -164,7 +130,7 @@ const (
 
 // Key is a public signing key as a verifier knows it.
 type Key struct {
-	Public    *ecdsa.PublicKey
+	Public    *PublicKey
 	Status    string
 	RetiredAt *time.Time
 }
@@ -217,12 +183,11 @@ func checkSignature(text string, keys KeyLookup) (signedCode, *TokenCheck) {
 		return signedCode{}, tc
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
-	if err != nil || jwt.SigningMethodES256.Verify(parts[0]+"."+parts[1], sig, key.Public) != nil {
+	if err != nil || key.Public == nil || !verifyES256(key.Public, parts[0]+"."+parts[1], sig) {
 		return fail(TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{Code: "bad_signature", Message: "The signature does not match: the code is forged or has been altered."}})
 	}
-	// The signature is verified above, once; checkClaims then has the
-	// library validate the claims (exp required, iat and nbf checked) so
-	// that the rules are golang-jwt's, not a copy of them.
+	// The signature is verified above, once; checkClaims then validates
+	// the claims by golang-jwt's rules (see validate).
 	sc := signedCode{kid: hdr.Kid, key: key}
 	if err := decodeClaims(parts[1], &sc.claims); err != nil {
 		return fail(TokenCheck{Verdict: VerdictMalformed, Kid: hdr.Kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}})
@@ -242,19 +207,40 @@ func checkKey(kid string, key Key, ok bool) *TokenCheck {
 	return nil
 }
 
+// Errors of the claims' dates, as golang-jwt names them.
+var (
+	errExpired     = errors.New("token is expired")
+	errNotValidYet = errors.New("token is not valid yet")
+	errNoExpiry    = errors.New("token has no expiry")
+)
+
+// validate checks the registered claims' dates at now exactly as
+// golang-jwt's validator does with WithExpirationRequired and
+// WithIssuedAt and no leeway (the server signs with golang-jwt, and these
+// were its rules when it verified too): exp is required and the token is
+// expired from that instant on; it is not valid before nbf, nor before
+// iat. When several fail, the verdict takes expiry first, then the
+// start, then a missing exp, as it did from golang-jwt's joined errors.
+func validate(c *RegisteredClaims, now time.Time) error {
+	switch {
+	case c.ExpiresAt != nil && !now.Before(c.ExpiresAt.Time):
+		return errExpired
+	case c.NotBefore != nil && now.Before(c.NotBefore.Time), c.IssuedAt != nil && now.Before(c.IssuedAt.Time):
+		return errNotValidYet
+	case c.ExpiresAt == nil:
+		return errNoExpiry
+	}
+	return nil
+}
+
 // checkClaims judges a signed code's content and dates at now.
 func checkClaims(sc signedCode, now time.Time) TokenCheck {
 	c := sc.claims // a copy: the caller may keep what it is given
-	err := jwt.NewValidator(
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	).Validate(&c)
-	switch {
+	switch err := validate(&c.RegisteredClaims, now); {
 	case err == nil:
-	case errors.Is(err, jwt.ErrTokenExpired):
+	case errors.Is(err, errExpired):
 		return TokenCheck{Verdict: VerdictExpired, Kid: sc.kid, Claims: &c, Reason: Reason{Code: "expired", Message: "The permit's validity has ended."}}
-	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+	case errors.Is(err, errNotValidYet):
 		return TokenCheck{Verdict: VerdictNotYetValid, Kid: sc.kid, Claims: &c, Reason: Reason{Code: "not_yet_valid", Message: "The permit is not valid yet (or the clock of this device is wrong)."}}
 	default:
 		return TokenCheck{Verdict: VerdictMalformed, Kid: sc.kid, Reason: Reason{Code: "bad_claims", Message: "The code is signed but its content is not a valid permit."}}
@@ -283,10 +269,26 @@ func parseHeader(seg string) (header, error) {
 	if err != nil {
 		return header{}, err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
+	v, err := parseJSON(raw)
+	if err != nil {
+		return header{}, err
+	}
 	var h header
-	if err := dec.Decode(&h); err != nil {
+	if v.kind != jsonObject {
+		return header{}, errJSONType
+	}
+	err = v.each(func(key string, val jsonValue) error {
+		switch key {
+		case "alg":
+			return val.str(&h.Alg)
+		case "kid":
+			return val.str(&h.Kid)
+		case "typ":
+			return val.str(&h.Typ)
+		}
+		return errors.New("unexpected header " + key)
+	})
+	if err != nil {
 		return header{}, err
 	}
 	if h.Alg != "ES256" || h.Typ != TokenType || h.Kid == "" || len(h.Kid) > 64 {
@@ -297,17 +299,106 @@ func parseHeader(seg string) (header, error) {
 
 // decodeClaims reads the payload segment strictly (base64url without
 // padding, one JSON object); the header was already read by parseHeader.
+// Unknown members are ignored, as encoding/json ignores them.
 func decodeClaims(seg string, c *Claims) error {
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(seg)
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(c); err != nil {
+	v, err := parseJSON(raw)
+	if err != nil {
 		return err
 	}
-	if dec.More() {
-		return errors.New("trailing data after claims")
+	if v.kind != jsonObject {
+		return errJSONType
 	}
-	return nil
+	return v.each(func(key string, val jsonValue) error {
+		switch key {
+		case "pt":
+			return val.str(&c.Type)
+		case "cc":
+			return val.strings(&c.Countries)
+		case "pur":
+			return val.str(&c.Purpose)
+		case "st":
+			var n *int64
+			if err := val.integerPtr(&n); err != nil {
+				return err
+			}
+			if n == nil {
+				c.StatusIndex = nil
+			} else {
+				i := int(*n)
+				if int64(i) != *n {
+					return errJSONType
+				}
+				c.StatusIndex = &i
+			}
+			return nil
+		case "l":
+			c.Lines = nil
+			if val.kind == jsonArray {
+				c.Lines = make([]ClaimLine, 0, len(val.items))
+			}
+			return val.array(func(_ int, item jsonValue) error {
+				l, err := claimLine(item)
+				c.Lines = append(c.Lines, l)
+				return err
+			})
+		}
+		_, err := registered(&c.RegisteredClaims, key, val)
+		return err
+	})
+}
+
+// claimLine reads one specimen line: [taxon, appendix, quantity, source,
+// term] and the unit as a sixth element only when there is one.
+func claimLine(v jsonValue) (ClaimLine, error) {
+	var l ClaimLine
+	if v.kind != jsonArray || len(v.items) != 5 && len(v.items) != 6 {
+		return l, errors.New("specimen line must have 5 or 6 fields")
+	}
+	it := v.items
+	for i, dst := range []*string{&l.Taxon, &l.Appendix, nil, &l.Source, &l.Term} {
+		if dst == nil {
+			continue
+		}
+		if err := it[i].str(dst); err != nil {
+			return l, err
+		}
+	}
+	if err := it[2].float(&l.Quantity); err != nil {
+		return l, err
+	}
+	if len(it) == 6 {
+		if err := it[5].str(&l.Unit); err != nil {
+			return l, err
+		}
+		if l.Unit == "" {
+			return l, errors.New("specimen line: empty unit must be left out")
+		}
+	}
+	return l, nil
+}
+
+// LastValidDay is the last day of validity as the paper prints it
+// (YYYY-MM-DD, UTC): the day before the instant exp names, since a permit
+// is valid through the end of its last day. "" without exp.
+func (c *Claims) LastValidDay() string {
+	if c.ExpiresAt == nil {
+		return ""
+	}
+	return c.ExpiresAt.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+}
+
+// FirstValidDay is the first day of validity (nbf, else the day of
+// issue), YYYY-MM-DD in UTC; "" when the token has neither.
+func (c *Claims) FirstValidDay() string {
+	switch {
+	case c.NotBefore != nil:
+		return c.NotBefore.UTC().Format(time.DateOnly)
+	case c.IssuedAt != nil:
+		return c.IssuedAt.UTC().Format(time.DateOnly)
+	}
+	return ""
 }

@@ -3,8 +3,9 @@
 // build step and no dependencies, embedded in the binary so that
 // `citesd serve` is the whole deployment.
 //
-// The WebAssembly module (web/wasm: the offline verifier and the camera
-// frame decoder) and Go's wasm_exec.js are built files, committed so that a
+// The WebAssembly modules (web/wasm/verifier: the offline verifier;
+// web/wasm/qr: the camera frame decoder) and Go's wasm_exec.js are built
+// files, committed so that a
 // fresh clone runs without a separate step; `go generate ./web` rebuilds
 // them, and TestBuiltFilesCurrent fails when they are older than their
 // sources.
@@ -43,9 +44,27 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
 
 type asset struct {
 	body    []byte
-	gzipped bool // body is gzip-compressed (the .gz file on disk)
+	gzipped bool   // body is gzip-compressed (the .gz file on disk)
+	gz      []byte // for a text file, body compressed once at start
 	ctype   string
 	etag    string
+}
+
+// compress keeps a gzip copy of a text file: a border post on a 2G link
+// downloads the app once, and its scripts shrink to a third.
+func (as *asset) compress() {
+	if as.gzipped || !strings.HasPrefix(as.ctype, "text/") && !strings.Contains(as.ctype, "json") && !strings.Contains(as.ctype, "svg") {
+		return
+	}
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(as.body)
+	zw.Close()
+	if b.Len() < len(as.body) {
+		as.gz = b.Bytes()
+	} else {
+		as.gz = nil
+	}
 }
 
 // App serves the embedded app under Prefix.
@@ -86,8 +105,14 @@ func New() (*App, error) {
 		case ".js":
 			ct = "text/javascript; charset=utf-8"
 		}
-		a.assets[name] = &asset{body: b, gzipped: gz, ctype: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
-		if name != "sw.js" {
+		as := &asset{body: b, gzipped: gz, ctype: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		as.compress()
+		a.assets[name] = as
+		// The service worker keeps every file for offline start but the QR
+		// reader, which only a browser without BarcodeDetector fetches
+		// (and the worker then keeps): a phone on 2G downloads the app
+		// once, not a module it will never run.
+		if name != "sw.js" && name != "qr.wasm" {
 			names = append(names, name)
 		}
 		return nil
@@ -106,6 +131,7 @@ func New() (*App, error) {
 	body = bytes.Replace(body, []byte(`["__ASSETS__"]`), list, 1)
 	sw.body = body
 	sw.etag = `"` + a.version + `"`
+	sw.compress()
 	return a, nil
 }
 
@@ -147,8 +173,17 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := io.Reader(bytes.NewReader(as.body))
-	if as.gzipped {
+	if as.gzipped || as.gz != nil {
 		h.Add("Vary", "Accept-Encoding")
+	}
+	if as.gz != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(as.gz)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(as.gz)
+		}
+		return
 	}
 	if as.gzipped && !acceptsGzip(r) {
 		// The rare client that takes no gzip gets it decompressed as sent.

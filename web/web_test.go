@@ -58,18 +58,22 @@ func TestServiceWorkerManifest(t *testing.T) {
 	if strings.Contains(s, "__VERSION__") || strings.Contains(s, "__ASSETS__") || !strings.Contains(s, app.Version()) {
 		t.Fatalf("sw.js not filled in:\n%s", s)
 	}
-	for _, f := range []string{`"index.html"`, `"js/officer.js"`, `"cites.wasm"`, `"wasm_exec.js"`} {
+	for _, f := range []string{`"index.html"`, `"js/officer.js"`, `"verifier.wasm"`, `"wasm_exec.js"`} {
 		if !strings.Contains(s, f) {
 			t.Errorf("sw.js does not keep %s offline", f)
 		}
 	}
+	// The QR reader is kept when first used, never downloaded ahead.
+	if strings.Contains(s, `"qr.wasm"`) {
+		t.Errorf("sw.js downloads the QR reader ahead")
+	}
 }
 
-// The WebAssembly module is stored compressed and sent as is to clients
+// The WebAssembly modules are stored compressed and sent as is to clients
 // that take gzip, decompressed for the others.
 func TestWasmEncoding(t *testing.T) {
 	app, _ := web.New()
-	r := get(t, app, "/app/cites.wasm", "Accept-Encoding", "gzip, br")
+	r := get(t, app, "/app/verifier.wasm", "Accept-Encoding", "gzip, br")
 	if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Content-Type") != "application/wasm" {
 		t.Fatalf("headers %v", r.Header)
 	}
@@ -82,10 +86,31 @@ func TestWasmEncoding(t *testing.T) {
 	if string(magic) != "\x00asm" {
 		t.Errorf("not a wasm module: %q", magic)
 	}
-	r = get(t, app, "/app/cites.wasm", "Accept-Encoding", "gzip;q=0")
+	r = get(t, app, "/app/qr.wasm", "Accept-Encoding", "gzip;q=0")
 	io.ReadFull(r.Body, magic)
 	if r.Header.Get("Content-Encoding") != "" || string(magic) != "\x00asm" {
 		t.Errorf("identity: %v %q", r.Header, magic)
+	}
+}
+
+// TestScriptsCompressed: scripts and styles go out gzip-compressed to a
+// browser that takes it, whole to one that does not.
+func TestScriptsCompressed(t *testing.T) {
+	app, _ := web.New()
+	for _, path := range []string{"/app/js/officer.js", "/app/app.css", "/app/sw.js", "/app/"} {
+		r := get(t, app, path, "Accept-Encoding", "gzip")
+		if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("%s: headers %v", path, r.Header)
+		}
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gz, _ := io.ReadAll(zr)
+		plain, _ := io.ReadAll(get(t, app, path).Body)
+		if string(gz) != string(plain) || len(plain) == 0 {
+			t.Errorf("%s: compressed and plain differ", path)
+		}
 	}
 }
 
@@ -101,6 +126,6 @@ func TestBuiltFilesCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(string(want)) != got {
-		t.Fatal("web/app/cites.wasm.gz is older than its sources: run `go generate ./web` and commit the result")
+		t.Fatal("web/app/*.wasm.gz are older than their sources: run `go generate ./web` and commit the result")
 	}
 }

@@ -2,34 +2,60 @@
 // switch, the connection and outbox status, and the service worker.
 import { register, t, languages, lang, setLang } from "./i18n.js";
 import { h, mount, field, errorBox, nextScreen, screenMount } from "./ui.js";
-import { session, setSession, signIn, whenSignedOut } from "./api.js";
+import { get, session, setSession, signIn, whenSignedOut } from "./api.js";
 import { route, navEntries, homeFor, go, resolve, allowed } from "./router.js";
 import * as outbox from "./outbox.js";
 import * as offline from "./offline.js";
+import * as messages from "./messages.js";
 import "./officer.js";
+import "./cases.js";
 import "./exporter.js";
 import "./issuer.js";
 
 register({
-  en: { menu: "Menu" },
-  ru: { menu: "Меню" },
-  ky: { menu: "Меню" },
+  en: { menu: "Menu", sign_out_as: "Sign out ({user})" },
+  ru: { menu: "Меню", sign_out_as: "Выйти ({user})" },
+  ky: { menu: "Меню", sign_out_as: "Чыгуу ({user})" },
 });
 
-function header() {
+const SCANNERS = ["officer", "issuer", "admin"];
+
+function header(m) {
   const s = session();
   const nav = document.getElementById("nav");
-  nav.replaceChildren(...(s ? navEntries(s.role).map((r) =>
+  const tabs = nav.querySelector(".tabs");
+  tabs.replaceChildren(...(s ? navEntries(s.role).map((r) =>
     h("a", { href: "#" + r.pattern, "aria-current": location.hash.startsWith("#" + r.pattern) ? "page" : null }, t(r.nav))) : []));
+  nav.hidden = !s;
+  // A verdict or a confirmation takes the whole screen: the header
+  // collapses to its one top line.
+  document.body.classList.toggle("focus", !!(s && m && m.route.focus));
   const who = document.getElementById("who");
   who.replaceChildren(...(s ? [h("span", { class: "user" }, t("signed_in_as", { user: s.username, role: t("role_" + s.role) })),
-    h("button", { type: "button", class: "link", onclick: signOut }, t("sign_out"))] : []));
+    h("button", { type: "button", class: "signout", "aria-label": t("sign_out_as", { user: s.username }), onclick: signOut }, t("sign_out"))] : []));
+  const brand = document.getElementById("brand");
+  brand.href = s ? homeFor(s.role) : "#/";
+  brand.setAttribute("aria-label", "OpenCITES");
   const sel = document.getElementById("lang");
   sel.replaceChildren(...languages.map(([v, l]) => h("option", { value: v, selected: v === lang() }, l)));
   document.querySelector(".skip").textContent = t("skip");
   document.querySelector("label[for=lang]").textContent = t("language");
   status();
+  tabsScrolled();
+  const cur = tabs.querySelector("[aria-current=page]");
+  if (cur) cur.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
+
+// tabsScrolled shows, at each end of the menu, that more entries lie
+// beyond it: the menu scrolls sideways on a phone.
+function tabsScrolled() {
+  const nav = document.getElementById("nav");
+  const tabs = nav.querySelector(".tabs");
+  nav.classList.toggle("more-left", tabs.scrollLeft > 2);
+  nav.classList.toggle("more-right", tabs.scrollLeft + tabs.clientWidth < tabs.scrollWidth - 2);
+}
+document.querySelector("#nav .tabs").addEventListener("scroll", tabsScrolled, { passive: true });
+window.addEventListener("resize", tabsScrolled);
 
 // status shows whether the server is reachable and how much waits to be sent.
 export function status() {
@@ -37,7 +63,9 @@ export function status() {
   const n = outbox.count();
   const on = navigator.onLine && !offline.unreachable();
   el.className = on ? "sync on" : "sync off";
-  el.textContent = (on ? t("online") : t("offline")) + (n ? " · " + t("queued", { n }) : "");
+  el.textContent = (on ? t("online") : t("offline")) + (n ? ` · ${n}` : "");
+  el.title = n ? t("queued", { n }) : "";
+  el.setAttribute("aria-label", (on ? t("online") : t("offline")) + (n ? `, ${t("queued", { n })}` : ""));
 }
 
 function signOut() {
@@ -56,6 +84,7 @@ function loginScreen() {
       msg.replaceChildren();
       try {
         const s = await signIn(user.value.trim(), pass.value);
+        document.documentElement.dataset.signedInAt = String(Date.now()); // the browser tests measure from here
         go(homeFor(s.role));
         background();
       } catch (err) {
@@ -63,18 +92,25 @@ function loginScreen() {
       }
     },
   }, h("h1", {}, t("sign_in")), field(t("username"), user), field(t("password"), pass), msg,
-  h("button", { type: "submit", class: "primary" }, t("sign_in")));
+  h("button", { type: "submit", class: "primary" }, t("sign_in")),
+  h("p", { class: "muted" }, h("a", { href: "verify.html", "data-action": "public-verify" }, t("public_link"))));
   mount(form);
 }
+
+register({
+  en: { public_link: "Check a permit without an account" },
+  ru: { public_link: "Проверить разрешение без учётной записи" },
+  ky: { public_link: "Уруксатты каттоосуз текшерүү" },
+});
 
 route("/login", { roles: ["officer", "issuer", "exporter", "admin", "analyst"], render: loginScreen });
 
 async function render() {
   nextScreen();
   const show = screenMount();
-  header();
   const s = session();
   const m = resolve();
+  header(m);
   if (!s) {
     loginScreen();
     return;
@@ -100,23 +136,44 @@ window.addEventListener("online", () => { status(); outbox.flush(); });
 window.addEventListener("offline", status);
 outbox.onChange(status);
 offline.onChange(status);
-document.getElementById("lang").addEventListener("change", (e) => { setLang(e.target.value); render(); });
+// A new language draws the screen again at once, and again when the
+// server's messages in that language have arrived (verdict reasons).
+document.getElementById("lang").addEventListener("change", (e) => {
+  setLang(e.target.value);
+  render();
+  messages.load(e.target.value).then((changed) => { if (changed) render(); }).catch(() => {});
+});
 setLang(lang());
 
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => { /* the app still works online */ });
+// registerWorker installs the service worker once the app is ready to
+// verify: on a 2G link its downloads must not delay the first scan.
+let workerAsked = false;
+function registerWorker() {
+  if (workerAsked || !("serviceWorker" in navigator)) return;
+  workerAsked = true;
+  navigator.serviceWorker.register("sw.js", { scope: "./" }).then(() => offline.keepReader()).catch(() => { /* the app still works online */ });
 }
 
-// background keeps the offline lists fresh and starts the WebAssembly
-// module early, so the first scan and any offline check are immediate.
-function background() {
+// background keeps the offline lists fresh: the verifier module and the
+// lists first (with them the phone verifies offline), then the live
+// permits and the server's messages.
+async function background() {
   const s = session();
-  if (!s) return;
-  if (["officer", "issuer", "admin"].includes(s.role)) {
-    offline.module().catch(() => {});
-    offline.refresh().catch(() => {});
-  }
+  if (!s) return; // the worker registers after sign-in, once the app is ready
   outbox.flush();
+  if (!SCANNERS.includes(s.role)) {
+    // The live permits a checkpoint phone keeps are not for other roles.
+    offline.forgetPermits().catch(() => {});
+    return registerWorker();
+  }
+  try {
+    await offline.module();
+    await offline.refresh();
+  } catch { /* offline: the stored lists stay */ }
+  registerWorker();
+  await messages.load().catch(() => {});
+  await offline.syncPermits(get).catch(() => {});
+  await messages.loadAll(languages.map(([l]) => l));
 }
 
 render();

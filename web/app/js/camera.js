@@ -1,20 +1,40 @@
 // The camera loop: frames from the back camera are decoded on the phone,
 // with the browser's BarcodeDetector where it has one and the WebAssembly
-// reader (package scan, the same reader as the server's) elsewhere, so the
-// verdict comes within a second of the code coming into view.
-import { decode, module } from "./offline.js";
+// reader (web/wasm/qr, the server's own reader) elsewhere, so the verdict
+// comes within a second of the code coming into view. The reader module
+// is fetched only by a browser without BarcodeDetector, and only after the
+// verifier, which a phone on 2G needs first.
+import { decode, qrModule, module as verifierModule } from "./offline.js";
 
 const MAX_SIDE = 960; // frames are scaled down to this before decoding
 const BUDGET_MS = 250; // per frame, so the preview stays live
+// A code just judged is not read again while it stays in view: the
+// officer takes the paper away (the camera sees no code for this long)
+// before the same paper reads again.
+const GONE_MS = 1500;
+
+// hasNativeDetector reports whether the browser reads QR codes itself.
+export async function nativeDetector() {
+  if (!("BarcodeDetector" in globalThis)) return null;
+  try {
+    const formats = await globalThis.BarcodeDetector.getSupportedFormats();
+    return formats.includes("qr_code") ? new globalThis.BarcodeDetector({ formats: ["qr_code"] }) : null;
+  } catch {
+    return null;
+  }
+}
 
 // startCamera shows the camera in video and calls onCode(text) with the
-// first code accept() takes, onHint(code) with why a code-like pattern did
-// not read (qr_too_small, ...). It returns a function that stops it; it
-// also stops itself as soon as live() turns false.
-export async function startCamera(video, { onCode, onHint, accept, live = () => true }) {
+// first code accept() takes, except ignore (the code just judged) until it
+// has been out of view; onHint(code) with why a code-like pattern did not
+// read (qr_too_small, ...) or "reader_loading" / "same_code". opts.deviceId
+// picks a camera. It returns {stop, track, devices}; it also stops itself as
+// soon as live() turns false.
+export async function startCamera(video, { onCode, onHint, accept, ignore = "", live = () => true, deviceId = "" }) {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: false,
-    video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+    video: deviceId ? { deviceId: { exact: deviceId }, width: { ideal: 1280 }, height: { ideal: 720 } }
+      : { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
   });
   video.srcObject = stream;
   await video.play();
@@ -24,17 +44,25 @@ export async function startCamera(video, { onCode, onHint, accept, live = () => 
     stream.getTracks().forEach((tr) => tr.stop());
     video.srcObject = null;
   };
-  // Without a decoder there is no point showing the camera: the caller
-  // offers the photo instead.
-  let detector;
-  try {
-    detector = (await nativeDetector()) || (await module(), null);
-  } catch (err) {
-    stop();
-    throw err;
+  const track = stream.getVideoTracks()[0];
+  let detector = await nativeDetector();
+  if (!detector) {
+    // The verifier first: it is what a phone needs to check offline.
+    onHint("reader_loading");
+    try {
+      await verifierModule().catch(() => {});
+      await qrModule();
+    } catch (err) {
+      stop();
+      throw err;
+    }
   }
+  if (stopped) return { stop, track };
+  document.documentElement.dataset.cameraReady = String(Date.now()); // the browser tests measure to here
+  onHint("");
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  let lastSeenIgnored = ignore ? Date.now() : 0;
 
   const tick = async () => {
     if (!stopped && !live()) stop();
@@ -56,7 +84,14 @@ export async function startCamera(video, { onCode, onHint, accept, live = () => 
           for (const c of r.codes || []) texts.push(c.text);
           hint = r.hint && r.hint !== "no_qr_found" ? r.hint : "";
         }
-        const hit = texts.find(accept);
+        const now = Date.now();
+        if (ignore && texts.includes(ignore)) {
+          lastSeenIgnored = now;
+          hint = "same_code";
+        } else if (ignore && now - lastSeenIgnored > GONE_MS) {
+          ignore = ""; // the paper was taken away: it may be read again
+        }
+        const hit = texts.find((x) => accept(x) && x !== ignore);
         if (hit && !stopped) {
           onCode(hit);
           return;
@@ -69,15 +104,22 @@ export async function startCamera(video, { onCode, onHint, accept, live = () => 
     if (!stopped) setTimeout(tick, 30);
   };
   tick();
-  return stop;
+  return { stop, track };
 }
 
-async function nativeDetector() {
-  if (!("BarcodeDetector" in globalThis)) return null;
+// torch reports whether a camera track has a torch, and sets it.
+export function hasTorch(track) {
+  try { return !!(track && track.getCapabilities && track.getCapabilities().torch); } catch { return false; }
+}
+export async function setTorch(track, on) {
+  await track.applyConstraints({ advanced: [{ torch: on }] });
+}
+
+// cameras lists the video inputs, for a switch where there are several.
+export async function cameras() {
   try {
-    const formats = await globalThis.BarcodeDetector.getSupportedFormats();
-    return formats.includes("qr_code") ? new globalThis.BarcodeDetector({ formats: ["qr_code"] }) : null;
+    return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
   } catch {
-    return null;
+    return [];
   }
 }

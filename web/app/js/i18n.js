@@ -54,6 +54,7 @@ register({
     role_officer: "officer", role_issuer: "issuer", role_exporter: "exporter", role_admin: "administrator", role_analyst: "analyst",
     session_expired: "Your session has ended: sign in again.", not_found: "This page does not exist.",
     page: "Page {n}", next: "Next", previous: "Previous", required: "required",
+    n_min: "{n} min", n_hours: "{n} h", n_days: "{n} d",
   },
   ru: {
     app_name: "OpenCITES", skip: "Перейти к содержимому", language: "Язык", sign_in: "Войти", sign_out: "Выйти",
@@ -64,6 +65,7 @@ register({
     role_officer: "инспектор", role_issuer: "выдающий орган", role_exporter: "экспортёр", role_admin: "администратор", role_analyst: "аналитик",
     session_expired: "Сеанс завершён: войдите снова.", not_found: "Такой страницы нет.",
     page: "Страница {n}", next: "Далее", previous: "Назад", required: "обязательно",
+    n_min: "{n} мин", n_hours: "{n} ч", n_days: "{n} дн.",
   },
   ky: {
     app_name: "OpenCITES", skip: "Мазмунга өтүү", language: "Тил", sign_in: "Кирүү", sign_out: "Чыгуу",
@@ -74,5 +76,6 @@ register({
     role_officer: "инспектор", role_issuer: "уруксат берүүчү", role_exporter: "экспорттоочу", role_admin: "администратор", role_analyst: "аналитик",
     session_expired: "Сеанс бүттү: кайра кириңиз.", not_found: "Мындай бет жок.",
     page: "{n}-бет", next: "Кийинки", previous: "Мурунку", required: "милдеттүү",
+    n_min: "{n} мүн", n_hours: "{n} саат", n_days: "{n} күн",
   },
 });

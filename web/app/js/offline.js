@@ -1,10 +1,15 @@
-// Offline verification: the WebAssembly module (web/wasm, the same Go code
-// as `citesd verify --offline`) checks a code against the pinned trust
-// anchor, the signed trust list and the authorities' status lists, which the
-// app keeps in IndexedDB and refreshes whenever the server is reachable.
-import { getItem, setItem } from "./store.js";
+// Offline verification: the verifier module (web/wasm/verifier, the same
+// Go code as `citesd verify --offline`) checks a code against the pinned
+// trust anchor, the signed trust list and the authorities' status lists,
+// which the app keeps in IndexedDB and refreshes whenever the server is
+// reachable. The QR reader (web/wasm/qr) is a second module, loaded only
+// by a browser without BarcodeDetector. Officers' phones also keep the
+// registry's live permits (GET /api/v1/offline/permits), to show beside an
+// offline verdict the parties and marks the signed code does not carry.
+import { getItem, setItem, removeItem } from "./store.js";
 
 let ready; // Promise of globalThis.citesVerifier
+let qrReady; // Promise of globalThis.citesQR
 let loaded = false; // lists loaded into the module
 let lastFailure = 0;
 const listeners = [];
@@ -21,18 +26,44 @@ export function markReachable(ok) {
   if (was !== unreachable()) changed();
 }
 
-// module starts the Go runtime once and returns its API.
+// start runs one Go module (each has its own runtime) and returns the
+// API it sets on globalThis.
+async function start(file, name) {
+  const go = new globalThis.Go();
+  const resp = await fetch(file);
+  if (!resp.ok) throw new Error(`${file}: HTTP ${resp.status}`);
+  const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+  go.run(instance);
+  return globalThis[name];
+}
+
+// module starts the verifier once and returns its API.
 export function module() {
-  ready ??= (async () => {
-    const go = new globalThis.Go();
-    const resp = await fetch("cites.wasm");
-    if (!resp.ok) throw new Error(`cites.wasm: HTTP ${resp.status}`);
-    const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
-    go.run(instance);
-    return globalThis.citesVerifier;
-  })();
+  ready ??= start("verifier.wasm", "citesVerifier");
   ready.catch(() => { ready = undefined; });
   return ready;
+}
+
+// keepReader has the service worker keep the QR reader, on a browser that
+// uses it: the worker keeps every file of the app for an offline start but
+// this one, which a browser with BarcodeDetector never needs. Asked once
+// the worker controls the page, it costs a revalidation.
+export async function keepReader() {
+  if (!qrReady || !("serviceWorker" in navigator)) return;
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) {
+    await new Promise((ok) => navigator.serviceWorker.addEventListener("controllerchange", ok, { once: true }));
+  }
+  await fetch("qr.wasm").catch(() => {});
+}
+
+// qrModule starts the QR reader once and returns its API.
+export function qrModule() {
+  const first = !qrReady;
+  qrReady ??= start("qr.wasm", "citesQR");
+  if (first) qrReady.then(() => keepReader()).catch(() => {});
+  qrReady.catch(() => { qrReady = undefined; });
+  return qrReady;
 }
 
 async function fetchText(path) {
@@ -50,7 +81,8 @@ function payload(jws) {
 
 // refresh downloads the anchor (pinned on first use), the trust list and
 // every authority's status list, and loads them. It keeps the old lists
-// when the server cannot be reached.
+// when the server cannot be reached. These are public: the verification
+// page for anyone holding a paper uses them too.
 export async function refresh() {
   let anchor = await getItem("anchor");
   try {
@@ -67,7 +99,6 @@ export async function refresh() {
       statuses[a.authority] = await fetchText(`/api/v1/status-lists/${encodeURIComponent(a.authority)}`);
     }
     await setItem("lists", { trust, statuses, fetchedAt: Date.now() });
-    document.documentElement.dataset.listsAt = String(Date.now()); // tests wait on this
     markReachable(true);
   } catch (e) {
     if (e instanceof TypeError) markReachable(false);
@@ -76,6 +107,8 @@ export async function refresh() {
     loaded = false;
     changed();
   }
+  await load(); // ready to verify offline
+  document.documentElement.dataset.listsAt = String(Date.now()); // tests wait on this
 }
 
 // load puts the stored anchor and lists into the module.
@@ -94,28 +127,69 @@ async function load() {
   const floor = await getItem("floor");
   if (floor) v.setFloor(floor);
   loaded = true;
+  document.documentElement.dataset.verifierReady = String(Date.now()); // the browser tests measure to here
   return v;
 }
 
-// info says how old the stored lists are: {fetchedAt, authorities} or null.
+// info says how old the stored lists are: {fetchedAt, authorities,
+// anchorMismatch, permits, permitsAt} or null.
 export async function info() {
   const lists = await getItem("lists");
   if (!lists) return null;
-  return { fetchedAt: lists.fetchedAt, authorities: Object.keys(lists.statuses), anchorMismatch: !!(await getItem("anchorMismatch")) };
+  const exp = await getItem("expected");
+  return { fetchedAt: lists.fetchedAt, authorities: Object.keys(lists.statuses), anchorMismatch: !!(await getItem("anchorMismatch")),
+    permits: exp ? Object.keys(exp.permits).length : 0, permitsAt: exp ? exp.fetchedAt : 0 };
 }
 
-// verify checks a code with no network. It answers the verifier's result:
-// {verdict, reasons, claims, mode: "offline", stale, trust_list_age_s, ...}.
-export async function verify(code, direction) {
+// syncPermits fetches the live permits the phone does not have yet
+// (signed in as a role that verifies), and forgets those past their
+// validity. get is the API client's GET.
+export async function syncPermits(get) {
+  const exp = (await getItem("expected")) || { cursor: "0", permits: {}, fetchedAt: 0 };
+  const yesterday = new Date(Date.now() - 864e5).toISOString().slice(0, 10);
+  for (const [n, p] of Object.entries(exp.permits)) if (p.valid_until < yesterday) delete exp.permits[n];
+  for (let pages = 0; pages < 50; pages++) {
+    const r = await get(`/api/v1/offline/permits?after=${encodeURIComponent(exp.cursor)}`);
+    for (const p of r.permits) exp.permits[p.number] = p;
+    const moved = r.cursor !== exp.cursor;
+    exp.cursor = r.cursor;
+    if (!r.more || !moved) break;
+  }
+  exp.fetchedAt = Date.now();
+  await setItem("expected", exp);
+  document.documentElement.dataset.permitsAt = String(exp.fetchedAt); // tests wait on this
+  changed();
+}
+
+// forgetPermits drops the kept permits (signing out of a shared phone).
+export const forgetPermits = () => removeItem("expected");
+
+// verify checks a code with no network ("export", "import", or "" for the
+// document's own side). It answers the verifier's result:
+// {verdict, reasons, permit (the signed facts, with the parties and marks
+// when the phone's copy of the permit is the one signed), record
+// ("matched", "mismatch", or absent), mode: "offline", stale, ...}. The
+// public page asks with records false: it shows only what the paper shows.
+export async function verify(code, direction, { records = true } = {}) {
   const v = await load();
-  const r = JSON.parse(v.verify(code, direction || "export", Date.now()));
+  let record;
+  const first = v.verify(code, direction, Date.now());
+  if (first.permit && records) {
+    const exp = await getItem("expected");
+    record = exp && exp.permits[first.permit.number];
+  }
+  const r = record ? v.verify(code, direction, Date.now(), record) : first;
   if (r.error) throw new Error(r.error);
   await setItem("floor", v.floor()); // the clock never goes back past what we have seen
+  if (records) {
+    const exp = await getItem("expected");
+    r.permits_at = exp ? exp.fetchedAt : 0;
+  }
   return r;
 }
 
 // decode reads QR codes in one RGBA frame: {codes: [{text, corners}], hint}.
 export async function decode(rgba, width, height, budgetMs) {
-  const v = await module();
-  return JSON.parse(v.decodeQR(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height, budgetMs));
+  const v = await qrModule();
+  return v.decode(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height, budgetMs);
 }

@@ -90,14 +90,18 @@ export function errorText(err) {
 // when it gives one (how to take a readable photo, say).
 export function errorBox(err) {
   const hint = err && err.body && err.body.hint;
-  return h("p", { class: "error", role: "alert" }, errorText(err), err && err.code ? h("code", {}, ` (${err.code})`) : null,
-    hint ? [h("br"), hint] : null);
+  return h("p", { class: "error", role: "alert", "data-code": err && err.code ? err.code : null }, errorText(err), hint ? [h("br"), hint] : null);
 }
 
+// fmtDate writes a date in the app's language. A calendar date
+// ("2027-03-01", as the paper prints box 2) is that day wherever the phone
+// is; an instant is the day it falls on here.
 export function fmtDate(s) {
   if (!s) return "";
-  const d = new Date(s);
-  return isNaN(d) ? String(s) : d.toLocaleDateString(document.documentElement.lang || undefined, { year: "numeric", month: "short", day: "numeric" });
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(s);
+  const d = new Date(day ? s + "T00:00:00Z" : s);
+  return isNaN(d) ? String(s) : d.toLocaleDateString(document.documentElement.lang || undefined,
+    { year: "numeric", month: "short", day: "numeric", ...(day ? { timeZone: "UTC" } : {}) });
 }
 
 export function fmtDateTime(s) {
@@ -109,10 +113,10 @@ export function fmtDateTime(s) {
 // ago says how long ago a time was, in minutes, hours or days.
 export function ago(ms) {
   const m = Math.round(ms / 60000);
-  if (m < 60) return `${m} min`;
+  if (m < 60) return t("n_min", { n: m });
   const hrs = Math.round(m / 60);
-  if (hrs < 48) return `${hrs} h`;
-  return `${Math.round(hrs / 24)} d`;
+  if (hrs < 48) return t("n_hours", { n: hrs });
+  return t("n_days", { n: Math.round(hrs / 24) });
 }
 
 // saveBlob offers a downloaded file to the user.

@@ -14,15 +14,20 @@ import (
 	"strings"
 )
 
-// WasmPackage is the module's main package.
-const WasmPackage = "github.com/opencites/opencites/web/wasm"
+// Modules are the WebAssembly modules, each the main package
+// web/wasm/NAME built into web/app/NAME.wasm.gz.
+var Modules = []string{"verifier", "qr"}
 
 // Sources hashes the Go files of every package of this module that the
-// WebAssembly build compiles, and the versions of the other modules it
-// compiles. dir is any directory inside the module.
+// WebAssembly builds compile, and the versions of the other modules they
+// compile. dir is any directory inside the module.
 func Sources(dir string) (string, error) {
-	cmd := exec.Command("go", "list", "-deps", "-f",
-		"{{if not .Standard}}{{.Dir}}|{{join .GoFiles \",\"}}|{{.Module.GoMod}}|{{.Module.Path}}@{{.Module.Version}}{{end}}", WasmPackage)
+	args := []string{"list", "-deps", "-f",
+		"{{if not .Standard}}{{.Dir}}|{{join .GoFiles \",\"}}|{{.Module.GoMod}}|{{.Module.Path}}@{{.Module.Version}}{{end}}"}
+	for _, m := range Modules {
+		args = append(args, "github.com/opencites/opencites/web/wasm/"+m)
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.Output()
@@ -48,7 +53,7 @@ func Sources(dir string) (string, error) {
 		}
 	}
 	if root == "" {
-		return "", fmt.Errorf("no sources of %s found", WasmPackage)
+		return "", fmt.Errorf("no sources of web/wasm found")
 	}
 	sort.Strings(files)
 	sort.Strings(modules)
