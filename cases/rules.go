@@ -121,7 +121,7 @@ func (e *Engine) onVerification(ctx context.Context, ev *permits.Event) error {
 	if ev.Number == "" || ev.Permit == nil {
 		return nil
 	}
-	if err := e.outOfRange(ev.Permit, pEv, "scanned at "+portOr(v.Port)); err != nil {
+	if err := e.outOfRange(ev.Permit, pEv, true, v.Port); err != nil {
 		return err
 	}
 	if err := e.sighted(ctx, ev, sighting{port: v.Port, ref: v.ID, kind: "verification", at: ev.At}); err != nil {
@@ -253,7 +253,7 @@ func (e *Engine) onIssue(ctx context.Context, ev *permits.Event) error {
 			}
 		}
 	}
-	if err := e.outOfRange(p, pEv, "issued"); err != nil {
+	if err := e.outOfRange(p, pEv, false, ""); err != nil {
 		return err
 	}
 	e.volumeChecks = append(e.volumeChecks, volumeCheck{p: p, ev: pEv})
@@ -601,7 +601,7 @@ func sortedKeysF(m map[string]float64) []string {
 // outOfRange raises for a permit's lines of wild specimens from a country
 // outside their taxon's range, which its issuer confirmed; issued and every
 // later scan of the permit merge into one alert.
-func (e *Engine) outOfRange(p *permits.Permit, pEv Evidence, what string) error {
+func (e *Engine) outOfRange(p *permits.Permit, pEv Evidence, scanned bool, port string) error {
 	var lines []string
 	for _, l := range p.Lines {
 		if l.OutOfRange {
@@ -616,9 +616,7 @@ func (e *Engine) outOfRange(p *permits.Permit, pEv Evidence, what string) error 
 		return nil
 	}
 	return e.raise(raised{authority: p.Authority, rule: RuleOutOfRange, severity: "high", group: "permit:" + permitKey(p.Authority, p.Number),
-		reason: fmt.Sprintf("Permit %s (%s) names wild specimens from outside their range: %s. Check where they were really taken.",
-			p.Number, what, strings.Join(lines, "; ")),
-		evidence: []Evidence{pEv}})
+		said: outOfRangeReason(p.Number, strings.Join(lines, "; "), scanned, port), evidence: []Evidence{pEv}})
 }
 
 // caseOutOfRange raises for a case's wild specimens whose taxon does not
@@ -643,7 +641,16 @@ func (e *Engine) caseOutOfRange(c *Case, cEv Evidence) error {
 		return nil
 	}
 	return e.raise(raised{authority: c.Authority, rule: RuleOutOfRange, severity: "high", group: "case:" + strconv.FormatInt(c.ID, 10),
-		reason: fmt.Sprintf("Case %d records wild %s from %s, outside where they occur: the declared origin is likely false.",
-			c.ID, strings.Join(found, ", "), c.OriginCountry),
+		said: Say("alert_out_of_range_case", map[string]string{"Case": strconv.FormatInt(c.ID, 10), "Taxa": strings.Join(found, ", "), "Country": c.OriginCountry},
+			"Case %d records wild %s from %s, outside where they occur: the declared origin is likely false.", c.ID, strings.Join(found, ", "), c.OriginCountry),
 		evidence: []Evidence{cEv}})
+}
+
+func outOfRangeReason(number, lines string, scanned bool, port string) Reason {
+	if scanned {
+		return Say("alert_out_of_range_scanned", map[string]string{"Number": number, "Lines": lines, "Port": port},
+			"Permit %s, scanned at %s, names wild specimens from outside their range: %s. Check where they were really taken.", number, portOr(port), lines)
+	}
+	return Say("alert_out_of_range_issued", map[string]string{"Number": number, "Lines": lines},
+		"Permit %s was issued for wild specimens from outside their range: %s. Check where they were really taken.", number, lines)
 }
