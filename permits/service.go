@@ -32,7 +32,7 @@ type Service struct {
 	// (header, parties, lines), so that verification reads only the
 	// mutable status from the database; guides caches each permit's
 	// guidance per direction.
-	contents *cache.Cache[int64, *Permit]
+	contents *cache.Cache[permitKey, *Permit]
 	guides   *cache.Cache[string, *guideEntry]
 }
 
@@ -76,13 +76,12 @@ func New(cfg Config) *Service {
 		ls = listings.New(cfg.DB, cfg.Now)
 	}
 	s := &Service{db: cfg.DB, keys: cfg.Keys, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, rec: cfg.Recorder, users: cfg.Users, quotas: cfg.Quotas}
-	s.status.db = cfg.DB
-	s.status.fill = s.loadContents
 	cb := cfg.ContentCache
 	if cb <= 0 {
 		cb = DefaultContentCache
 	}
 	s.contents = cache.New(cb*3/4, permitCost)
+	s.status.db, s.status.contents = cfg.DB, s.contents
 	s.guides = cache.New(cb/4, guideCost)
 	switch n := cfg.SignatureCache; {
 	case n == 0:

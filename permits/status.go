@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opencites/opencites/internal/cache"
 	"github.com/opencites/opencites/models"
 	"gorm.io/gorm"
 )
@@ -20,9 +21,10 @@ import (
 // committed before it arrived, whichever replica committed it.
 type statusReader struct {
 	db *gorm.DB
-	// fill, if set, loads into memory the fixed contents of the permits a
-	// batch found that are not there yet.
-	fill func(ctx context.Context, ids []int64) error
+	// contents holds permits' fixed contents: a batch reads only the
+	// status of the permits found there, and the whole permit, status
+	// included and in the same query, of the others, which it keeps.
+	contents *cache.Cache[permitKey, *Permit]
 
 	mu      sync.Mutex
 	pending []*statusWait
@@ -111,24 +113,40 @@ func (r *statusReader) query(batch []*statusWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), statusQueryTimeout)
 	defer cancel()
 	var err error
-	var ids []int64
-	for authority, nums := range numbers {
-		var sts []models.PermitStatus
-		if sts, err = models.PermitStatuses(ctx, r.db, authority, nums); err != nil {
-			break
-		}
-		for _, st := range sts {
-			ids = append(ids, st.ID)
-			for _, w := range waits[permitKey{authority, st.Number}] {
-				w.row, w.found = statusRow{ID: st.ID, Status: st.Status, RevocationReason: st.RevocationReason}, true
-			}
+	found := func(authority string, id int64, number, status, reason string) {
+		for _, w := range waits[permitKey{authority, number}] {
+			w.row, w.found = statusRow{ID: id, Status: status, RevocationReason: reason}, true
 		}
 	}
-	if err == nil && r.fill != nil && len(ids) > 0 {
-		// The permits' fixed contents too, for the batch at once: a scan
-		// of a permit not in memory would read them alone otherwise (and
-		// still does, if this fails).
-		_ = r.fill(ctx, ids)
+	for authority, nums := range numbers {
+		var known, unknown []string
+		for _, n := range nums {
+			if _, ok := r.contents.Get(permitKey{authority, n}); ok {
+				known = append(known, n)
+			} else {
+				unknown = append(unknown, n)
+			}
+		}
+		if len(known) > 0 {
+			var sts []models.PermitStatus
+			if sts, err = models.PermitStatuses(ctx, r.db, authority, known); err != nil {
+				break
+			}
+			for _, st := range sts {
+				found(authority, st.ID, st.Number, st.Status, st.RevocationReason)
+			}
+		}
+		if len(unknown) > 0 {
+			var rows []models.Permit
+			if rows, err = models.PermitsByNumber(ctx, r.db, authority, unknown); err != nil {
+				break
+			}
+			for i := range rows {
+				p := &rows[i]
+				r.contents.Put(permitKey{authority, p.Number}, permitFromRows(p, p.Lines, nil))
+				found(authority, p.ID, p.Number, p.Status, p.RevocationReason)
+			}
+		}
 	}
 	if err != nil {
 		for _, w := range batch {

@@ -189,7 +189,7 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 	if !found {
 		return verifier.Standing{}, nil
 	}
-	p, err := s.content(ctx, st.ID)
+	p, err := s.content(ctx, permitKey{c.Issuer, c.ID}, st.ID)
 	if err != nil {
 		return verifier.Standing{}, err
 	}
@@ -203,50 +203,28 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 	return verifier.Standing{Known: true, Status: statusValue[st.Status], RevocationReason: st.RevocationReason}, nil
 }
 
-// content returns the immutable part of a permit, from the cache when it
-// can: header, parties and lines never change after issue.
-func (s *Service) content(ctx context.Context, id int64) (*Permit, error) {
-	if c, ok := s.contents.Get(id); ok {
+// content returns the immutable part of a permit, from memory when it
+// can (the status reader keeps what it read): header, parties and lines
+// never change after issue.
+func (s *Service) content(ctx context.Context, key permitKey, id int64) (*Permit, error) {
+	if c, ok := s.contents.Get(key); ok {
 		cp := *c
 		return &cp, nil
 	}
-	var row models.Permit
-	if err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
-		Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, opencites.Internal("verify: read permit", err)
+	rows, err := models.PermitContents(ctx, s.db, []int64{id})
+	if err != nil || len(rows) == 0 {
+		return nil, opencites.Internal("verify: read permit", fmt.Errorf("permit %d: %d rows, %v", id, len(rows), err))
 	}
-	p := permitFromRows(&row, row.Lines, nil)
-	s.contents.Put(id, p)
+	p := permitFromRows(&rows[0], rows[0].Lines, nil)
+	s.contents.Put(key, p)
 	cp := *p
 	return &cp, nil
 }
 
-// loadContents reads the fixed contents of the permits among ids that are
-// not in memory, in two queries whatever their number, and keeps them.
-func (s *Service) loadContents(ctx context.Context, ids []int64) error {
-	var need []int64
-	for _, id := range ids {
-		if _, ok := s.contents.Get(id); !ok {
-			need = append(need, id)
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
-	rows, err := models.PermitContents(ctx, s.db, need)
-	if err != nil {
-		return err
-	}
-	for i := range rows {
-		s.contents.Put(rows[i].ID, permitFromRows(&rows[i], rows[i].Lines, nil))
-	}
-	return nil
-}
-
 // permitCost counts a permit's size in the contents cache: its texts and
 // a fixed share for the struct, its times and its slices.
-func permitCost(_ int64, p *Permit) int {
-	n := 400 + len(p.Number) + len(p.Exporter.Name) + len(p.Exporter.Address) + len(p.Importer.Name) + len(p.Importer.Address) +
+func permitCost(k permitKey, p *Permit) int {
+	n := 400 + len(k.authority) + len(k.number) + len(p.Number) + len(p.Exporter.Name) + len(p.Exporter.Address) + len(p.Importer.Name) + len(p.Importer.Address) +
 		len(p.Conditions) + len(p.Code) + len(p.ExporterAccount) + len(p.SecurityStamp) + len(p.IssuedPlace)
 	for _, l := range p.Lines {
 		n += 250 + len(l.Taxon) + len(l.ListedAs) + len(l.Description) + len(l.Marks)
