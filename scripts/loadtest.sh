@@ -83,11 +83,22 @@ echo "fixture: $(wc -l < "$data/cold") codes of $COLD_PERMITS permits in $(( $(d
 analyze
 serve
 echo "server at rest: VmRSS $(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status") MB"
-bin/citesload $(common) -mode verify -concurrency 32 -warmup 2000 -bodies "$data/cold" | tee "$data/max-cold"
-cold=$(sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p' "$data/max-cold")
-cold_rate=$((sig_rate / 4))
-bin/citesload $(common) -mode verify -concurrency 64 -warmup 2000 -rate "$cold_rate" -bodies "$data/cold" | tee "$data/paced-cold"
+# wrk's two threads each start at their own half of the codes, so that no
+# code is sent twice until all have been: every scan is new to the server
+# while the run sends fewer than COLD_SCANNED requests (the summary says).
+bin/citesload $(common) -token "$data/cold.token"
+wrk -t2 -c32 -d"$DURATION" --latency -s scripts/verify.lua http://127.0.0.1:18099 -- "$data/cold" 2 | tee "$data/wrk-cold"
+grep -q "Non-2xx" "$data/wrk-cold" && { echo "cold run had errors" >&2; exit 1; }
+cold=$(wrkrate "$data/wrk-cold")
+cold_sent=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$data/wrk-cold")
 cold_hwm=$(hwm)
+# A new server process for the paced run, so that its codes are new to it
+# again (PostgreSQL keeps its own buffers, as it would in production).
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+serve
+cold_rate=$((sig_rate / 4))
+bin/citesload $(common) -mode verify -concurrency 64 -warmup 1 -rate "$cold_rate" -bodies "$data/cold" | tee "$data/paced-cold"
+cold_hwm=$(( $(hwm) > cold_hwm ? $(hwm) : cold_hwm ))
 
 echo "== 3. issue"
 fresh; serve
@@ -102,14 +113,14 @@ issue_hwm=$(hwm)
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"; }
 echo "== summary (signature check in-process: $sig_rate/s on both cores)"
-awk -v sig="$sig_rate" -v warm="$warm" -v cold="$cold" -v wp="$WARM_PERMITS" -v cs="$COLD_SCANNED" -v cp="$COLD_PERMITS" \
+awk -v sig="$sig_rate" -v warm="$warm" -v cold="$cold" -v wp="$WARM_PERMITS" -v cs="$COLD_SCANNED" -v cp="$COLD_PERMITS" -v csent="$cold_sent" \
   -v wr="$warm_rate" -v wp99="$(field p99 "$data/paced-warm")" -v wach="$(field rate "$data/paced-warm")" \
   -v cr="$cold_rate" -v cp99="$(field p99 "$data/paced-cold")" -v cach="$(field rate "$data/paced-cold")" \
   -v i8="${issued[0]}" -v i64="${issued[1]}" -v p8="$insert8" -v p64="$insert64" \
   -v whwm="$warm_hwm" -v chwm="$cold_hwm" -v ihwm="$issue_hwm" 'BEGIN {
   printf "warm verify (%d permits cycled): %d/s, ratio %.2f to the signature check\n", wp, warm, warm / sig
   printf "warm verify at %d/s (achieved %s): p99 %s\n", wr, wach, wp99
-  printf "cold verify (%d distinct of %d permits, random order): %d/s, ratio %.2f (goal 0.4)\n", cs, cp, cold, cold / sig
+  printf "cold verify (%d distinct of %d permits, random order; %d requests, %s): %d/s, ratio %.2f (goal 0.4)\n", cs, cp, csent, csent > cs ? "some codes sent twice" : "each code sent once", cold, cold / sig
   printf "cold verify at %d/s, a quarter of the signature rate (achieved %s): p99 %s (goal < 25ms)\n", cr, cach, cp99
   printf "issue, 8 connections: %d/s; plain SQL from 8 clients %d/s: ratio %.2f\n", i8, p8, i8 / p8
   printf "issue, 64 connections: %d/s; plain SQL from 64 clients %d/s: ratio %.2f (goal 0.5)\n", i64, p64, i64 / p64

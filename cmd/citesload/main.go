@@ -47,6 +47,7 @@ func main() {
 		cpuProfile  = flag.String("cpuprofile", "", "write the generator's own CPU profile to this file (to check that it measures the server, not itself)")
 		bodiesFile  = flag.String("bodies", "", "verify: take the request bodies from this file (one a line, e.g. from the permits fixture) instead of issuing -permits permits")
 		warmup      = flag.Int("warmup", 0, "untimed requests before the run; 0 means one per body (at least one per connection)")
+		tokenFile   = flag.String("token", "", "sign in as -user, write the token to this file, and exit (for wrk over a -bodies file)")
 	)
 	flag.Parse()
 	runtime.GOMAXPROCS(max(*procs, 1))
@@ -60,6 +61,17 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *tokenFile != "" {
+		tok, err := signIn(*base, *user, *pass)
+		if err == nil {
+			err = os.WriteFile(*tokenFile, []byte(tok), 0o600)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "citesload:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *prepIssue != "" {
 		tok, err := signIn(*base, *issuer, *issuerPass)
