@@ -175,7 +175,7 @@ func PermitContents(ctx context.Context, db *gorm.DB, ids []int64) ([]Permit, er
 		return nil, nil
 	}
 	in, args := idList(DialectOfDB(db), ids)
-	return permitRecords(ctx, db, `p.id `+in, args)
+	return permitRecords(ctx, db, len(ids), `p.id `+in, args)
 }
 
 // PermitsByNumber reads an authority's permits with the given numbers,
@@ -188,19 +188,20 @@ func PermitsByNumber(ctx context.Context, db *gorm.DB, authority string, numbers
 		return nil, nil
 	}
 	if DialectOfDB(db) == Postgres {
-		return permitRecords(ctx, db, `p.authority = $1 AND p.number = ANY($2::text[])`, []any{authority, numbers})
+		return permitRecords(ctx, db, len(numbers), `p.authority = $1 AND p.number = ANY($2::text[])`, []any{authority, numbers})
 	}
 	args := make([]any, 0, 1+len(numbers))
 	args = append(args, authority)
 	for _, n := range numbers {
 		args = append(args, n)
 	}
-	return permitRecords(ctx, db, `p.authority = ? AND p.number IN (?`+strings.Repeat(",?", len(numbers)-1)+`)`, args)
+	return permitRecords(ctx, db, len(numbers), `p.authority = ? AND p.number IN (?`+strings.Repeat(",?", len(numbers)-1)+`)`, args)
 }
 
-// permitRecords reads permits matching where (over "p") joined with their
-// lines; a permit without lines (none is issued so) still comes back.
-func permitRecords(ctx context.Context, db *gorm.DB, where string, args []any) ([]Permit, error) {
+// permitRecords reads the (at most n) permits matching where (over "p")
+// joined with their lines; a permit without lines (none is issued so)
+// still comes back.
+func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args []any) ([]Permit, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -217,13 +218,14 @@ func permitRecords(ctx context.Context, db *gorm.DB, where string, args []any) (
 		return nil, err
 	}
 	defer rows.Close()
-	var ps []Permit
+	ps := make([]Permit, 0, n)
+	var (
+		p  Permit
+		l  PermitLine
+		lo lineOrNull
+	)
 	for rows.Next() {
-		var (
-			p  Permit
-			l  PermitLine
-			lo lineOrNull
-		)
+		p, l = Permit{}, PermitLine{}
 		if err := rows.Scan(&p.ID, &p.Authority, &p.Number, &p.Type, &p.Purpose, &p.Status, &p.ExporterName,
 			&p.ExporterAddress, &p.ExporterCountry, &p.ImporterName, &p.ImporterAddress, &p.ImporterCountry, &p.ExporterAccount,
 			&p.Conditions, &p.SecurityStamp, &p.ValidFrom, &p.ValidUntil, &p.IssuedAt, &p.IssuedBy, &p.IssuedPlace, &p.KeyID, &p.Code,
