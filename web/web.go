@@ -109,10 +109,11 @@ func New() (*App, error) {
 		as.compress()
 		a.assets[name] = as
 		// The service worker keeps every file for offline start but the QR
-		// reader, which only a browser without BarcodeDetector fetches
-		// (and the worker then keeps): a phone on 2G downloads the app
-		// once, not a module it will never run.
-		if name != "sw.js" && name != "qr.wasm" {
+		// readers (qr.wasm and the quick one under vendor/), which only a
+		// browser without BarcodeDetector fetches (and the worker then
+		// keeps): a phone on 2G downloads the app once, not a module it
+		// will never run.
+		if name != "sw.js" && name != "qr.wasm" && !strings.HasPrefix(name, "vendor/") {
 			names = append(names, name)
 		}
 		return nil

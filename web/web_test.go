@@ -63,9 +63,9 @@ func TestServiceWorkerManifest(t *testing.T) {
 			t.Errorf("sw.js does not keep %s offline", f)
 		}
 	}
-	// The QR reader is kept when first used, never downloaded ahead.
-	if strings.Contains(s, `"qr.wasm"`) {
-		t.Errorf("sw.js downloads the QR reader ahead")
+	// The QR readers are kept when first used, never downloaded ahead.
+	if strings.Contains(s, `"qr.wasm"`) || strings.Contains(s, `"vendor/jsQR.js"`) {
+		t.Errorf("sw.js downloads a QR reader ahead")
 	}
 }
 

@@ -186,6 +186,20 @@ func writeY4M(t *testing.T, text string) string {
 // phone-sized viewport, and returns its context.
 func browser(t *testing.T, video string) context.Context {
 	t.Helper()
+	// Chromium's helper processes may still write to the profile for a
+	// moment after the browser is closed (a download the app started in
+	// the background, the service worker's cache): t.TempDir's removal
+	// then fails the test, so the profile is removed here, with retries,
+	// after the browser is gone (cleanups run last registered first).
+	profile, err := os.MkdirTemp("", "cites-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; os.RemoveAll(profile) != nil && i < 50; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Flag("headless", true),
@@ -200,7 +214,7 @@ func browser(t *testing.T, video string) context.Context {
 		chromedp.Flag("hide-scrollbars", true), // as on a phone: screenshots show the whole width
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(360, 740),
 	}
 	if video != "" {
@@ -1297,9 +1311,10 @@ func TestAppPublicVerify(t *testing.T) {
 // browser reads QR codes itself (BarcodeDetector, as Chrome on Android
 // does; emulated here, since desktop Chromium on Linux has none) the app
 // is ready to verify offline after at most 1 MB and the camera is ready
-// within 30 s of signing in; the QR reader module is never fetched. The
-// same load on a browser without BarcodeDetector, which fetches the
-// reader after the verifier, is measured and reported.
+// within 30 s of signing in; the QR reader module is never fetched. On a
+// browser without BarcodeDetector (Safari, Firefox) the same budgets hold:
+// the camera reads with the quick reader (jsQR, 57 KB) after the verifier,
+// while the module downloads behind it.
 func TestAppSlowLink(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -1389,17 +1404,19 @@ func TestAppSlowLink(t *testing.T) {
 			mu.Unlock()
 			t.Logf("%s, 400 kbit/s and 400 ms: page %.0f KB; sign-in to camera ready %v, to verifier ready %v; %.0f bytes until ready to verify offline, %.0f until both ready (QR reader fetched: %v)\n%s",
 				phone.name, pageBytes/1024, toCamera.Round(100*time.Millisecond), toVerifier.Round(100*time.Millisecond), readyBytes, total, qr, strings.Join(files, "\n"))
+			if readyBytes > 1_000_000 {
+				t.Errorf("%.0f bytes downloaded before the app could verify offline; the budget is 1 MB", readyBytes)
+			}
+			if toCamera > 30*time.Second || toVerifier > 30*time.Second {
+				t.Errorf("sign-in to camera ready %v, to verifier ready %v; the budget is 30 s", toCamera, toVerifier)
+			}
+			if phone.detector && qr {
+				t.Errorf("the QR reader was fetched by a browser that reads codes itself")
+			}
+			// The paper in front of the camera reads: by the phone's own
+			// reader, or by the quick one while the module downloads.
+			do(t, ctx, "and the scan", chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
 			if phone.detector {
-				if readyBytes > 1_000_000 {
-					t.Errorf("%.0f bytes downloaded before the app could verify offline; the budget is 1 MB", readyBytes)
-				}
-				if toCamera > 30*time.Second || toVerifier > 30*time.Second {
-					t.Errorf("sign-in to camera ready %v, to verifier ready %v; the budget is 30 s", toCamera, toVerifier)
-				}
-				if qr {
-					t.Errorf("the QR reader was fetched by a browser that reads codes itself")
-				}
-				do(t, ctx, "and the scan", chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery))
 				shot(t, ctx, "officer-slow-link-verdict")
 			}
 			_ = number

@@ -3,8 +3,9 @@
 // reader (web/wasm/qr, the server's own reader) elsewhere, so the verdict
 // comes within a second of the code coming into view. The reader module
 // is fetched only by a browser without BarcodeDetector, and only after the
-// verifier, which a phone on 2G needs first.
-import { decode, qrModule, module as verifierModule } from "./offline.js";
+// verifier, which a phone on 2G needs first; a small vendored reader
+// (jsQR) reads the frames while the module downloads.
+import { decode, decodeQuick, qrModule, quickReader, readerLoaded, module as verifierModule } from "./offline.js";
 
 const MAX_SIDE = 960; // frames are scaled down to this before decoding
 const BUDGET_MS = 250; // per frame, so the preview stays live
@@ -46,12 +47,19 @@ export async function startCamera(video, { onCode, onHint, accept, ignore = "", 
   };
   const track = stream.getVideoTracks()[0];
   let detector = await nativeDetector();
+  let quick = false; // frames go to the quick reader until the module runs
   if (!detector) {
-    // The verifier first: it is what a phone needs to check offline.
+    // The verifier first: it is what a phone needs to check offline. Then
+    // the quick reader, and the module behind it, in the background.
     onHint("reader_loading");
     try {
       await verifierModule().catch(() => {});
-      await qrModule();
+      if (!readerLoaded()) {
+        quick = await quickReader().then(() => true, () => false);
+        const full = qrModule();
+        if (!quick) await full;
+        else full.catch(() => {}); // the quick reader goes on reading
+      }
     } catch (err) {
       stop();
       throw err;
@@ -80,7 +88,8 @@ export async function startCamera(video, { onCode, onHint, accept, ignore = "", 
           for (const c of await detector.detect(canvas)) texts.push(c.rawValue);
         } else {
           const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-          const r = await decode(img.data, canvas.width, canvas.height, BUDGET_MS);
+          const r = quick && !readerLoaded() ? await decodeQuick(img.data, canvas.width, canvas.height)
+            : await decode(img.data, canvas.width, canvas.height, BUDGET_MS);
           for (const c of r.codes || []) texts.push(c.text);
           hint = r.hint && r.hint !== "no_qr_found" ? r.hint : "";
         }

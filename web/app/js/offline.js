@@ -3,7 +3,8 @@
 // trust anchor, the signed trust list and the authorities' status lists,
 // which the app keeps in IndexedDB and refreshes whenever the server is
 // reachable. The QR reader (web/wasm/qr) is a second module, loaded only
-// by a browser without BarcodeDetector. Officers' phones also keep the
+// by a browser without BarcodeDetector, which reads with a small vendored
+// reader (jsQR) while it downloads. Officers' phones also keep the
 // registry's live permits (GET /api/v1/offline/permits), to show beside an
 // offline verdict the parties and marks the signed code does not carry.
 import { getItem, setItem, removeItem } from "./store.js";
@@ -58,12 +59,42 @@ export async function keepReader() {
 }
 
 // qrModule starts the QR reader once and returns its API.
+let qrLoaded = false;
 export function qrModule() {
   const first = !qrReady;
   qrReady ??= start("qr.wasm", "citesQR");
-  if (first) qrReady.then(() => keepReader()).catch(() => {});
+  if (first) qrReady.then(() => { qrLoaded = true; return keepReader(); }).catch(() => {});
   qrReady.catch(() => { qrReady = undefined; });
   return qrReady;
+}
+
+// readerLoaded reports whether the QR reader module is running.
+export const readerLoaded = () => qrLoaded;
+
+// The quick reader (jsQR, 57 KB compressed against the module's 1.6 MB)
+// reads the camera's frames while the module downloads: on a 2G link the
+// camera is ready in seconds instead of most of a minute. It only reads
+// codes that are plainly in view; the module, once running, takes over
+// (perspective, blur, damage, glare; photos).
+let quickReady;
+export function quickReader() {
+  quickReady ??= import("../vendor/jsQR.js").then(() => {
+    if (typeof globalThis.jsQR !== "function") throw new Error("the quick QR reader did not load");
+    return globalThis.jsQR;
+  });
+  quickReady.catch(() => { quickReady = undefined; });
+  return quickReady;
+}
+
+// decodeQuick reads one RGBA frame with the quick reader, in decode's
+// form: {codes: [{text, corners}]}.
+export async function decodeQuick(rgba, width, height) {
+  const jsQR = await quickReader();
+  const c = jsQR(rgba, width, height, { inversionAttempts: "dontInvert" });
+  if (!c || !c.data) return { codes: [] };
+  const l = c.location;
+  const corners = [l.topLeftCorner, l.topRightCorner, l.bottomRightCorner, l.bottomLeftCorner].map((p) => [p.x, p.y]);
+  return { codes: [{ text: c.data, corners }] };
 }
 
 async function fetchText(path) {
