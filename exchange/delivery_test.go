@@ -3,6 +3,7 @@ package exchange_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"github.com/opencites/opencites/registry/registrytest"
 	"github.com/opencites/opencites/users"
 	"github.com/opencites/opencites/verifier"
+	"gorm.io/gorm"
 )
 
 // TestLatePins starts three nodes that publish before any anchors are
@@ -453,4 +455,74 @@ func (s *natsServer) stop(t *testing.T) {
 		<-done
 	}
 	s.cmd = nil
+}
+
+// TestChangeCommittedIsSent: a permit's change reaches the other countries
+// when its transaction commits, even if the process stops before anything
+// runs after the commit (here: an issue inside a transaction of the
+// caller's, as an application's approval makes, whose post-commit step
+// never runs), and a change rolled back is never sent.
+func TestChangeCommittedIsSent(t *testing.T) {
+	requireNATS(t)
+	forEachDB(t, testChangeCommittedIsSent)
+}
+
+func testChangeCommittedIsSent(t *testing.T, newDSN func(testing.TB) string) {
+	stream, prefix := exchangeNames(t, natsURL)
+	kg, kz := newCountryOn(t, "KG", newDSN(t)), newCountryOn(t, "KZ", newDSN(t))
+	peers := map[string]*ecdsa.PublicKey{"KG": kg.anchor(t), "KZ": kz.anchor(t)}
+	for _, c := range []*country{kg, kz} {
+		c.cfg = exchange.Config{URL: natsURL, Authority: c.authority, Stream: stream, Prefix: prefix, Peers: peers,
+			Alerts: c.alerts, Log: quietLog(), Announce: 500 * time.Millisecond}
+		c.start(t)
+	}
+	ctx := context.Background()
+	issueIn := func(number string, commit bool) *permits.Permit {
+		t.Helper()
+		p, err := kg.svc.Validate(ctx, "KG", permits.IssueRequest{Type: "export", Purpose: "T",
+			Exporter:   permits.Party{Name: "Ala-Too Trade LLC", Country: "KG"},
+			Importer:   permits.Party{Name: "Gulf Falconry", Country: "AE"},
+			ValidUntil: time.Now().AddDate(0, 3, 0).Format(time.DateOnly),
+			Specimens:  []permits.SpecimenRequest{{Taxon: "Falco cherrug", Term: "LIV", Source: "C", Quantity: 2}},
+		}, kg.svc.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Number = number
+		key, err := kg.svc.Keys().Signer(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rollback := errors.New("rolled back")
+		err = kg.db.Transaction(func(tx *gorm.DB) error {
+			if err := kg.svc.IssueIn(tx, kg.issuer, p, key); err != nil {
+				return err
+			}
+			if !commit {
+				return rollback
+			}
+			return nil
+		})
+		if commit && err != nil || !commit && err != rollback {
+			t.Fatalf("issue %s (commit %v): %v", number, commit, err)
+		}
+		return p
+	}
+	year := time.Now().Year() % 100
+	undone := issueIn(fmt.Sprintf("%02dKG900001", year), false)
+	done := issueIn(fmt.Sprintf("%02dKG900002", year), true)
+	d := waitVerdict(t, kz, done.Code, verifier.VerdictValid, 5*time.Second)
+	t.Logf("a permit committed with no post-commit step known at KZ %s later", d)
+	v, err := kz.svc.Verify(ctx, opencites.System, permits.VerifyRequest{Code: undone.Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Source == "exchange" {
+		t.Errorf("KZ knows %s, whose issue was rolled back: %s", undone.Number, v.Verdict)
+	}
+	var left int64
+	kg.db.Model(&models.ExchangeOutbox{}).Count(&left)
+	if left != 0 {
+		t.Errorf("KG's outbox still holds %d messages", left)
+	}
 }

@@ -18,8 +18,11 @@
 // signing key this node does not know yet (no pin or no list for its
 // country yet, or a key newer than the list) is not a forgery: it waits in
 // the database (bounded; see pending.go) and is applied when the key
-// arrives. What the node sends goes through an outbox table, so messages
-// written while the broker is away go out, in order, when it returns.
+// arrives. What the node sends goes through an outbox table, written in
+// the transaction of the change it reports (a committed change is sent
+// even if the process dies right after; a rolled-back one never is), so
+// messages written while the broker is away go out, in order, when it
+// returns.
 // Delivery is at-least-once through a durable consumer per node, so a node
 // that was down catches up; applying a message twice changes nothing
 // (events are applied once by id, and permit states carry a sequence so

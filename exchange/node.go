@@ -216,6 +216,7 @@ func Start(ctx context.Context, cfg Config, db *gorm.DB, svc *permits.Service) (
 		}
 		return nil, err
 	}
+	svc.AddCommitter(n)
 	svc.AddObserver(n)
 	svc.SetForeign(n)
 	n.wg.Add(2)

@@ -2,7 +2,9 @@ package exchange
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -10,24 +12,52 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/permits"
+	"gorm.io/gorm"
 )
 
-// What this node sends goes through exchange_outbox: an event is signed
-// and stored there before Observe returns (just after the registry
-// committed the change), and the publisher sends the rows in order,
-// deleting each once JetStream acknowledged it. While the broker is away
-// the rows wait; when it returns they go out in order. A row sent twice
-// (the acknowledgement was lost) carries the same Nats-Msg-Id, which the
-// broker drops within its 10-minute window, and receivers apply an event
-// id once in any case.
+// What this node sends goes through exchange_outbox. A permit's change
+// (issue, revocation, endorsement, acceptance at import of another
+// country's permit) is stored there by ObserveInTx, in the transaction that
+// makes the change: a change committed is a change sent, even if the
+// process dies the moment after, and a change rolled back is never sent.
+// Such a row holds the event's claims; they are signed when sent, with the
+// key in force then. An alert is signed and stored as it is raised. The
+// publisher sends the rows in order, deleting each once JetStream
+// acknowledged it. While the broker is away the rows wait; when it returns
+// they go out in order. A row sent twice (the acknowledgement was lost)
+// carries the same Nats-Msg-Id, which the broker drops within its 10-minute
+// window, and receivers apply an event id once in any case.
 
-// Observe publishes the state of a permit of this node's authority after
-// every issue, revocation and endorsement, and sends an acceptance at
-// import of another authority's permit back to it.
-func (n *Node) Observe(ctx context.Context, e permits.Event) {
+// ObserveInTx stores the event of a permit of this node's authority after
+// every issue, revocation and endorsement, and an acceptance at import of
+// another authority's permit, to be sent back to it, in tx.
+func (n *Node) ObserveInTx(tx *gorm.DB, e permits.Event) error {
 	if n.closed.Load() {
-		return
+		// Closed at shutdown, after the server stopped taking requests; a
+		// node started again on the same service stores instead.
+		return nil
 	}
+	kind, c := n.claimsOf(e)
+	if c == nil {
+		return nil
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&models.ExchangeOutbox{Subject: n.subject(n.cfg.Authority, kind), MsgID: n.cfg.Authority + "/" + c.ID,
+		Doc: string(doc), CreatedAt: n.now()}).Error
+}
+
+// Observe wakes the publisher after a change ObserveInTx stored.
+func (n *Node) Observe(_ context.Context, e permits.Event) {
+	if _, c := n.claimsOf(e); c != nil && !n.closed.Load() {
+		n.wake()
+	}
+}
+
+// claimsOf is the message this node sends for an event, if any.
+func (n *Node) claimsOf(e permits.Event) (string, *EventClaims) {
 	if e.Kind == permits.EventForeignImport && e.Endorsement != nil && e.Authority != n.cfg.Authority {
 		a := &Acceptance{Authority: e.Authority, Number: e.Number, Port: e.Endorsement.Port, At: e.Endorsement.At, Lines: map[string]float64{}}
 		for _, l := range e.Endorsement.Lines {
@@ -36,21 +66,20 @@ func (n *Node) Observe(ctx context.Context, e permits.Event) {
 		c := &EventClaims{Kind: KindImport, Seq: n.cfg.Now().UnixNano(), Import: a}
 		c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("import/%s/%s", e.Authority, e.Number)
 		c.IssuedAt = jwt.NewNumericDate(n.cfg.Now())
-		n.enqueue(ctx, KindImport, c)
-		return
+		return KindImport, c
 	}
 	if e.Permit == nil || e.Authority != n.cfg.Authority {
-		return
+		return "", nil
 	}
 	switch e.Kind {
 	case permits.EventIssue, permits.EventRevocation, permits.EventEndorsement:
 	default:
-		return
+		return "", nil
 	}
 	c := &EventClaims{Kind: KindPermit, Seq: n.cfg.Now().UnixNano(), Permit: stateOf(e.Permit)}
 	c.Issuer, c.ID = n.cfg.Authority, fmt.Sprintf("%s/%d", e.Permit.Number, c.Seq)
 	c.IssuedAt = jwt.NewNumericDate(n.cfg.Now())
-	n.enqueue(ctx, KindPermit, c)
+	return KindPermit, c
 }
 
 // PublishAlert shares an alert (a seizure, a suspicious pattern) with the
@@ -183,8 +212,19 @@ func (n *Node) drain(ctx context.Context) bool {
 func (n *Node) send(ctx context.Context, r models.ExchangeOutbox) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	doc := r.Doc
+	if strings.HasPrefix(doc, "{") { // claims stored with a change: signed now
+		var c EventClaims
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return fmt.Errorf("outbox row %d: %w", r.ID, err)
+		}
+		var err error
+		if doc, err = n.svc.Keys().SignJWT(ctx, &c, EventType); err != nil {
+			return fmt.Errorf("sign event %s: %w", c.ID, err)
+		}
+	}
 	m := nats.NewMsg(r.Subject)
-	m.Data = []byte(r.Doc)
+	m.Data = []byte(doc)
 	m.Header.Set(jetstream.MsgIDHeader, r.MsgID)
 	if _, err := n.js.PublishMsg(ctx, m); err != nil {
 		return err

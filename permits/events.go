@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites"
+	"gorm.io/gorm"
 )
 
 // Event is something that happened in the registry, told to observers
@@ -63,6 +64,48 @@ type Observer interface {
 
 // AddObserver registers an observer. Call it before serving.
 func (s *Service) AddObserver(o Observer) { s.observers = append(s.observers, o) }
+
+// Committer is told of an issue, a revocation, an endorsement and an
+// acceptance at import of a foreign permit inside the transaction that
+// stores it, so that what it writes commits or rolls back with the change:
+// the exchange's outbox, where a change committed is a change sent to the
+// other countries even if the process dies the moment after. An error
+// rolls the change back. Observers are told too, after the commit.
+type Committer interface {
+	ObserveInTx(tx *gorm.DB, e Event) error
+}
+
+// AddCommitter registers a committer. Call it before serving.
+func (s *Service) AddCommitter(c Committer) { s.committers = append(s.committers, c) }
+
+// emitTx tells the committers of an event inside tx. The event's permit is
+// read inside tx, as the change left it, when e has none and a committer
+// is registered.
+func (s *Service) emitTx(tx *gorm.DB, e Event) error {
+	if len(s.committers) == 0 {
+		return nil
+	}
+	if e.Permit == nil {
+		p, err := permitIn(tx, e.Number)
+		if err != nil {
+			return err
+		}
+		e.Permit = p
+		if e.Endorsement != nil {
+			for i := range p.Endorsements {
+				if p.Endorsements[i].Direction == e.Endorsement.Direction {
+					e.Endorsement = &p.Endorsements[i]
+				}
+			}
+		}
+	}
+	for _, c := range s.committers {
+		if err := c.ObserveInTx(tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (s *Service) emit(ctx context.Context, e Event) {
 	for _, o := range s.observers {

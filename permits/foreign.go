@@ -83,15 +83,20 @@ func (s *Service) endorseForeign(ctx context.Context, actor opencites.Actor, num
 	if !shipped {
 		return nil, opencites.Invalid("invalid_quantity", "at least one line must have a quantity above zero")
 	}
+	before := p.Status
+	p.Status = StatusCancelled
+	p.Endorsements = append(p.Endorsements, end)
+	e := Event{Kind: EventForeignImport, At: now, Actor: actor, Authority: p.Authority, Number: number, Permit: p, Endorsement: &end}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.endorse.import.foreign", EntityType: "foreign_permit", EntityID: p.Authority + "/" + number, Before: map[string]any{"status": p.Status}, After: map[string]any{"status": StatusCancelled, "port": req.Port, "lines": req.Lines}})
+		if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.endorse.import.foreign", EntityType: "foreign_permit", EntityID: p.Authority + "/" + number, Before: map[string]any{"status": before}, After: map[string]any{"status": StatusCancelled, "port": req.Port, "lines": req.Lines}}); err != nil {
+			return err
+		}
+		return s.emitTx(tx, e)
 	})
 	if err != nil {
 		return nil, opencites.Internal("endorse foreign", err)
 	}
-	p.Status = StatusCancelled
-	p.Endorsements = append(p.Endorsements, end)
-	s.emit(ctx, Event{Kind: EventForeignImport, At: now, Actor: actor, Authority: p.Authority, Number: number, Permit: p, Endorsement: &end})
+	s.emit(ctx, e)
 	return p, nil
 }
 

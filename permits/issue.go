@@ -304,8 +304,11 @@ func (s *Service) IssueIn(tx *gorm.DB, actor opencites.Actor, p *Permit, key *ke
 	if err := models.WriteAudit(tx, opencites.Audit{At: p.IssuedAt, Actor: actor, Action: "permit.issue", EntityType: "permit", EntityID: p.Number, After: auditView(p)}); err != nil {
 		return err
 	}
-	return notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
-		"Permit "+p.Number+" was issued.", false)
+	if err := notifyPermit(tx, p.IssuedAt, "permit.issued", p.Authority, p.Number, p.ExporterAccount,
+		"Permit "+p.Number+" was issued.", false); err != nil {
+		return err
+	}
+	return s.emitTx(tx, Event{Kind: EventIssue, At: p.IssuedAt, Actor: actor, Authority: p.Authority, Number: p.Number, Permit: p})
 }
 
 // number gives p the authority's next number for its year of issue:

@@ -38,8 +38,14 @@ func (s *Service) Get(ctx context.Context, actor opencites.Actor, number string)
 	if err != nil {
 		return nil, err
 	}
+	return permitIn(q, number)
+}
+
+// permitIn reads one permit with its lines and endorsements through q (a
+// transaction, or a query already limited to what an actor may see).
+func permitIn(q *gorm.DB, number string) (*Permit, error) {
 	var row models.Permit
-	err = q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
+	err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
 		Preload("Endorsements", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Preload("Endorsements.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
 		Where("number = ?", number).Take(&row).Error

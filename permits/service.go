@@ -23,6 +23,7 @@ type Service struct {
 	now        func() time.Time
 	rec        *Recorder
 	observers  []Observer
+	committers []Committer
 	lists      keys.Lists
 	foreign    Foreign
 	status     statusReader

@@ -79,8 +79,11 @@ func (s *Service) Revoke(ctx context.Context, actor opencites.Actor, number, rea
 		if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.revoke", EntityType: "permit", EntityID: number, Before: map[string]any{"status": row.Status}, After: map[string]any{"status": StatusRevoked, "reason": reason}}); err != nil {
 			return err
 		}
-		return notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
-			"Permit "+number+" was revoked: "+reason, false)
+		if err := notifyPermit(tx, now, "permit.revoked", row.Authority, number, row.ExporterAccount,
+			"Permit "+number+" was revoked: "+reason, false); err != nil {
+			return err
+		}
+		return s.emitTx(tx, Event{Kind: EventRevocation, At: now, Actor: actor, Authority: row.Authority, Number: number})
 	})
 	if err != nil {
 		return nil, opencites.AsDomain("revoke", err)
@@ -245,7 +248,11 @@ func (s *Service) endorse(ctx context.Context, actor opencites.Actor, number str
 		if req.Direction == "import" {
 			kind, text = "permit.accepted", "Permit "+number+" was accepted at import at "+req.Port+"."
 		}
-		return notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true)
+		if err := notifyPermit(tx, now, kind, row.Authority, number, row.ExporterAccount, text, true); err != nil {
+			return err
+		}
+		return s.emitTx(tx, Event{Kind: EventEndorsement, At: now, Actor: actor, Authority: row.Authority, Number: number,
+			Endorsement: &Endorsement{Direction: req.Direction}})
 	})
 	if err != nil {
 		if code := opencites.CodeOf(err); code == "already_used" || code == "permit_revoked" {
