@@ -587,7 +587,10 @@ func TestAppOfficerOffline(t *testing.T) {
 	signInApp(t, ctx, app, "officer", "officer-password")
 	do(t, ctx, "online scan, offline lists downloaded, app kept offline", atCheckpoint("Torugart"), listsCached, permitsKept,
 		chromedp.WaitVisible(verdictSel("valid", "online"), chromedp.ByQuery),
-		chromedp.Poll(`navigator.serviceWorker.controller !== null`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+		chromedp.Poll(`navigator.serviceWorker.controller !== null`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		// The worker keeps a QR reader for an offline start (this browser
+		// has no BarcodeDetector).
+		chromedp.Poll(`!!document.documentElement.dataset.readerKept || "BarcodeDetector" in window`, nil, chromedp.WithPollingTimeout(20*time.Second)))
 
 	var onlineUntil, onlineUntilText string
 	do(t, ctx, "the registry's dates", chromedp.AttributeValue(`[data-field=valid_until]`, "data-value", &onlineUntil, nil, chromedp.ByQuery),

@@ -45,17 +45,24 @@ export function module() {
   return ready;
 }
 
-// keepReader has the service worker keep the QR reader, on a browser that
-// uses it: the worker keeps every file of the app for an offline start but
-// this one, which a browser with BarcodeDetector never needs. Asked once
-// the worker controls the page, it costs a revalidation.
-export async function keepReader() {
-  if (!qrReady || !("serviceWorker" in navigator)) return;
+// keepReader has the service worker keep a QR reader (qr.wasm, or the
+// quick one), on a browser that uses it: the worker keeps every file of the
+// app for an offline start but these, which a browser with BarcodeDetector
+// never needs. Asked once the worker controls the page, it costs a
+// revalidation; the page is marked (data-reader-kept) once a reader is kept.
+// With no path it keeps the readers this page has started.
+export async function keepReader(path) {
+  if (!path) {
+    await Promise.all([qrReady && keepReader("qr.wasm"), quickReady && keepReader("vendor/jsQR.js")]);
+    return;
+  }
+  if (!("serviceWorker" in navigator)) return;
   await navigator.serviceWorker.ready;
   if (!navigator.serviceWorker.controller) {
     await new Promise((ok) => navigator.serviceWorker.addEventListener("controllerchange", ok, { once: true }));
   }
-  await fetch("qr.wasm").catch(() => {});
+  const r = await fetch(path).catch(() => null);
+  if (r && r.ok) document.documentElement.dataset.readerKept = path;
 }
 
 // qrModule starts the QR reader once and returns its API.
@@ -63,7 +70,7 @@ let qrLoaded = false;
 export function qrModule() {
   const first = !qrReady;
   qrReady ??= start("qr.wasm", "citesQR");
-  if (first) qrReady.then(() => { qrLoaded = true; return keepReader(); }).catch(() => {});
+  if (first) qrReady.then(() => { qrLoaded = true; return keepReader("qr.wasm"); }).catch(() => {});
   qrReady.catch(() => { qrReady = undefined; });
   return qrReady;
 }
@@ -78,10 +85,13 @@ export const readerLoaded = () => qrLoaded;
 // (perspective, blur, damage, glare; photos).
 let quickReady;
 export function quickReader() {
+  const first = !quickReady;
   quickReady ??= import("../vendor/jsQR.js").then(() => {
     if (typeof globalThis.jsQR !== "function") throw new Error("the quick QR reader did not load");
     return globalThis.jsQR;
   });
+  // Kept for an offline start, which may come before the module is kept.
+  if (first) quickReady.then(() => keepReader("vendor/jsQR.js")).catch(() => {});
   quickReady.catch(() => { quickReady = undefined; });
   return quickReady;
 }
