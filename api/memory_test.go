@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,12 +142,18 @@ func TestPhotoMemoryChild(t *testing.T) {
 			rec := httptest.NewRecorder()
 			e.srv.ServeHTTP(rec, req)
 			codes[i] = rec.Code
-			if rec.Code >= 300 {
+			// A machine too slow for all of them in the request's time
+			// answers the rest 503 request_timeout, as a server should;
+			// anything else is a failure.
+			if rec.Code >= 300 && (rec.Code != 503 || !strings.Contains(rec.Body.String(), `"request_timeout"`)) {
 				t.Errorf("upload %d: status %d: %s", i, rec.Code, rec.Body.String())
 			}
 		})
 	}
 	wg.Wait()
+	if !slices.ContainsFunc(codes, func(c int) bool { return c < 300 }) {
+		t.Errorf("no upload was read: %v", codes)
+	}
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Fatal(err)

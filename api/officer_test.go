@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/api"
+	"github.com/opencites/opencites/models/modelstest"
 	"github.com/opencites/opencites/permits"
 )
 
@@ -118,7 +119,7 @@ func TestOfflinePermits(t *testing.T) {
 
 // TestMessages: the catalogue is public and cacheable.
 func TestMessages(t *testing.T) {
-	e := newEnv(t, "")
+	e := newEnv(t, modelstest.NewSQLite(t))
 	var m struct {
 		Lang     string
 		Messages map[string]string

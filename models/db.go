@@ -66,6 +66,11 @@ func Open(dsn string) (*gorm.DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
+		// An empty name would give every pooled connection a private
+		// temporary database: tables migrated on one are missing on the next.
+		if path == "" {
+			return nil, errors.New("open sqlite: no database file given")
+		}
 		// The registry's file is readable by its owner only; SQLite gives
 		// its -wal and -shm files the same mode.
 		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
