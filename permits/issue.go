@@ -219,7 +219,7 @@ func (s *Service) Issue(ctx context.Context, actor opencites.Actor, req IssueReq
 	if err != nil {
 		return nil, opencites.AsDomain("number permit", err)
 	}
-	// A status-index collision (one in millions) fails the insert, and a
+	// A status-index collision (see drawStatusIndex) fails the insert, and a
 	// key rotated or compromised on another replica since this one last
 	// looked fails the signer check: try again in a new transaction.
 	for attempt := 0; ; attempt++ {
