@@ -14,7 +14,6 @@ import (
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/permits"
-	"github.com/opencites/opencites/scan"
 	"github.com/opencites/opencites/users"
 )
 
@@ -137,23 +136,6 @@ func (s *Server) getPermit(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, permitJSON(p, s.now()))
-}
-
-// QRPixelsPerModule is the module size of the QR image: 8 px keeps a
-// version-20 code under 900 px square, crisp on screen and in print.
-const QRPixelsPerModule = 8
-
-func (s *Server) permitQR(c echo.Context) error {
-	p, err := s.svc.Get(c.Request().Context(), actor(c), c.Param("number"))
-	if err != nil {
-		return err
-	}
-	png, err := scan.EncodePNG(p.Code, QRPixelsPerModule)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
-	return c.Blob(http.StatusOK, "image/png", png)
 }
 
 func (s *Server) permitHistory(c echo.Context) error {

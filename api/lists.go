@@ -13,10 +13,8 @@ func serveList(c echo.Context, doc, etag string) error {
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=60")
-	for _, tag := range strings.Split(c.Request().Header.Get("If-None-Match"), ",") {
-		if strings.TrimSpace(tag) == etag {
-			return c.NoContent(http.StatusNotModified)
-		}
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, "application/jwt", []byte(doc))
 }

@@ -145,10 +145,8 @@ func (s *Server) messages(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=3600")
-	for _, tag := range strings.Split(c.Request().Header.Get("If-None-Match"), ",") {
-		if strings.TrimSpace(tag) == etag {
-			return c.NoContent(http.StatusNotModified)
-		}
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
 	}
 	return blobMaybeGzip(c, b)
 }

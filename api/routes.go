@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	auth.GET("/permits", s.listPermits)
 	auth.GET("/permits/:number", s.getPermit)
 	auth.GET("/permits/:number/qr.png", s.permitQR)
+	auth.GET("/permits/:number/qr.svg", s.permitQR)
 	auth.GET("/permits/:number/pdf", s.permitPDF)
 	auth.GET("/permits/:number/history", s.permitHistory)
 	auth.GET("/permits/:number/verifications", s.permitVerifications)

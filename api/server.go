@@ -88,6 +88,7 @@ type Server struct {
 	log           *slog.Logger
 	sessions      *sessionCache
 	guidance      renderedGuidance
+	qrImages      *qrImages
 	publicURL     string
 	cases         *cases.Service
 	app           http.Handler
@@ -127,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 		dbDown:       cfg.Registry.DatabaseUnavailable,
 		sessions:     newSessionCache(cfg.Registry.Budget.Sessions),
 		guidance:     newRenderedGuidance(cfg.Registry.Budget.Rendered),
+		qrImages:     newQRImages(cfg.Registry.Budget.QRImages),
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"

@@ -22,6 +22,7 @@ type Budget struct {
 	Contents   int // permits' fixed contents and guidance (permits.Config.ContentCache)
 	Rendered   int // guidance encoded per language (api)
 	Sessions   int // verified session tokens (api)
+	QRImages   int // permits' QR codes drawn as PNG and SVG (api)
 }
 
 // BudgetOf divides total bytes.
@@ -30,7 +31,7 @@ func BudgetOf(total int64) Budget {
 		total = DefaultMemoryBudget
 	}
 	part := func(percent int64) int { return int(total * percent / 100) }
-	return Budget{Total: total, Signatures: part(6), Contents: part(11), Rendered: part(5), Sessions: part(2)}
+	return Budget{Total: total, Signatures: part(6), Contents: part(10), Rendered: part(5), Sessions: part(2), QRImages: part(2)}
 }
 
 // ParseBytes reads a size such as "150MiB", "150MB", "1GiB" or a plain

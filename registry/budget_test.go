@@ -22,7 +22,7 @@ func TestParseBytes(t *testing.T) {
 // The caches' shares never add up to more than a quarter of the budget.
 func TestBudgetOf(t *testing.T) {
 	b := registry.BudgetOf(150 << 20)
-	if sum := int64(b.Signatures + b.Contents + b.Rendered + b.Sessions); sum > b.Total/4 || sum < b.Total/5 {
+	if sum := int64(b.Signatures + b.Contents + b.Rendered + b.Sessions + b.QRImages); sum > b.Total/4 || sum < b.Total/5 {
 		t.Fatalf("caches take %d of %d", sum, b.Total)
 	}
 	if registry.BudgetOf(0).Total != registry.DefaultMemoryBudget {
