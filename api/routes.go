@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	v1.POST("/auth/token", s.login, jsonLimit)
 	v1.GET("/status-lists/:authority", s.statusList)
 	v1.GET("/messages/:lang", s.messages)
+	v1.GET("/countries", s.listCountries)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/users", s.createUser, jsonLimit)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -165,6 +166,9 @@ func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req
 		if err := s.fillFromProfile(tx, actor, &req); err != nil {
 			return err
 		}
+		if err := checkCountries(&req); err != nil {
+			return err
+		}
 		authority := applicationAuthority(req)
 		if !opencites.ValidCountry(authority) {
 			return opencites.Invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
@@ -206,6 +210,27 @@ func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req
 		return nil, opencites.AsDomain("save application", err)
 	}
 	return s.Get(ctx, actor, id)
+}
+
+// checkCountries normalises the country codes of a request and refuses
+// one that is not ISO 3166 (invalid_country, naming the field), so a
+// draft never stores a country the permit could not carry. Empty codes
+// pass: a draft may be incomplete.
+func checkCountries(req *permits.IssueRequest) error {
+	var err error
+	if req.Exporter.Country, err = opencites.CheckCountry("exporter.country", req.Exporter.Country, false); err != nil {
+		return err
+	}
+	if req.Importer.Country, err = opencites.CheckCountry("importer.country", req.Importer.Country, false); err != nil {
+		return err
+	}
+	for i := range req.Specimens {
+		sp := &req.Specimens[i]
+		if sp.OriginCountry, err = opencites.CheckCountry(fmt.Sprintf("specimens.%d.origin_country", i), sp.OriginCountry, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func errState(status, action string) error {
