@@ -1,7 +1,7 @@
 // Exporters' screens (applications) and the permit screens every role
 // shares. The application form is built by permitForm, which the issuers'
 // module reuses for issuing a permit directly, so both send the same shape.
-import { register, t } from "./i18n.js";
+import { register, t, lang } from "./i18n.js";
 import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount } from "./ui.js";
 import { get, post, put, request, blob, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
@@ -24,7 +24,7 @@ register({
     f_type: "Document type (box 1)", f_purpose: "Purpose (box 5a)", f_valid_from: "Valid from (box 2)", f_valid_until: "Valid until (box 2)",
     f_valid_from_hint: "Leave empty to start on the day of issue.", f_conditions: "Special conditions (box 5)",
     importer: "Importer (box 3)", exporter: "Exporter (box 4)", exporter_hint: "Leave empty to use your organisation's details.",
-    f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Two-letter ISO code, e.g. KZ.",
+    f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
     f_exporter_account: "Exporter's account", f_exporter_account_hint: "The exporter's username, so the permit appears in their list (optional).",
     f_security_stamp: "Security stamp number (box 5b)", f_issued_place: "Place of issue (box 13)",
     f_payment_reference: "Payment reference", specimens: "Specimens (boxes 7–12)", line_n: "Line {line}",
@@ -70,7 +70,7 @@ register({
     f_type: "Вид документа (графа 1)", f_purpose: "Цель (графа 5a)", f_valid_from: "Действует с (графа 2)", f_valid_until: "Действует до (графа 2)",
     f_valid_from_hint: "Оставьте пустым, чтобы срок начался в день выдачи.", f_conditions: "Особые условия (графа 5)",
     importer: "Импортёр (графа 3)", exporter: "Экспортёр (графа 4)", exporter_hint: "Оставьте пустым, чтобы взять данные вашей организации.",
-    f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Двухбуквенный код ISO, например KZ.",
+    f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
     f_exporter_account: "Учётная запись экспортёра", f_exporter_account_hint: "Имя пользователя экспортёра, чтобы разрешение появилось в его списке (необязательно).",
     f_security_stamp: "Номер защитной марки (графа 5b)", f_issued_place: "Место выдачи (графа 13)",
     f_payment_reference: "Номер платежа", specimens: "Образцы (графы 7–12)", line_n: "Строка {line}",
@@ -116,7 +116,7 @@ register({
     f_type: "Документтин түрү (1-графа)", f_purpose: "Максаты (5a-графа)", f_valid_from: "Күчүнө кирет (2-графа)", f_valid_until: "Күчүндө болот (2-графа)",
     f_valid_from_hint: "Берилген күндөн баштоо үчүн бош калтырыңыз.", f_conditions: "Өзгөчө шарттар (5-графа)",
     importer: "Импорттоочу (3-графа)", exporter: "Экспорттоочу (4-графа)", exporter_hint: "Уюмуңуздун маалыматын колдонуу үчүн бош калтырыңыз.",
-    f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Эки тамгалуу ISO коду, мисалы KZ.",
+    f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
     f_exporter_account: "Экспорттоочунун аккаунту", f_exporter_account_hint: "Уруксат анын тизмесинде көрүнүшү үчүн экспорттоочунун колдонуучу аты (милдеттүү эмес).",
     f_security_stamp: "Коргоо маркасынын номери (5b-графа)", f_issued_place: "Берилген жери (13-графа)",
     f_payment_reference: "Төлөмдүн номери", specimens: "Үлгүлөр (7–12-графалар)", line_n: "{line}-сап",
@@ -210,9 +210,66 @@ export function taxonInput(name, value, onPick) {
   return { input, list };
 }
 
-// countryInput is a two-letter ISO code field.
-const countryInput = (name, value) => h("input", { name, value: value || "", maxlength: 2, autocapitalize: "characters",
-  autocomplete: "off", pattern: "[A-Za-z]{2}", class: "country" });
+// The countries' names in the app's language (GET /api/v1/countries),
+// loaded once per language: code -> name.
+let countryNames = new Map(), countryLang = "", countryLoad = null;
+export function loadCountries() {
+  if (countryLang !== lang() || !countryLoad) {
+    countryLang = lang();
+    countryLoad = get("/api/v1/countries").then((r) => (countryNames = new Map(r.countries.map((c) => [c.code, c.name]))))
+      .catch(() => { countryLoad = null; return countryNames; });
+  }
+  return countryLoad;
+}
+
+const countryLabel = (code, name) => `${name} (${code})`;
+
+// countryText names a country for reading: "United Arab Emirates (AE)"
+// once the names are loaded (loadCountries), the code until then.
+export const countryText = (code) => (code && countryNames.has(code) ? countryLabel(code, countryNames.get(code)) : code || "");
+
+// countryField is a country picker: the user types a code, a name or its
+// initials in any of the app's languages ("UAE", "Emirates", "Эмираты")
+// and picks from the server's suggestions; the form sends the ISO code
+// the input resolved (data-code, see readControls). Text that names no
+// country is sent as typed, so the server refuses it naming the field
+// rather than the app cutting "UAE" to "UA".
+export function countryField(label, name, value, hint) {
+  const list = h("datalist", { id: `countries${++listSeq}` });
+  const input = h("input", { name, value: value || "", list: list.id, autocomplete: "off", autocapitalize: "words", spellcheck: "false",
+    class: "country", "data-code": value || "" });
+  // resolve sets the code from what the input shows: a picked suggestion
+  // "Name (XX)", a code or a whole name.
+  const resolve = (tidy) => {
+    const v = input.value.trim();
+    const m = /\(([A-Za-z]{2})\)$/.exec(v);
+    let found = m && countryNames.has(m[1].toUpperCase()) ? m[1].toUpperCase() : "";
+    if (!found && v) {
+      const up = v.toUpperCase(), low = v.toLowerCase();
+      found = countryNames.has(up) ? up : ([...countryNames].find(([, n]) => n.toLowerCase() === low) || [""])[0];
+    }
+    input.dataset.code = found;
+    if (found && tidy) input.value = countryLabel(found, countryNames.get(found));
+  };
+  loadCountries().then(() => { if (input.value.trim() === (value || "") && value) resolve(true); });
+  let timer;
+  input.addEventListener("input", () => {
+    resolve(false);
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q || input.dataset.code) return;
+    timer = setTimeout(async () => {
+      try {
+        const r = await get("/api/v1/countries" + qs({ q, limit: 8 }));
+        list.replaceChildren(...r.countries.map((c) => h("option", { value: countryLabel(c.code, c.name) })));
+      } catch { /* suggestions are a convenience: a code still works */ }
+    }, 200);
+  });
+  input.addEventListener("change", () => resolve(true));
+  const f = field(label, input, hint);
+  f.append(list);
+  return f;
+}
 
 function sourceOptions(value) {
   const opts = [["", "—"], ...SOURCES.map((c) => [c, codeLabel("source_", c)]), ...SOURCES.map((c) => ["O" + c, sourceLabel("O" + c)])];
@@ -238,14 +295,15 @@ function setPath(obj, path, value) {
 }
 
 // readControls turns the named controls under root into the API's JSON:
-// numbers where data-number is set, country codes upper-cased.
+// numbers where data-number is set, a country picker's resolved code (or
+// what was typed, upper-cased, for the server to refuse).
 export function readControls(root) {
   const out = {};
   for (const el of root.querySelectorAll("[name]")) {
     if (el.type === "file" || el.type === "button" || el.type === "submit") continue;
     let v = el.value.trim();
     if (el.dataset.number !== undefined) v = v === "" ? 0 : Number(v.replace(",", "."));
-    else if (el.classList.contains("country")) v = v.toUpperCase();
+    else if (el.classList.contains("country")) v = el.dataset.code || v.toUpperCase();
     setPath(out, el.name, v);
   }
   return out;
@@ -277,7 +335,7 @@ export function permitForm(req = {}, opts = {}) {
         field(t("f_quantity"), h("input", { "data-key": "quantity", "data-number": "", inputmode: "decimal", value: sp.quantity ? String(sp.quantity) : "" })),
         field(t("f_unit"), select("", UNITS.map((u) => [u, u ? `${u} — ${t("unit_" + u)}` : t("unit_")]), sp.unit || "", { "data-key": "unit" }))),
       field(t("f_marks"), h("input", { "data-key": "marks", value: sp.marks || "" })),
-      field(t("f_origin_country"), countryInput("", sp.origin_country), t("f_country_hint")),
+      countryField(t("f_origin_country"), "", sp.origin_country, t("f_country_hint")),
       h("button", { type: "button", class: "link remove", "data-action": "remove-line", onclick: () => { row.remove(); renumber(); addBtn.focus(); } }, ""));
     taxon.dataset.key = "taxon";
     row.querySelector(".country").dataset.key = "origin_country";
@@ -304,7 +362,7 @@ export function permitForm(req = {}, opts = {}) {
   const party = (key, p) => [
     field(t("f_name"), h("input", { name: `${key}.name`, value: p.name || "", autocomplete: "organization" })),
     field(t("f_address"), h("textarea", { name: `${key}.address`, rows: 2 }, p.address || "")),
-    field(t("f_country"), countryInput(`${key}.country`, p.country), t("f_country_hint")),
+    countryField(t("f_country"), `${key}.country`, p.country, t("f_country_hint")),
   ];
   const el = h("div", { class: "permit-form" },
     h("div", { class: "two" },
@@ -328,7 +386,7 @@ export function permitForm(req = {}, opts = {}) {
 // requestFacts shows a permit request read-only (an application under
 // review, or one the exporter can no longer edit).
 export function requestFacts(req) {
-  const party = (p) => [p.name, p.address, p.country].filter(Boolean).join(", ");
+  const party = (p) => [p.name, p.address, countryText(p.country)].filter(Boolean).join(", ");
   return [
     h("dl", { class: "facts" },
       h("dt", {}, t("f_type")), h("dd", {}, t("type_" + req.type)),
@@ -440,7 +498,7 @@ async function applicationScreen({ id }, query, flash) {
   const isNew = id === "new";
   const title = isNew ? t("new_application") : t("application_n", { id });
   mount(h("h1", {}, title), loading());
-  const app = isNew ? null : await get(`/api/v1/applications/${encodeURIComponent(id)}`);
+  const [app] = await Promise.all([isNew ? null : get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
   const editable = isNew || app.status === "draft" || app.status === "changes_requested";
   const msg = h("div", { "aria-live": "assertive" }, flash);
 

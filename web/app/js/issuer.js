@@ -6,7 +6,7 @@ import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, scree
 import { get, post, request, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 import {
-  permitForm, requestFacts, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
+  permitForm, requestFacts, loadCountries, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
   readControls, taxonInput, onLeave, codeLabel, SOURCES, TERMS, UNITS,
 } from "./exporter.js";
 import { stackedBars, hBars } from "./charts.js";
@@ -138,7 +138,7 @@ async function reviewScreen({ id }, query, flash) {
   const mount = screenMount();
   const title = t("review_n", { id });
   mount(h("h1", {}, title), loading());
-  const app = await get(`/api/v1/applications/${encodeURIComponent(id)}`);
+  const [app] = await Promise.all([get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
   const canDecide = session().role === "issuer" && app.status === "submitted";
   mount(h("h1", {}, title), flash ? h("div", { "aria-live": "assertive" }, flash) : null,
     h("p", {}, appBadge(app.status), " ", t("applicant", { who: app.exporter }),

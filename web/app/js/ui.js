@@ -87,10 +87,23 @@ export function errorText(err) {
 }
 
 // errorBox is an inline alert for a failed action, with the server's hint
-// when it gives one (how to take a readable photo, say).
+// when it gives one (how to take a readable photo, say). An error that
+// names a field of the form on screen (details.field) names it by its
+// label and marks it invalid.
 export function errorBox(err) {
   const hint = err && err.body && err.body.hint;
-  return h("p", { class: "error", role: "alert", "data-code": err && err.code ? err.code : null }, errorText(err), hint ? [h("br"), hint] : null);
+  let text = errorText(err);
+  const name = err && err.body && err.body.details && err.body.details.field;
+  const el = typeof name === "string" ? document.querySelector(`#main [name="${CSS.escape(name)}"]`) : null;
+  if (el) {
+    el.setAttribute("aria-invalid", "true");
+    el.addEventListener("input", () => el.removeAttribute("aria-invalid"), { once: true });
+    // "Country" alone does not say whose: its group's legend does.
+    const legend = el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
+    const label = [legend && legend.textContent, el.labels && el.labels[0] ? el.labels[0].textContent : name].filter(Boolean).join(" — ");
+    if (err.code === "invalid_country") text = t("error_country", { label });
+  }
+  return h("p", { class: "error", role: "alert", "data-code": err && err.code ? err.code : null }, text, hint ? [h("br"), hint] : null);
 }
 
 // fmtDate writes a date in the app's language. A calendar date
