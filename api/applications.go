@@ -131,12 +131,25 @@ func (s *Server) getApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, applicationJSON(a))
 }
 
+// SubmitRequest is the optional body of POST
+// /api/v1/applications/{id}/submit: why the application goes without
+// documents the requirements list (422 documents_missing without it).
+type SubmitRequest struct {
+	MissingDocumentsReason string `json:"missing_documents_reason"`
+}
+
 func (s *Server) submitApplication(c echo.Context) error {
 	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
-	a, err := s.apps.Submit(c.Request().Context(), actor(c), id)
+	var req SubmitRequest
+	if c.Request().ContentLength != 0 {
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	a, err := s.apps.Submit(c.Request().Context(), actor(c), id, req.MissingDocumentsReason)
 	if err != nil {
 		return err
 	}
@@ -149,6 +162,13 @@ type DecisionRequest struct {
 	Message           string `json:"message"`
 	ConfirmOutOfRange bool   `json:"confirm_out_of_range,omitempty"`
 	OutOfRangeReason  string `json:"out_of_range_reason,omitempty"`
+	// ConfirmMissingDocuments and MissingDocumentsReason approve although
+	// documents are missing (422 documents_missing without them).
+	ConfirmMissingDocuments bool   `json:"confirm_missing_documents,omitempty"`
+	MissingDocumentsReason  string `json:"missing_documents_reason,omitempty"`
+	// IssuedPlace (box 13) and SecurityStamp (box 5b) go on the permit.
+	IssuedPlace   string `json:"issued_place,omitempty"`
+	SecurityStamp string `json:"security_stamp,omitempty"`
 }
 
 func (s *Server) decideApplication(c echo.Context) error {
@@ -184,6 +204,21 @@ func (s *Server) addAttachment(c echo.Context) error {
 		return busyOr(err)
 	}
 	return c.JSON(http.StatusCreated, AttachmentJSON(at))
+}
+
+func (s *Server) deleteAttachment(c echo.Context) error {
+	id, err := pathID(c, "id", "application_not_found", "application")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(c, "aid", "attachment_not_found", "attachment")
+	if err != nil {
+		return err
+	}
+	if err := s.apps.DeleteAttachment(c.Request().Context(), actor(c), id, aid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) getAttachment(c echo.Context) error {

@@ -402,6 +402,71 @@ func (s *Service) Attachment(ctx context.Context, actor opencites.Actor, appID, 
 		SHA256: row.SHA256, CreatedAt: row.CreatedAt.UTC()}, row.Data, nil
 }
 
+// DeleteAttachment removes a document from a draft, for its exporter
+// (a wrong file, a wrong kind); the audit keeps what it was. Once
+// submitted, the authority has seen the documents and they stay.
+// Errors: forbidden, application_not_found, attachment_not_found,
+// invalid_state.
+func (s *Service) DeleteAttachment(ctx context.Context, actor opencites.Actor, appID, id int64) error {
+	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		app, err := s.loadApp(tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if app.Status != AppDraft {
+			return errState(app.Status, "changed by removing a document")
+		}
+		var row models.Attachment
+		err = tx.Omit("data").Where("id = ? AND application_id = ?", id, appID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return opencites.Errorf(opencites.KindNotFound, "attachment_not_found", "no attachment %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete(&models.Attachment{}, row.ID).Error; err != nil {
+			return err
+		}
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.detach", EntityType: "application",
+			EntityID: strconv.FormatInt(appID, 10), Before: map[string]any{"attachment": row.ID, "kind": row.Kind, "filename": row.Filename, "sha256": row.SHA256, "size": row.Size}})
+	})
+	if err != nil {
+		return opencites.AsDomain("delete attachment", err)
+	}
+	return nil
+}
+
+// errDocumentsMissing refuses to go on while documents the requirements
+// list are missing, unless the caller gives a reason; details.missing
+// lists their kinds.
+func errDocumentsMissing(missing []string, what string) error {
+	names := make([]string, len(missing))
+	for i, k := range missing {
+		names[i] = AttachmentKinds[k]
+	}
+	e := opencites.Invalid("documents_missing", "documents are missing (%s): attach them, or give a reason to %s without them", strings.Join(names, "; "), what)
+	e.Details = map[string]any{"missing": missing}
+	return e
+}
+
+// missingOf lists the documents an application still lacks, from its
+// stored attachments.
+func (s *Service) missingOf(tx *gorm.DB, id int64, p *permits.Permit) ([]string, error) {
+	var kinds []string
+	if err := tx.Model(&models.Attachment{}).Where("application_id = ?", id).Pluck("kind", &kinds).Error; err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, k := range kinds {
+		have[k] = true
+	}
+	return s.missingDocuments(p, have), nil
+}
+
 // missingDocuments runs the requirements rules on a validated application
 // and lists the supporting documents it still lacks.
 func (s *Service) missingDocuments(p *permits.Permit, have map[string]bool) []string {
@@ -433,11 +498,18 @@ func (s *Service) missingDocuments(p *permits.Permit, have map[string]bool) []st
 }
 
 // Submit sends a draft (or a changed application) to the
-// authority's issuers. The permit's rules run in full; what the
-// requirements rules say is still missing is listed, not refused.
-// Errors: the issuing rules' codes (422), invalid_state (409).
-func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
+// authority's issuers. The permit's rules run in full; when documents the
+// requirements rules list are missing, the exporter must say why
+// (missingReason), which is recorded in the application's history and the
+// audit, and the missing documents are listed for the issuers.
+// Errors: the issuing rules' codes (422), documents_missing (422, with
+// details.missing), field_too_long, invalid_state (409).
+func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64, missingReason string) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
+		return nil, err
+	}
+	missingReason = strings.TrimSpace(missingReason)
+	if err := opencites.CheckLen("missing_documents_reason", missingReason, 2000); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -454,15 +526,17 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 		if err != nil {
 			return err
 		}
-		var kinds []string
-		if err := tx.Model(&models.Attachment{}).Where("application_id = ?", id).Pluck("kind", &kinds).Error; err != nil {
+		lacking, err := s.missingOf(tx, id, p)
+		if err != nil {
 			return err
 		}
-		have := map[string]bool{}
-		for _, k := range kinds {
-			have[k] = true
+		if len(lacking) > 0 && missingReason == "" {
+			return errDocumentsMissing(lacking, "submit")
 		}
-		missing, _ := json.Marshal(s.missingDocuments(p, have))
+		if len(lacking) == 0 {
+			missingReason = ""
+		}
+		missing, _ := json.Marshal(lacking)
 		res := tx.Model(&models.Application{}).Where("id = ? AND status IN ?", id, []string{AppDraft, AppChangesRequested}).
 			Updates(map[string]any{"status": AppSubmitted, "missing": string(missing), "submitted_at": now, "updated_at": now})
 		if res.Error != nil {
@@ -475,7 +549,7 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 		if row.Status == AppChangesRequested {
 			kind = "resubmitted"
 		}
-		if err := s.appStep(tx, now, actor, row, kind, "", AppSubmitted); err != nil {
+		if err := s.appStep(tx, now, actor, row, kind, missingReason, AppSubmitted, map[string]any{"missing": lacking}); err != nil {
 			return err
 		}
 		return s.notifyApp(tx, now, row, "application."+kind, "Application "+strconv.FormatInt(id, 10)+" was "+kind+" by "+actor.Username+".", true)
@@ -486,12 +560,19 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 	return s.Get(ctx, actor, id)
 }
 
-// appStep writes the message and audit entry of a state change.
-func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row *models.Application, kind, text, status string) error {
+// appStep writes the message and audit entry of a state change; extra,
+// if any, adds to the audit entry's after.
+func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row *models.Application, kind, text, status string, extra ...map[string]any) error {
 	if err := tx.Create(&models.ApplicationMessage{ApplicationID: row.ID, At: now, Author: actor.Username, Kind: kind, Text: text}).Error; err != nil {
 		return err
 	}
-	return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application." + kind, EntityType: "application", EntityID: strconv.FormatInt(row.ID, 10), Before: map[string]any{"status": row.Status}, After: map[string]any{"status": status, "message": text}})
+	after := map[string]any{"status": status, "message": text}
+	for _, x := range extra {
+		for k, v := range x {
+			after[k] = v
+		}
+	}
+	return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application." + kind, EntityType: "application", EntityID: strconv.FormatInt(row.ID, 10), Before: map[string]any{"status": row.Status}, After: after})
 }
 
 // notifyApp tells the applicant, or with issuers true the authority's
@@ -512,21 +593,40 @@ type DecideRequest struct {
 	// specimens from outside their range (permits.ConfirmRange).
 	ConfirmOutOfRange bool
 	OutOfRangeReason  string
+	// ConfirmMissingDocuments and MissingDocumentsReason approve an
+	// application that still lacks documents the requirements list; the
+	// reason is audited on the permit and shown in its history.
+	ConfirmMissingDocuments bool
+	MissingDocumentsReason  string
+	// IssuedPlace and SecurityStamp are box 13's place of issue and box
+	// 5b's security stamp number, set by the issuer on approval.
+	IssuedPlace   string
+	SecurityStamp string
 }
 
 // Decide lets an issuer of the authority ask for changes (with a
 // message), reject (with a reason) or approve a submitted application.
 // Approval issues the permit in the same transaction (numbering, quota,
 // signing, audit), linked to the application.
+// Approval with documents still missing needs ConfirmMissingDocuments and
+// a reason.
 // Errors: forbidden, application_not_found, invalid_decision,
-// message_required, invalid_state, and the issuing rules' codes.
+// message_required, documents_missing, field_too_long, invalid_state, and
+// the issuing rules' codes.
 func (s *Service) Decide(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	d.Message = strings.TrimSpace(d.Message)
-	if err := opencites.CheckLen("message", d.Message, 2000); err != nil {
-		return nil, err
+	d.MissingDocumentsReason = strings.TrimSpace(d.MissingDocumentsReason)
+	d.IssuedPlace, d.SecurityStamp = strings.TrimSpace(d.IssuedPlace), strings.TrimSpace(d.SecurityStamp)
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"message", d.Message, 2000}, {"missing_documents_reason", d.MissingDocumentsReason, 2000}, {"issued_place", d.IssuedPlace, 200}, {"security_stamp", d.SecurityStamp, 100}} {
+		if err := opencites.CheckLen(f.name, f.v, f.max); err != nil {
+			return nil, err
+		}
 	}
 	var status string
 	switch d.Decision {
@@ -582,10 +682,17 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			return err
 		}
 		updates := map[string]any{"status": status, "updated_at": now}
+		var waived []string
 		if status == AppApproved {
 			a, err := s.applicationOf(tx, row)
 			if err != nil {
 				return err
+			}
+			if d.IssuedPlace != "" {
+				a.Request.IssuedPlace = d.IssuedPlace
+			}
+			if d.SecurityStamp != "" {
+				a.Request.SecurityStamp = d.SecurityStamp
 			}
 			p, err := s.permits.Validate(ctx, row.Authority, a.Request, now)
 			if err != nil {
@@ -594,8 +701,24 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			if err := permits.ConfirmRange(p, d.ConfirmOutOfRange, d.OutOfRangeReason); err != nil {
 				return err
 			}
+			missing, err := s.missingOf(tx, id, p)
+			if err != nil {
+				return err
+			}
+			if len(missing) > 0 && (!d.ConfirmMissingDocuments || d.MissingDocumentsReason == "") {
+				return errDocumentsMissing(missing, "approve")
+			}
 			if err := s.permits.IssueIn(tx, actor, p, key); err != nil {
 				return err
+			}
+			waived = missing
+			if len(missing) > 0 {
+				// On the permit's own history, where whoever reads the
+				// permit later sees it was issued without them, and why.
+				if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.documents_waived", EntityType: "permit", EntityID: p.Number,
+					After: map[string]any{"application": id, "missing": missing, "reason": d.MissingDocumentsReason}}); err != nil {
+					return err
+				}
 			}
 			updates["permit_id"] = p.ID
 			*issued = p
@@ -609,9 +732,16 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 		}
 		text := d.Message
 		if *issued != nil {
-			text = strings.TrimSpace("permits.Permit " + (*issued).Number + " issued. " + d.Message)
+			text = strings.TrimSpace("Permit " + (*issued).Number + " issued. " + d.Message)
+			if len(waived) > 0 {
+				text += " Approved without documents (" + strings.Join(waived, ", ") + "): " + d.MissingDocumentsReason
+			}
 		}
-		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
+		extra := map[string]any{}
+		if len(waived) > 0 {
+			extra = map[string]any{"missing": waived, "missing_documents_reason": d.MissingDocumentsReason}
+		}
+		if err := s.appStep(tx, now, actor, row, status, text, status, extra); err != nil {
 			return err
 		}
 		return s.notifyApp(tx, now, row, "application."+status, "Application "+strconv.FormatInt(id, 10)+": "+

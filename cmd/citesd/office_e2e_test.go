@@ -1,6 +1,8 @@
 package main
 
 import (
+	"image/png"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +120,112 @@ func TestOfficeCountryPicker(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "office-country-refused")
+}
+
+// badge waits for the application's status badge to read text.
+func badge(text string) chromedp.Action {
+	return pollJS(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "` + text + `")`)
+}
+
+// submitWithout answers the app's question after "Submit for review" on
+// an application that lacks documents: why it goes without them.
+func submitWithout(reason string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(`[data-role=missing-documents] [data-action=submit-anyway]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-role=missing-documents] textarea`, reason, chromedp.ByQuery),
+		chromedp.Click(`[data-action=submit-anyway]`, chromedp.ByQuery),
+	}
+}
+
+// confirmMissing ticks the issuer's confirmation to approve without the
+// missing documents and gives the reason.
+func confirmMissing(reason string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(`[data-role=missing-confirm]`, chromedp.ByQuery),
+		chromedp.Click(`[data-role=missing-confirm] input[type=checkbox]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-role=missing-confirm] textarea`, reason, chromedp.ByQuery),
+	}
+}
+
+// TestOfficeDocuments: an exporter removes a wrong document from the
+// draft; submitting without the listed documents asks why; the issuer
+// cannot approve with documents missing without confirming with a reason,
+// sets box 13 and the stamp, and the permit's history shows the waiver.
+func TestOfficeDocuments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	ctx := browser(t, "")
+	signInApp(t, ctx, s.base, "alatoo-trade", "exporter-password")
+	doc := filepath.Join(t.TempDir(), "bill-of-sale.png")
+	png.Encode(mustCreate(t, doc), testImage())
+	do(t, ctx, "draft with a document",
+		chromedp.Click(`[data-action=new-application]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[name="specimens.0.taxon"]`, chromedp.ByQuery),
+		chromedp.SetValue(`[name=purpose]`, "T", chromedp.ByQuery),
+		chromedp.SetValue(`[name=valid_until]`, validUntil(), chromedp.ByQuery),
+		chromedp.SendKeys(`[name="importer.name"]`, "Gulf Falconry", chromedp.ByQuery),
+		chromedp.SendKeys(`[name="importer.country"]`, "AE", chromedp.ByQuery),
+		chromedp.SendKeys(`[name="specimens.0.taxon"]`, "Falco cherrug", chromedp.ByQuery),
+		chromedp.SetValue(`[name="specimens.0.term"]`, "LIV", chromedp.ByQuery),
+		chromedp.SetValue(`[name="specimens.0.source"]`, "C", chromedp.ByQuery),
+		chromedp.SendKeys(`[name="specimens.0.quantity"]`, "2", chromedp.ByQuery),
+		chromedp.Click(`[data-action=save]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`main .ok`, chromedp.ByQuery),
+		chromedp.SetValue(`select[name=kind]`, "veterinary", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[name=attachment]`, []string{doc}, chromedp.ByQuery),
+		chromedp.Click(`[data-action=upload]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=remove-attachment]`, chromedp.ByQuery))
+	shot(t, ctx, "office-draft-document")
+	do(t, ctx, "remove it, upload the right one",
+		chromedp.Click(`[data-action=remove-attachment]`, chromedp.ByQuery),
+		pollJS(`!document.querySelector("[data-action=remove-attachment]")`),
+		chromedp.SetValue(`select[name=kind]`, "legal_acquisition", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[name=attachment]`, []string{doc}, chromedp.ByQuery),
+		chromedp.Click(`[data-action=upload]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=remove-attachment]`, chromedp.ByQuery))
+	do(t, ctx, "submit asks why",
+		chromedp.Click(`[data-action=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-role=missing-documents]`, chromedp.ByQuery),
+		chromedp.Click(`[data-action=submit-anyway]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-role=missing-documents] .error`, chromedp.ByQuery))
+	shot(t, ctx, "office-submit-without-documents")
+	do(t, ctx, "submit without them", submitWithout("The vet certifies on the day of shipment."), badge("Submitted"))
+	signOutApp(t, ctx)
+
+	signInApp(t, ctx, s.base, "ma-kg", "issuer-password")
+	var number string
+	do(t, ctx, "approve needs a confirmation",
+		chromedp.WaitVisible(`main table a[data-id]`, chromedp.ByQuery),
+		chromedp.Click(`main table a[data-id]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-action=approve]`, chromedp.ByQuery),
+		pollJS(`document.querySelector("main .notice").textContent.includes("your decision")`),
+		chromedp.Click(`[data-action=approve]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.card .error`, chromedp.ByQuery))
+	shot(t, ctx, "office-approve-missing")
+	do(t, ctx, "approve with a reason",
+		chromedp.SendKeys(`[name=issued_place]`, "Bishkek", chromedp.ByQuery),
+		chromedp.SendKeys(`[name=security_stamp]`, "KG0004471", chromedp.ByQuery),
+		confirmMissing("Checked at the breeder's."),
+		chromedp.Click(`[data-action=approve]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[data-action=open-permit]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("a[data-action=open-permit]").getAttribute("href").split("/").pop()`, &number))
+	var waived string
+	do(t, ctx, "history",
+		chromedp.Navigate(s.base+"/app/#/permits/"+number),
+		chromedp.WaitVisible(`[data-role=waived]`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=waived]`, &waived, chromedp.ByQuery))
+	if !strings.Contains(waived, "Veterinary certificate") || !strings.Contains(waived, "Checked at the breeder's.") {
+		t.Errorf("the permit's history says %q", waived)
+	}
+	shot(t, ctx, "office-permit-history-waived")
+	var p struct {
+		IssuedPlace   string `json:"issued_place"`
+		SecurityStamp string `json:"security_stamp"`
+	}
+	s.issuer.call("GET", "/api/v1/permits/"+number, nil, 200, &p)
+	if p.IssuedPlace != "Bishkek" || p.SecurityStamp != "KG0004471" {
+		t.Errorf("permit box 13 %q, 5b %q", p.IssuedPlace, p.SecurityStamp)
+	}
 }

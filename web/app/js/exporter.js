@@ -60,6 +60,11 @@ register({
     revoke_warn: "Revocation is immediate and final: every verification will show it.", revoked_ok: "Permit revoked.", reason_needed: "Give a reason.",
     act_permit_issue: "Issued", act_permit_revoke: "Revoked", act_permit_endorse_export: "Endorsed at export",
     act_permit_endorse_import: "Accepted at import", actor_action: "{action} by {who}",
+    act_permit_documents_waived: "Issued without some documents", waived_docs: "Missing: {docs}. Reason: {reason}",
+    missing_before_submit: "These documents are still missing. Upload them above, or say why the application should go without them:",
+    missing_reason: "Why submit without them", submit_anyway: "Submit without these documents",
+    remove_attachment: "Remove", attachment_removed: "Document removed.",
+    awaiting_your_decision: "Waiting for your decision: approve, ask for changes or reject below.",
   },
   ru: {
     nav_applications: "Заявки", nav_permits: "Разрешения",
@@ -106,6 +111,11 @@ register({
     revoke_warn: "Отзыв вступает в силу сразу и окончательно: его покажет каждая проверка.", revoked_ok: "Разрешение отозвано.", reason_needed: "Укажите причину.",
     act_permit_issue: "Выдано", act_permit_revoke: "Отозвано", act_permit_endorse_export: "Заверено при экспорте",
     act_permit_endorse_import: "Принято при импорте", actor_action: "{action}: {who}",
+    act_permit_documents_waived: "Выдано без части документов", waived_docs: "Не хватало: {docs}. Причина: {reason}",
+    missing_before_submit: "Этих документов ещё нет. Загрузите их выше или объясните, почему заявку нужно подать без них:",
+    missing_reason: "Почему без них", submit_anyway: "Подать без этих документов",
+    remove_attachment: "Удалить", attachment_removed: "Документ удалён.",
+    awaiting_your_decision: "Ожидает вашего решения: одобрите, запросите изменения или отклоните ниже.",
   },
   ky: {
     nav_applications: "Арыздар", nav_permits: "Уруксаттар",
@@ -152,6 +162,11 @@ register({
     revoke_warn: "Кайтарып алуу дароо жана биротоло күчүнө кирет: ар бир текшерүү аны көрсөтөт.", revoked_ok: "Уруксат кайтарылып алынды.", reason_needed: "Себебин жазыңыз.",
     act_permit_issue: "Берилди", act_permit_revoke: "Кайтарылып алынды", act_permit_endorse_export: "Экспортто белгиленди",
     act_permit_endorse_import: "Импортто кабыл алынды", actor_action: "{action}: {who}",
+    act_permit_documents_waived: "Айрым документтерсиз берилди", waived_docs: "Жетишпеген: {docs}. Себеби: {reason}",
+    missing_before_submit: "Бул документтер али жок. Аларды жогоруда жүктөңүз же арызды аларсыз эмне үчүн берүү керектигин түшүндүрүңүз:",
+    missing_reason: "Эмне үчүн аларсыз", submit_anyway: "Бул документтерсиз берүү",
+    remove_attachment: "Өчүрүү", attachment_removed: "Документ өчүрүлдү.",
+    awaiting_your_decision: "Сиздин чечимиңизди күтүүдө: төмөндө жактырыңыз, өзгөртүү сураңыз же четке кагыңыз.",
   },
 });
 
@@ -422,8 +437,10 @@ function specimenTable(lines, isPermit) {
 
 // attachmentList lists an application's documents with download buttons
 // (the API wants the session token, so a plain link cannot fetch them).
-export function attachmentList(app) {
+export function attachmentList(app, onRemoved) {
   if (!app.attachments.length) return h("p", { class: "muted" }, t("no_attachments"));
+  // A draft's documents can be removed by its exporter (the server audits it).
+  const removable = app.status === "draft" && session().role === "exporter" && onRemoved;
   return h("ul", { class: "attachments" }, app.attachments.map((a) => h("li", {},
     h("strong", {}, t("att_" + a.kind)), " · ", a.filename, " ", h("span", { class: "muted" }, `(${t("bytes", { n: Math.max(1, Math.round(a.size / 1024)) })})`), " ",
     h("button", { type: "button", class: "link", "data-action": "download-attachment", "data-id": a.id,
@@ -431,7 +448,16 @@ export function attachmentList(app) {
         const btn = e.currentTarget;
         try { saveBlob(await blob(`/api/v1/applications/${app.id}/attachments/${a.id}`), a.filename || `document-${a.id}`); }
         catch (err) { btn.after(errorBox(err)); }
-      } }, t("download"), h("span", { class: "visually-hidden" }, ` ${a.filename}`)))));
+      } }, t("download"), h("span", { class: "visually-hidden" }, ` ${a.filename}`)),
+    removable ? [" ", h("button", { type: "button", class: "link", "data-action": "remove-attachment", "data-id": a.id,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try {
+          await request("DELETE", `/api/v1/applications/${app.id}/attachments/${a.id}`);
+          onRemoved(a);
+        } catch (err) { btn.disabled = false; btn.after(errorBox(err)); }
+      } }, t("remove_attachment"), h("span", { class: "visually-hidden" }, ` ${a.filename}`))] : null)));
 }
 
 // messageList is the application's conversation: each step and its note.
@@ -455,7 +481,7 @@ export function statusNotice(app) {
       return h("div", { class: "ok", role: "status" }, t("approved_msg", { number: app.permit_number }), " ",
         h("a", { href: `#/permits/${encodeURIComponent(app.permit_number)}`, "data-action": "open-permit" }, t("open_permit", { number: app.permit_number })));
     case "submitted":
-      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : "awaiting_decision"), missingList(app));
+      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : session().role === "issuer" ? "awaiting_your_decision" : "awaiting_decision"), missingList(app));
   }
   return null;
 }
@@ -535,15 +561,50 @@ async function applicationScreen({ id }, query, flash) {
   });
   saveBtn.addEventListener("click", () => act(async () => h("p", { class: "ok", role: "status" }, t("saved"))));
   submitBtn.addEventListener("click", () => act(async (saved) => {
-    await post(`/api/v1/applications/${saved.id}/submit`);
+    try {
+      await post(`/api/v1/applications/${saved.id}/submit`);
+    } catch (err) {
+      if (err.code === "documents_missing" && err.body && err.body.details) return submitWithout(saved, err.body.details.missing || []);
+      throw err;
+    }
     return h("p", { class: "ok", role: "status" }, t("submitted"));
   }));
+  // submitWithout lists the documents the requirements still call for and
+  // submits without them once the exporter says why.
+  const submitWithout = (saved, missing) => {
+    const reason = h("textarea", { name: "missing_documents_reason", rows: 3, maxlength: 2000 });
+    const out = h("div", { "aria-live": "assertive" });
+    const go = h("button", { type: "button", class: "primary", "data-action": "submit-anyway" }, t("submit_anyway"));
+    go.addEventListener("click", () => busy([go], async () => {
+      out.replaceChildren();
+      if (!reason.value.trim()) {
+        out.replaceChildren(h("p", { class: "error", role: "alert" }, t("reason_needed")));
+        reason.focus();
+        return;
+      }
+      try {
+        await post(`/api/v1/applications/${saved.id}/submit`, { missing_documents_reason: reason.value.trim() });
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+        return;
+      }
+      await applicationScreen({ id: String(saved.id) }, query, h("p", { class: "ok", role: "status" }, t("submitted")));
+    }));
+    return h("section", { class: "card", "data-role": "missing-documents" }, h("p", {}, t("missing_before_submit")),
+      h("ul", { class: "missing" }, missing.map((k) => h("li", {}, t("att_" + k)))),
+      field(t("missing_reason"), reason), out, h("div", { class: "actions" }, go));
+  };
 
   // A new document joins the list in place, keeping unsaved edits in the form.
-  const attached = h("div", {}, app ? attachmentList(app) : null);
+  const attached = h("div", {}, null);
+  const onRemoved = (doc) => {
+    app.attachments = app.attachments.filter((x) => x.id !== doc.id);
+    attached.replaceChildren(attachmentList(app, onRemoved), h("p", { class: "ok", role: "status" }, t("attachment_removed")));
+  };
+  if (app) attached.append(attachmentList(app, onRemoved));
   const onAttached = (doc) => {
     app.attachments.push(doc);
-    attached.replaceChildren(attachmentList(app));
+    attached.replaceChildren(attachmentList(app, onRemoved));
   };
   mount(h("h1", {}, title), app ? h("p", {}, appBadge(app.status)) : null, app ? statusNotice(app) : null,
     h("form", { onsubmit: (e) => e.preventDefault(), novalidate: true }, form.el),
@@ -669,7 +730,9 @@ async function permitScreen({ number }) {
     h("div", { class: "actions" }, pdfBtn, qrBtn),
     canRevoke ? revokeSection(p) : null,
     trail ? [h("h2", {}, t("history")), h("ol", {}, trail.map((e) => h("li", {},
-      t("actor_action", { action: actionLabel(e.action), who: e.actor }), " — ", h("span", { class: "muted" }, fmtDateTime(e.at)))))] : null);
+      t("actor_action", { action: actionLabel(e.action), who: e.actor }), " — ", h("span", { class: "muted" }, fmtDateTime(e.at)),
+      e.action === "permit.documents_waived" && e.after ? h("p", { "data-role": "waived" }, t("waived_docs",
+        { docs: (e.after.missing || []).map((k) => t("att_" + k)).join(", "), reason: e.after.reason })) : null)))] : null);
 
   // The QR image needs the session token, so it is fetched and shown from a blob URL.
   try {

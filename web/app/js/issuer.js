@@ -25,6 +25,8 @@ register({
     decision: "Decision", approve: "Approve and issue permit", request_changes: "Request changes", reject: "Reject",
     decision_message: "Message to the exporter", decision_message_hint: "Required to request changes or to reject.",
     message_needed: "Write what to change, or why the application is rejected.",
+    confirm_missing: "Approve although these documents are missing", missing_approve_reason: "Why approve without them (kept in the permit's history)",
+    confirm_missing_needed: "Tick the confirmation and give a reason to approve without the missing documents.", box13: "On the permit",
     approved_ok: "Approved: permit {number} issued.", changes_ok: "Changes requested.", rejected_ok: "Application rejected.",
     issue_title: "Issue a permit", issue: "Issue permit", issued_ok: "Permit {number} issued.",
     quotas: "Export quotas", f_year: "Year", quotas_empty: "No quotas recorded for this year.", set_quota: "Record quota",
@@ -57,6 +59,8 @@ register({
     decision: "Решение", approve: "Одобрить и выдать разрешение", request_changes: "Запросить изменения", reject: "Отклонить",
     decision_message: "Сообщение экспортёру", decision_message_hint: "Обязательно, чтобы запросить изменения или отклонить.",
     message_needed: "Напишите, что изменить, или почему заявка отклонена.",
+    confirm_missing: "Одобрить, хотя этих документов нет", missing_approve_reason: "Почему одобряете без них (сохранится в истории разрешения)",
+    confirm_missing_needed: "Отметьте подтверждение и укажите причину, чтобы одобрить без недостающих документов.", box13: "В разрешении",
     approved_ok: "Одобрено: выдано разрешение {number}.", changes_ok: "Изменения запрошены.", rejected_ok: "Заявка отклонена.",
     issue_title: "Выдать разрешение", issue: "Выдать разрешение", issued_ok: "Выдано разрешение {number}.",
     quotas: "Экспортные квоты", f_year: "Год", quotas_empty: "На этот год квоты не записаны.", set_quota: "Записать квоту",
@@ -89,6 +93,8 @@ register({
     decision: "Чечим", approve: "Жактыруу жана уруксат берүү", request_changes: "Өзгөртүү суроо", reject: "Четке кагуу",
     decision_message: "Экспорттоочуга билдирүү", decision_message_hint: "Өзгөртүү суроо же четке кагуу үчүн милдеттүү.",
     message_needed: "Эмнени өзгөртүү керектигин же арыз эмне үчүн четке кагылганын жазыңыз.",
+    confirm_missing: "Бул документтер жок болсо да жактыруу", missing_approve_reason: "Эмне үчүн аларсыз жактырасыз (уруксаттын тарыхында сакталат)",
+    confirm_missing_needed: "Жетишпеген документтерсиз жактыруу үчүн ырастоону белгилеп, себебин жазыңыз.", box13: "Уруксатта",
     approved_ok: "Жактырылды: {number} уруксаты берилди.", changes_ok: "Өзгөртүү суралды.", rejected_ok: "Арыз четке кагылды.",
     issue_title: "Уруксат берүү", issue: "Уруксат берүү", issued_ok: "{number} уруксаты берилди.",
     quotas: "Экспорттук квоталар", f_year: "Жыл", quotas_empty: "Бул жылга квота жазылган эмес.", set_quota: "Квотаны жазуу",
@@ -152,6 +158,13 @@ async function reviewScreen({ id }, query, flash) {
 
 function decisionForm(app) {
   const message = h("textarea", { name: "message", rows: 3, maxlength: 2000 });
+  const place = h("input", { name: "issued_place", maxlength: 200, autocomplete: "address-level2" });
+  const stamp = h("input", { name: "security_stamp", maxlength: 100, autocomplete: "off" });
+  // Approving while documents are missing takes a confirmation and a
+  // reason, which the permit's history keeps.
+  const missing = app.missing || [];
+  const confirm = h("input", { type: "checkbox", name: "confirm_missing_documents" });
+  const why = h("textarea", { name: "missing_documents_reason", rows: 2, maxlength: 2000 });
   const msg = h("div", { "aria-live": "assertive" });
   const approve = h("button", { type: "button", class: "primary", "data-action": "approve" }, t("approve"));
   const changes = h("button", { type: "button", "data-action": "request-changes" }, t("request_changes"));
@@ -164,8 +177,20 @@ function decisionForm(app) {
       message.focus();
       return;
     }
+    const body = { decision, message: text };
+    if (decision === "approve") {
+      Object.assign(body, { issued_place: place.value.trim(), security_stamp: stamp.value.trim() });
+      if (missing.length) {
+        if (!confirm.checked || !why.value.trim()) {
+          msg.replaceChildren(h("p", { class: "error", role: "alert" }, t("confirm_missing_needed")));
+          (confirm.checked ? why : confirm).focus();
+          return;
+        }
+        Object.assign(body, { confirm_missing_documents: true, missing_documents_reason: why.value.trim() });
+      }
+    }
     try {
-      const a = await post(`/api/v1/applications/${app.id}/decision`, { decision, message: text });
+      const a = await post(`/api/v1/applications/${app.id}/decision`, body);
       await reviewScreen({ id: String(app.id) }, null, ok(done(a)));
     } catch (err) {
       msg.replaceChildren(errorBox(err));
@@ -175,7 +200,14 @@ function decisionForm(app) {
   changes.addEventListener("click", () => decide("request_changes", true, () => t("changes_ok")));
   reject.addEventListener("click", () => decide("reject", true, () => t("rejected_ok")));
   return h("section", { class: "card", "aria-labelledby": "decision-h" }, h("h2", { id: "decision-h" }, t("decision")),
-    field(t("decision_message"), message, t("decision_message_hint")), msg,
+    field(t("decision_message"), message, t("decision_message_hint")),
+    h("fieldset", {}, h("legend", {}, t("box13")), h("div", { class: "two" },
+      field(t("f_issued_place"), place), field(t("f_security_stamp"), stamp))),
+    missing.length ? h("fieldset", { class: "missing-confirm", "data-role": "missing-confirm" }, h("legend", {}, t("missing_docs")),
+      h("ul", { class: "missing" }, missing.map((k) => h("li", {}, t("att_" + k)))),
+      h("label", { class: "check" }, confirm, t("confirm_missing")),
+      field(t("missing_approve_reason"), why)) : null,
+    msg,
     h("div", { class: "actions" }, approve, changes, reject));
 }
 
