@@ -23,7 +23,9 @@ type ApplicationRequest struct {
 
 // ApplicationJSON is an application as the exporter and the issuers see it.
 type ApplicationJSON struct {
-	ID               int64            `json:"id"`
+	ID int64 `json:"id"`
+	// Reference is the name people use for it: "A-2026-000123".
+	Reference        string           `json:"reference"`
 	Exporter         string           `json:"exporter"`
 	Authority        string           `json:"authority"`
 	Status           string           `json:"status"`
@@ -68,7 +70,7 @@ func issueRequestJSON(r permits.IssueRequest) IssueRequest {
 }
 
 func applicationJSON(a *applications.Application) ApplicationJSON {
-	out := ApplicationJSON{ID: a.ID, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
+	out := ApplicationJSON{ID: a.ID, Reference: a.Reference, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
 		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing,
 		PermitNumber: a.PermitNumber, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
 		Messages: []AppMessageJSON{}, Attachments: []AttachmentJSON{}}

@@ -19,6 +19,9 @@ func TestApplicationDocuments(t *testing.T) {
 		var a api.ApplicationJSON
 		e.do("alatoo-trade", "POST", "/api/v1/applications", req, 201, &a)
 		base := fmt.Sprintf("/api/v1/applications/%d", a.ID)
+		if want := fmt.Sprintf("A-2026-%06d", a.ID); a.Reference != want {
+			t.Errorf("reference %q, want %q", a.Reference, want)
+		}
 		var wrong, right api.AttachmentJSON
 		e.attach("alatoo-trade", a.ID, "veterinary", "wrong.png", testPNG(300, 200), 201, &wrong)
 		e.attach("alatoo-trade", a.ID, "legal_acquisition", "bill-of-sale.png", testPNG(300, 200), 201, &right)

@@ -59,9 +59,32 @@ func New(db *gorm.DB, reg *permits.Service, keys *keys.Keyring) *Service {
 	return &Service{db: db, now: reg.Now, permits: reg, keys: keys}
 }
 
+// Reference is how people name an application, on the phone or in a
+// letter: "A-2026-000123", the year it was created and its number.
+func Reference(id int64, created time.Time) string {
+	return fmt.Sprintf("A-%d-%06d", created.UTC().Year(), id)
+}
+
+// ParseReference returns the number of a reference written by Reference
+// (letters in any case, spaces around it trimmed); ok is false for
+// anything else.
+func ParseReference(ref string) (id int64, year int, ok bool) {
+	parts := strings.Split(strings.ToUpper(strings.TrimSpace(ref)), "-")
+	if len(parts) != 3 || parts[0] != "A" || len(parts[1]) != 4 {
+		return 0, 0, false
+	}
+	y, err1 := strconv.Atoi(parts[1])
+	n, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 {
+		return 0, 0, false
+	}
+	return n, y, true
+}
+
 // Application is an exporter's request for a permit or certificate.
 type Application struct {
 	ID               int64
+	Reference        string // see Reference
 	Exporter         string // the applicant's username
 	Authority        string
 	Status           string
@@ -268,7 +291,7 @@ func (s *Service) Get(ctx context.Context, actor opencites.Actor, id int64) (*Ap
 }
 
 func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Application, error) {
-	a := &Application{ID: row.ID, Authority: row.Authority, Status: row.Status, PaymentReference: row.PaymentReference,
+	a := &Application{ID: row.ID, Reference: Reference(row.ID, row.CreatedAt), Authority: row.Authority, Status: row.Status, PaymentReference: row.PaymentReference,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(), SubmittedAt: row.SubmittedAt}
 	if err := json.Unmarshal([]byte(row.Request), &a.Request); err != nil {
 		return nil, err
@@ -552,7 +575,7 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64, m
 		if err := s.appStep(tx, now, actor, row, kind, missingReason, AppSubmitted, map[string]any{"missing": lacking}); err != nil {
 			return err
 		}
-		return s.notifyApp(tx, now, row, "application."+kind, "Application "+strconv.FormatInt(id, 10)+" was "+kind+" by "+actor.Username+".", true)
+		return s.notifyApp(tx, now, row, "application."+kind, "Application "+Reference(row.ID, row.CreatedAt)+" was "+kind+" by "+actor.Username+".", true)
 	})
 	if err != nil {
 		return nil, opencites.AsDomain("submit application", err)
@@ -744,7 +767,7 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 		if err := s.appStep(tx, now, actor, row, status, text, status, extra); err != nil {
 			return err
 		}
-		return s.notifyApp(tx, now, row, "application."+status, "Application "+strconv.FormatInt(id, 10)+": "+
+		return s.notifyApp(tx, now, row, "application."+status, "Application "+Reference(row.ID, row.CreatedAt)+": "+
 			strings.ReplaceAll(status, "_", " ")+". "+text, false)
 	})
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"image/png"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +230,34 @@ func TestOfficeDocuments(t *testing.T) {
 	if p.IssuedPlace != "Bishkek" || p.SecurityStamp != "KG0004471" {
 		t.Errorf("permit box 13 %q, 5b %q", p.IssuedPlace, p.SecurityStamp)
 	}
+	signOutApp(t, ctx)
+
+	// The exporter learns of the decision from the notifications, whose
+	// unread count shows in the menu; opening one marks it read.
+	signInApp(t, ctx, s.base, "alatoo-trade", "exporter-password")
+	const tab = `#nav a[href="#/notifications"]`
+	var before, after, heading string
+	do(t, ctx, "unread count",
+		chromedp.WaitVisible(tab+` .count`, chromedp.ByQuery),
+		chromedp.Text(tab+` .count`, &before, chromedp.ByQuery),
+		chromedp.Click(tab, chromedp.ByQuery),
+		chromedp.WaitVisible(`main li.unread [data-action=open-notification]`, chromedp.ByQuery))
+	shot(t, ctx, "office-notifications")
+	do(t, ctx, "open the decision",
+		chromedp.Evaluate(`[...document.querySelectorAll("main li.unread [data-action=open-notification]")].find((a) => a.textContent.includes("Application approved")).click()`, nil),
+		chromedp.WaitVisible(`a[data-action=open-permit]`, chromedp.ByQuery),
+		chromedp.Text(`main h1`, &heading, chromedp.ByQuery),
+		pollJS(`(document.querySelector('`+tab+` .count') || {textContent: "0"}).textContent !== "`+before+`"`),
+		chromedp.Evaluate(`(document.querySelector('`+tab+` .count') || {textContent: "0"}).textContent`, &after))
+	if n, m := atoi(before), atoi(after); n < 1 || m != n-1 {
+		t.Errorf("unread count %s, then %s after opening one", before, after)
+	}
+	if !regexp.MustCompile(`A-20\d\d-\d{6}`).MatchString(heading) {
+		t.Errorf("the application's heading %q has no reference such as A-2026-000001", heading)
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return n
 }

@@ -11,6 +11,7 @@ import "./officer.js";
 import "./cases.js";
 import "./exporter.js";
 import "./issuer.js";
+import { refreshUnread, showUnread } from "./notifications.js";
 
 register({
   en: { menu: "Menu", sign_out_as: "Sign out ({user})" },
@@ -41,6 +42,7 @@ function header(m) {
   document.querySelector(".skip").textContent = t("skip");
   document.querySelector("label[for=lang]").textContent = t("language");
   status();
+  showUnread();
   tabsScrolled();
   const cur = tabs.querySelector("[aria-current=page]");
   if (cur) cur.scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -123,6 +125,7 @@ async function render() {
     show(h("h1", {}, t("not_found")));
     return;
   }
+  refreshUnread();
   try {
     await m.route.render(m.params, m.query);
   } catch (err) {

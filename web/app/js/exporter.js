@@ -509,7 +509,7 @@ export function applicationTable(rows, link) {
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col_number")), h("th", { scope: "col" }, t("col_status")),
       h("th", { scope: "col" }, t("col_species")), h("th", { scope: "col" }, t("col_importer")), h("th", { scope: "col" }, t("col_updated")))),
     h("tbody", {}, rows.map((a) => h("tr", {},
-      h("td", {}, h("a", { href: link(a), "data-id": a.id }, t("application_n", { id: a.id }))),
+      h("td", {}, h("a", { href: link(a), "data-id": a.id }, a.reference || t("application_n", { id: a.id }))),
       h("td", {}, appBadge(a.status)),
       h("td", {}, speciesOf(a.request.specimens)),
       h("td", {}, [a.request.importer.name, a.request.importer.country].filter(Boolean).join(", ")),
@@ -522,9 +522,10 @@ export function applicationTable(rows, link) {
 async function applicationScreen({ id }, query, flash) {
   const mount = screenMount();
   const isNew = id === "new";
-  const title = isNew ? t("new_application") : t("application_n", { id });
+  let title = isNew ? t("new_application") : t("application_n", { id });
   mount(h("h1", {}, title), loading());
   const [app] = await Promise.all([isNew ? null : get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
+  if (app) title = t("application_n", { id: app.reference });
   const editable = isNew || app.status === "draft" || app.status === "changes_requested";
   const msg = h("div", { "aria-live": "assertive" }, flash);
 

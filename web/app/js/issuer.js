@@ -142,9 +142,10 @@ async function queueScreen(params, query) {
 // buttons while it is submitted. flash is the outcome of the last action.
 async function reviewScreen({ id }, query, flash) {
   const mount = screenMount();
-  const title = t("review_n", { id });
+  let title = t("review_n", { id });
   mount(h("h1", {}, title), loading());
   const [app] = await Promise.all([get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
+  title = t("review_n", { id: app.reference });
   const canDecide = session().role === "issuer" && app.status === "submitted";
   mount(h("h1", {}, title), flash ? h("div", { "aria-live": "assertive" }, flash) : null,
     h("p", {}, appBadge(app.status), " ", t("applicant", { who: app.exporter }),
