@@ -109,16 +109,39 @@ func (s *Server) saveApplication(c echo.Context) error {
 	return c.JSON(status, applicationJSON(a))
 }
 
+// ApplicationListJSON is one page of applications and how many match.
+type ApplicationListJSON struct {
+	Applications []ApplicationJSON `json:"applications"`
+	Total        int64             `json:"total"`
+	Page         int               `json:"page"`
+	Size         int               `json:"size"`
+}
+
 func (s *Server) listApplications(c echo.Context) error {
-	as, err := s.apps.List(c.Request().Context(), actor(c), c.QueryParam("status"))
+	page, size := 1, 50
+	for _, p := range []struct {
+		name string
+		v    *int
+		max  int
+	}{{"page", &page, 1_000_000}, {"size", &size, 100}} {
+		if v := c.QueryParam(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > p.max {
+				return apiError(http.StatusBadRequest, "invalid_"+p.name, fmt.Sprintf("%s must be a whole number from 1 to %d", p.name, p.max))
+			}
+			*p.v = n
+		}
+	}
+	res, err := s.apps.List(c.Request().Context(), actor(c), applications.Filter{Status: c.QueryParam("status"),
+		Query: c.QueryParam("q"), Sort: c.QueryParam("sort"), Page: page, Size: size})
 	if err != nil {
 		return err
 	}
-	out := make([]ApplicationJSON, len(as))
-	for i, a := range as {
-		out[i] = applicationJSON(a)
+	out := ApplicationListJSON{Applications: make([]ApplicationJSON, len(res.Applications)), Total: res.Total, Page: res.Page, Size: res.Size}
+	for i, a := range res.Applications {
+		out.Applications[i] = applicationJSON(a)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"applications": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getApplication(c echo.Context) error {

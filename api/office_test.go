@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencites/opencites/api"
 	"github.com/opencites/opencites/models"
@@ -72,4 +73,61 @@ func (e *env) auditActions(entityType, id string) []string {
 		e.t.Fatal(err)
 	}
 	return actions
+}
+
+// TestReviewQueue: issue 16. The queue is searched (by reference or any
+// text of the application), sorted by age and paged through any number.
+func TestReviewQueue(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		const n = 25
+		var first api.ApplicationJSON
+		for i := 0; i < n; i++ {
+			req := falconPermit()
+			delete(req, "exporter_account")
+			req["importer"] = map[string]string{"name": fmt.Sprintf("Importer No%02d", i), "address": "Dubai", "country": "AE"}
+			var a api.ApplicationJSON
+			e.do("alatoo-trade", "POST", "/api/v1/applications", req, 201, &a)
+			e.do("alatoo-trade", "POST", fmt.Sprintf("/api/v1/applications/%d/submit", a.ID), map[string]string{"missing_documents_reason": "By post."}, 200, &a)
+			if i == 0 {
+				first = a
+			}
+			e.clock.Set(e.clock.Now().Add(time.Minute))
+		}
+		list := func(query string) api.ApplicationListJSON {
+			t.Helper()
+			var l api.ApplicationListJSON
+			e.do("issuer-kg", "GET", "/api/v1/applications?status=submitted&"+query, nil, 200, &l)
+			return l
+		}
+		seen := map[int64]bool{}
+		for page := 1; page <= 3; page++ {
+			l := list(fmt.Sprintf("sort=oldest&size=10&page=%d", page))
+			if l.Total != n || len(l.Applications) != min(10, n-(page-1)*10) {
+				t.Fatalf("page %d: total %d, %d rows", page, l.Total, len(l.Applications))
+			}
+			for _, a := range l.Applications {
+				seen[a.ID] = true
+			}
+			if page == 1 && l.Applications[0].ID != first.ID {
+				t.Errorf("oldest first: got %d, want %d", l.Applications[0].ID, first.ID)
+			}
+		}
+		if len(seen) != n {
+			t.Errorf("paging showed %d distinct applications, want %d", len(seen), n)
+		}
+		if l := list("sort=newest&size=1"); l.Applications[0].Request.Importer.Name != "Importer No24" {
+			t.Errorf("newest first: %s", l.Applications[0].Request.Importer.Name)
+		}
+		if l := list("q=" + first.Reference); l.Total != 1 || l.Applications[0].ID != first.ID {
+			t.Errorf("q=%s: %d found", first.Reference, l.Total)
+		}
+		if l := list("q=importer+no1"); l.Total != 10 {
+			t.Errorf("q=importer no1: %d found, want 10", l.Total)
+		}
+		if l := list("q=100%25"); l.Total != 0 {
+			t.Errorf("q=100%%: %d found, want 0 (the %% is a character, not a wildcard)", l.Total)
+		}
+		e.wantError("issuer-kg", "GET", "/api/v1/applications?sort=sideways", nil, 422, "invalid_sort")
+		e.wantError("issuer-kg", "GET", "/api/v1/applications?size=1000", nil, 400, "invalid_size")
+	})
 }

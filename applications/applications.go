@@ -310,10 +310,39 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 	return a, nil
 }
 
+// Filter selects and orders a list of applications.
+type Filter struct {
+	Status string // one state, or "" for all
+	// Query matches a reference (A-2026-000123), a number, or text of the
+	// application: parties, taxa, the exporter's account.
+	Query string
+	// Sort is "updated" (newest change first, the default), "oldest"
+	// (longest waiting first: the review queue's order) or "newest"
+	// (latest submitted first).
+	Sort string
+	Page int // 1-based
+	Size int // at most 100
+}
+
+// Page is one page of a list of applications and how many there are.
+type Page struct {
+	Applications []*Application
+	Total        int64
+	Page, Size   int
+}
+
 // List lists what the actor may see: exporters their own, issuers
-// their authority's (status=submitted is the review queue), admins all.
-// Errors: invalid_status.
-func (s *Service) List(ctx context.Context, actor opencites.Actor, status string) ([]*Application, error) {
+// their authority's (status=submitted is the review queue), admins all,
+// filtered, sorted and paged by f.
+// Errors: forbidden, invalid_status, invalid_sort.
+func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*Page, error) {
+	status := f.Status
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.Size < 1 || f.Size > 100 {
+		f.Size = 50
+	}
 	q := s.db.WithContext(ctx).Model(&models.Application{})
 	switch actor.Role {
 	case opencites.RoleExporter:
@@ -331,17 +360,44 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, status string
 	default:
 		return nil, opencites.Invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
 	}
+	if text := strings.TrimSpace(f.Query); text != "" {
+		if id, _, ok := ParseReference(text); ok {
+			q = q.Where("id = ?", id)
+		} else if id, err := strconv.ParseInt(text, 10, 64); err == nil {
+			q = q.Where("id = ?", id)
+		} else {
+			// The request is stored as JSON text: a match anywhere in it
+			// finds parties, taxa and the exporter's account alike.
+			like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(text)) + "%"
+			q = q.Where(`LOWER(request) LIKE ? ESCAPE '\'`, like)
+		}
+	}
+	var order string
+	switch f.Sort {
+	case "", "updated":
+		order = "updated_at DESC, id DESC"
+	case "oldest":
+		order = "COALESCE(submitted_at, created_at) ASC, id ASC"
+	case "newest":
+		order = "COALESCE(submitted_at, created_at) DESC, id DESC"
+	default:
+		return nil, opencites.Invalid("invalid_sort", "sort must be updated, oldest or newest")
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, opencites.Internal("count applications", err)
+	}
 	var rows []models.Application
-	if err := q.Order("updated_at DESC, id DESC").Limit(500).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Offset((f.Page - 1) * f.Size).Limit(f.Size).Find(&rows).Error; err != nil {
 		return nil, opencites.Internal("list applications", err)
 	}
-	out := make([]*Application, 0, len(rows))
+	out := &Page{Applications: make([]*Application, 0, len(rows)), Total: total, Page: f.Page, Size: f.Size}
 	for i := range rows {
 		a, err := s.applicationOf(s.db.WithContext(ctx), &rows[i])
 		if err != nil {
 			return nil, opencites.Internal("list applications", err)
 		}
-		out = append(out, a)
+		out.Applications = append(out.Applications, a)
 	}
 	return out, nil
 }

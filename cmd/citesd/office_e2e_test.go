@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image/png"
 	"path/filepath"
 	"regexp"
@@ -260,4 +261,63 @@ func TestOfficeDocuments(t *testing.T) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(s))
 	return n
+}
+
+// TestOfficeQueue: the review queue searched, sorted and paged across 120
+// applications, with the time each has waited.
+func TestOfficeQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	exporter := signIn(t, s.base, "alatoo-trade", "exporter-password")
+	const n = 120
+	var refs []string
+	for i := 0; i < n; i++ {
+		var a struct {
+			ID        int64
+			Reference string
+		}
+		exporter.call("POST", "/api/v1/applications", map[string]any{"type": "export", "purpose": "T", "valid_until": validUntil(),
+			"importer":  map[string]string{"name": fmt.Sprintf("Importer %03d", i), "address": "Dubai", "country": "AE"},
+			"specimens": []map[string]any{{"taxon": "Falco cherrug", "term": "LIV", "source": "C", "quantity": 1}}}, 201, &a)
+		exporter.call("POST", fmt.Sprintf("/api/v1/applications/%d/submit", a.ID), map[string]string{"missing_documents_reason": "By post."}, 200, nil)
+		refs = append(refs, a.Reference)
+	}
+	ctx := browser(t, "")
+	signInApp(t, ctx, s.base, "ma-kg", "issuer-password")
+	firstImporter := `(document.querySelector("main tbody tr td:nth-child(5)") || {textContent: ""}).textContent`
+	var total, first string
+	var rows int
+	do(t, ctx, "the queue",
+		chromedp.WaitVisible(`main table a[data-id]`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=total]`, &total, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("main tbody tr").length`, &rows),
+		chromedp.Evaluate(firstImporter, &first))
+	if !strings.Contains(total, "120") || rows != 20 || !strings.HasPrefix(first, "Importer 000") {
+		t.Errorf("queue: %q, %d rows, first %q", total, rows, first)
+	}
+	shot(t, ctx, "office-queue")
+	do(t, ctx, "the last page",
+		chromedp.Navigate(s.base+"/app/#/queue?page=6"),
+		pollJS(firstImporter+`.startsWith("Importer 100")`),
+		chromedp.Click(`[data-action=previous]`, chromedp.ByQuery),
+		pollJS(firstImporter+`.startsWith("Importer 080")`))
+	do(t, ctx, "newest first",
+		chromedp.SetValue(`select[name=sort]`, "newest", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("select[name=sort]").dispatchEvent(new Event("change"))`, nil),
+		pollJS(firstImporter+`.startsWith("Importer 119")`))
+	do(t, ctx, "search by importer",
+		chromedp.SendKeys(`input[name=q]`, "importer 042", chromedp.ByQuery),
+		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
+		pollJS(`document.querySelectorAll("main tbody tr").length === 1 && `+firstImporter+`.startsWith("Importer 042")`))
+	do(t, ctx, "search by reference",
+		chromedp.SetValue(`input[name=q]`, refs[7], chromedp.ByQuery),
+		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
+		pollJS(`document.querySelectorAll("main tbody tr").length === 1 && `+firstImporter+`.startsWith("Importer 007")`))
+	shot(t, ctx, "office-queue-search")
+	do(t, ctx, "nothing found",
+		chromedp.SetValue(`input[name=q]`, "no such importer", chromedp.ByQuery),
+		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
 }

@@ -2,7 +2,7 @@
 // shares. The application form is built by permitForm, which the issuers'
 // module reuses for issuing a permit directly, so both send the same shape.
 import { register, t, lang } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount, ago, pager } from "./ui.js";
 import { get, post, put, request, blob, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 
@@ -46,7 +46,7 @@ register({
     approved_msg: "Approved: permit {number} was issued.", open_permit: "Open permit {number}",
     history: "History", msg_submitted: "Submitted", msg_resubmitted: "Resubmitted", msg_changes_requested: "Changes requested",
     msg_rejected: "Rejected", msg_approved: "Approved", by_at: "{who}, {when}",
-    col_number: "Number", col_status: "Status", col_importer: "Importer", col_species: "Species", col_updated: "Updated",
+    col_age: "Waiting", col_number: "Number", col_status: "Status", col_importer: "Importer", col_species: "Species", col_updated: "Updated",
     col_valid_until: "Valid until", col_parties: "Exporter → importer", col_type: "Type",
     search: "Search", search_hint: "Number, exporter, importer or species.", f_status: "Status", all: "All",
     total_n: "{n} found", no_permits: "No permits match.",
@@ -97,7 +97,7 @@ register({
     approved_msg: "Одобрено: выдано разрешение {number}.", open_permit: "Открыть разрешение {number}",
     history: "История", msg_submitted: "Подана", msg_resubmitted: "Подана повторно", msg_changes_requested: "Запрошены изменения",
     msg_rejected: "Отклонена", msg_approved: "Одобрена", by_at: "{who}, {when}",
-    col_number: "Номер", col_status: "Статус", col_importer: "Импортёр", col_species: "Виды", col_updated: "Изменено",
+    col_age: "Ожидает", col_number: "Номер", col_status: "Статус", col_importer: "Импортёр", col_species: "Виды", col_updated: "Изменено",
     col_valid_until: "Действует до", col_parties: "Экспортёр → импортёр", col_type: "Вид",
     search: "Поиск", search_hint: "Номер, экспортёр, импортёр или вид.", f_status: "Статус", all: "Все",
     total_n: "Найдено: {n}", no_permits: "Разрешений не найдено.",
@@ -148,7 +148,7 @@ register({
     approved_msg: "Жактырылды: {number} уруксаты берилди.", open_permit: "{number} уруксатын ачуу",
     history: "Тарых", msg_submitted: "Берилди", msg_resubmitted: "Кайра берилди", msg_changes_requested: "Өзгөртүү суралды",
     msg_rejected: "Четке кагылды", msg_approved: "Жактырылды", by_at: "{who}, {when}",
-    col_number: "Номери", col_status: "Абалы", col_importer: "Импорттоочу", col_species: "Түрлөр", col_updated: "Өзгөртүлгөн",
+    col_age: "Күтүүдө", col_number: "Номери", col_status: "Абалы", col_importer: "Импорттоочу", col_species: "Түрлөр", col_updated: "Өзгөртүлгөн",
     col_valid_until: "Күчүндө болот", col_parties: "Экспорттоочу → импорттоочу", col_type: "Түрү",
     search: "Издөө", search_hint: "Номери, экспорттоочу, импорттоочу же түр.", f_status: "Абалы", all: "Баары",
     total_n: "Табылды: {n}", no_permits: "Уруксат табылган жок.",
@@ -504,13 +504,17 @@ async function applicationsScreen() {
 }
 
 // applicationTable lists applications; link(a) is where each row leads.
-export function applicationTable(rows, link) {
+// opts.age adds how long each has waited since it was submitted.
+export function applicationTable(rows, link, opts = {}) {
+  const now = Date.now();
   return h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col_number")), h("th", { scope: "col" }, t("col_status")),
+      opts.age ? h("th", { scope: "col" }, t("col_age")) : null,
       h("th", { scope: "col" }, t("col_species")), h("th", { scope: "col" }, t("col_importer")), h("th", { scope: "col" }, t("col_updated")))),
     h("tbody", {}, rows.map((a) => h("tr", {},
       h("td", {}, h("a", { href: link(a), "data-id": a.id }, a.reference || t("application_n", { id: a.id }))),
       h("td", {}, appBadge(a.status)),
+      opts.age ? h("td", { class: "age" }, a.submitted_at ? ago(now - new Date(a.submitted_at)) : "—") : null,
       h("td", {}, speciesOf(a.request.specimens)),
       h("td", {}, [a.request.importer.name, a.request.importer.country].filter(Boolean).join(", ")),
       h("td", {}, fmtDateTime(a.updated_at)))))));

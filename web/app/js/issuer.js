@@ -2,7 +2,7 @@
 // directly, quotas, suspicious-conduct alerts (live) and, for analysts and
 // admins, the statistics charts.
 import { register, t, lang } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount, pager } from "./ui.js";
 import { get, post, request, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 import {
@@ -27,6 +27,10 @@ register({
     message_needed: "Write what to change, or why the application is rejected.",
     confirm_missing: "Approve although these documents are missing", missing_approve_reason: "Why approve without them (kept in the permit's history)",
     confirm_missing_needed: "Tick the confirmation and give a reason to approve without the missing documents.", box13: "On the permit",
+    f_sort: "Order", sort_oldest: "Waiting longest first", sort_newest: "Newest first", sort_updated: "Recently changed first",
+    queue_search_hint: "Reference (A-2026-000123), exporter, importer or species.",
+    queue_none_match: "No applications match: clear the search or choose another status.",
+    queue_nothing_waiting: "No applications are waiting for review. New ones appear here when exporters submit them.",
     approved_ok: "Approved: permit {number} issued.", changes_ok: "Changes requested.", rejected_ok: "Application rejected.",
     issue_title: "Issue a permit", issue: "Issue permit", issued_ok: "Permit {number} issued.",
     quotas: "Export quotas", f_year: "Year", quotas_empty: "No quotas recorded for this year.", set_quota: "Record quota",
@@ -61,6 +65,10 @@ register({
     message_needed: "Напишите, что изменить, или почему заявка отклонена.",
     confirm_missing: "Одобрить, хотя этих документов нет", missing_approve_reason: "Почему одобряете без них (сохранится в истории разрешения)",
     confirm_missing_needed: "Отметьте подтверждение и укажите причину, чтобы одобрить без недостающих документов.", box13: "В разрешении",
+    f_sort: "Порядок", sort_oldest: "Дольше всех ждут — сначала", sort_newest: "Сначала новые", sort_updated: "Сначала недавно изменённые",
+    queue_search_hint: "Номер заявки (A-2026-000123), экспортёр, импортёр или вид.",
+    queue_none_match: "Подходящих заявок нет: очистите поиск или выберите другой статус.",
+    queue_nothing_waiting: "Заявок на рассмотрение нет. Новые появятся здесь, когда экспортёры их подадут.",
     approved_ok: "Одобрено: выдано разрешение {number}.", changes_ok: "Изменения запрошены.", rejected_ok: "Заявка отклонена.",
     issue_title: "Выдать разрешение", issue: "Выдать разрешение", issued_ok: "Выдано разрешение {number}.",
     quotas: "Экспортные квоты", f_year: "Год", quotas_empty: "На этот год квоты не записаны.", set_quota: "Записать квоту",
@@ -95,6 +103,10 @@ register({
     message_needed: "Эмнени өзгөртүү керектигин же арыз эмне үчүн четке кагылганын жазыңыз.",
     confirm_missing: "Бул документтер жок болсо да жактыруу", missing_approve_reason: "Эмне үчүн аларсыз жактырасыз (уруксаттын тарыхында сакталат)",
     confirm_missing_needed: "Жетишпеген документтерсиз жактыруу үчүн ырастоону белгилеп, себебин жазыңыз.", box13: "Уруксатта",
+    f_sort: "Тартиби", sort_oldest: "Эң көп күткөндөр биринчи", sort_newest: "Жаңылары биринчи", sort_updated: "Жакында өзгөргөндөр биринчи",
+    queue_search_hint: "Арыздын номери (A-2026-000123), экспорттоочу, импорттоочу же түр.",
+    queue_none_match: "Ылайыктуу арыз жок: издөөнү тазалаңыз же башка абалды тандаңыз.",
+    queue_nothing_waiting: "Кароону күткөн арыз жок. Экспорттоочулар бергенде жаңылары бул жерде пайда болот.",
     approved_ok: "Жактырылды: {number} уруксаты берилди.", changes_ok: "Өзгөртүү суралды.", rejected_ok: "Арыз четке кагылды.",
     issue_title: "Уруксат берүү", issue: "Уруксат берүү", issued_ok: "{number} уруксаты берилди.",
     quotas: "Экспорттук квоталар", f_year: "Жыл", quotas_empty: "Бул жылга квота жазылган эмес.", set_quota: "Квотаны жазуу",
@@ -126,16 +138,35 @@ const ok = (text) => h("p", { class: "ok", role: "status" }, text);
 
 // ---- review queue ----
 
+const QUEUE_PAGE = 20;
+
+// queueScreen is the review queue: searched by reference or any text of
+// the application, filtered by status, longest waiting first by default,
+// paged through any number.
 async function queueScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "submitted";
+  const q = query.get("q") || "", sort = query.get("sort") || "oldest";
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
+  const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off", autocapitalize: "none" });
   const sel = select("status", [...QUEUE_STATUSES.map((s) => [s, t("app_" + s)]), ["all", t("all")]], status);
-  sel.addEventListener("change", () => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value })));
-  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel));
+  const sortSel = select("sort", [["oldest", t("sort_oldest")], ["newest", t("sort_newest")], ["updated", t("sort_updated")]], sort);
+  const to = (p) => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value, q: search.value.trim(),
+    sort: sortSel.value === "oldest" ? "" : sortSel.value, page: p > 1 ? p : "" }));
+  sel.addEventListener("change", () => to(1));
+  sortSel.addEventListener("change", () => to(1));
+  const filter = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
+    field(t("search"), search, t("queue_search_hint")),
+    h("div", { class: "two" }, field(t("f_status"), sel), field(t("f_sort"), sortSel)),
+    h("button", { type: "submit", "data-action": "search" }, t("search")));
   mount(h("h1", {}, t("queue")), filter, loading());
-  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status }));
+  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status, q, sort, page, size: QUEUE_PAGE }));
+  const pages = Math.max(1, Math.ceil(r.total / r.size));
+  const empty = q || status !== "submitted" ? t("queue_none_match") : t("queue_nothing_waiting");
   mount(h("h1", {}, t("queue")), filter,
-    r.applications.length ? applicationTable(r.applications, (a) => `#/queue/${a.id}`) : h("p", { class: "muted" }, t("queue_empty")));
+    h("p", { role: "status", "data-role": "total" }, t("total_n", { n: r.total })),
+    r.applications.length ? applicationTable(r.applications, (a) => `#/queue/${a.id}`, { age: true }) : h("p", { class: "muted empty" }, empty),
+    pager(page, pages, to));
 }
 
 // reviewScreen shows an application to the authority, with the decision

@@ -132,6 +132,16 @@ export function ago(ms) {
   return t("n_days", { n: Math.round(hrs / 24) });
 }
 
+// pager is the Previous / page n of m / Next bar under a long list;
+// to(p) shows page p. Nothing when it all fits on one page.
+export function pager(page, pages, to) {
+  if (pages <= 1) return null;
+  return h("nav", { class: "actions pager", "aria-label": t("page", { n: page }) },
+    h("button", { type: "button", "data-action": "previous", disabled: page <= 1, onclick: () => to(page - 1) }, t("previous")),
+    h("span", { class: "muted" }, t("page", { n: `${page} / ${pages}` })),
+    h("button", { type: "button", "data-action": "next", disabled: page >= pages, onclick: () => to(page + 1) }, t("next")));
+}
+
 // saveBlob offers a downloaded file to the user.
 export function saveBlob(blob, filename) {
   const url = URL.createObjectURL(blob);
