@@ -131,3 +131,44 @@ func TestReviewQueue(t *testing.T) {
 		e.wantError("issuer-kg", "GET", "/api/v1/applications?size=1000", nil, 400, "invalid_size")
 	})
 }
+
+// TestAlertsBulk: issue 16. Alerts are acknowledged or closed in bulk,
+// each as one at a time would (its own transaction and audit entry); one
+// that cannot change is reported, the others still change.
+func TestAlertsBulk(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.mustCaseUsers()
+		for _, n := range []string{"26KG000101", "26KG000102", "26KG000103"} {
+			e.verify("officer-kg", foreignCode(t, e.clock.Now(), n), nil)
+		}
+		open := e.alerts("analyst-kg", "status=open")
+		if len(open) != 3 {
+			t.Fatalf("open alerts: %d, want 3", len(open))
+		}
+		type result struct {
+			Alerts []api.AlertJSON
+			Errors []api.BulkAlertError
+		}
+		var r result
+		e.do("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "acknowledge", "ids": []int64{open[0].ID, open[1].ID, 424242}}, 200, &r)
+		if len(r.Alerts) != 2 || r.Alerts[0].Status != "acknowledged" || len(r.Errors) != 1 || r.Errors[0].ID != 424242 || r.Errors[0].Error != "alert_not_found" {
+			t.Errorf("bulk acknowledge: %+v", r)
+		}
+		if n := len(e.alerts("analyst-kg", "status=acknowledged")); n != 2 {
+			t.Errorf("%d acknowledged", n)
+		}
+		e.do("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{open[0].ID, open[1].ID, open[2].ID}}, 200, &r)
+		if len(r.Alerts) != 3 || len(r.Errors) != 0 {
+			t.Errorf("bulk close: %+v", r)
+		}
+		if n := len(e.alerts("analyst-kg", "status=closed")); n != 3 {
+			t.Errorf("%d closed", n)
+		}
+		if acts := e.auditActions("alert", fmt.Sprint(open[2].ID)); len(acts) == 0 {
+			t.Errorf("no audit entry for the bulk close")
+		}
+		e.wantError("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "delete", "ids": []int64{open[0].ID}}, 422, "invalid_action")
+		e.wantError("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{}}, 422, "invalid_ids")
+		e.wantError("officer-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{open[0].ID}}, 403, "forbidden")
+	})
+}

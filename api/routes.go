@@ -112,6 +112,7 @@ func (s *Server) routes() {
 
 	cs.GET("/alerts", s.listAlerts)
 	cs.GET("/alerts/stream", s.alertStream)
+	cs.POST("/alerts/bulk", s.bulkAlerts, jsonLimit)
 	cs.GET("/alerts/:id", s.getAlert)
 	cs.POST("/alerts/:id/acknowledge", s.acknowledgeAlert)
 	cs.POST("/alerts/:id/close", s.closeAlert)

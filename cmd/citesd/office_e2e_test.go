@@ -321,3 +321,42 @@ func TestOfficeQueue(t *testing.T) {
 		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
 }
+
+// TestOfficeAlertsBulk: the analyst selects every open alert on the page
+// and acknowledges them in one action; the filters narrow the list.
+func TestOfficeAlertsBulk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	for i := 0; i < 3; i++ {
+		_, code := s.issue(t)
+		s.officer.call("POST", "/api/v1/verify", map[string]string{"code": code[:len(code)-8] + fmt.Sprintf("1234567%d", i)}, 200, nil)
+	}
+	ctx := browser(t, "")
+	signInApp(t, ctx, s.base, "analyst", "analyst-password")
+	var open int
+	do(t, ctx, "open alerts",
+		chromedp.Navigate(s.base+"/app/#/alerts"),
+		chromedp.WaitVisible(`main li.alert input[data-select]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("main li.alert").length`, &open))
+	if open < 2 {
+		t.Fatalf("%d open alerts, want several", open)
+	}
+	shot(t, ctx, "office-alerts")
+	do(t, ctx, "acknowledge them all",
+		chromedp.Click(`[data-action=select-all]`, chromedp.ByQuery),
+		pollJS(`!document.querySelector("[data-action=bulk-acknowledge]").disabled`),
+		chromedp.Click(`[data-action=bulk-acknowledge]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`main .ok`, chromedp.ByQuery),
+		pollJS(`document.querySelectorAll("main li.alert").length === 0`))
+	var l struct{ Total int }
+	signIn(t, s.base, "analyst", "analyst-password").call("GET", "/api/v1/alerts?status=acknowledged", nil, 200, &l)
+	if l.Total != open {
+		t.Errorf("%d acknowledged, want %d", l.Total, open)
+	}
+	shot(t, ctx, "office-alerts-acknowledged")
+	do(t, ctx, "filter by severity",
+		chromedp.Navigate(s.base+"/app/#/alerts?status=acknowledged&severity=low"),
+		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
+}

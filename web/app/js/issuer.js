@@ -38,7 +38,10 @@ register({
     f_quota_quantity: "Annual quota", f_quota_authority: "Authority", f_quota_authority_hint: "Two-letter ISO code of the Management Authority.",
     col_taxon: "Species", col_source_term: "Source / type", col_quota: "Quota", col_used: "Used", col_remaining: "Remaining", col_period: "Quota year",
     show: "Show",
-    alerts: "Alerts", alerts_empty: "No alerts in this list.", acknowledge: "Acknowledge", close_alert: "Close",
+    f_rule: "Rule", select_alert: "Select", select_all: "Select all on this page", bulk_acknowledge: "Acknowledge selected ({n})",
+    bulk_close: "Close selected ({n})", bulk_done: "{n} alerts changed.", bulk_failed: "Not changed: {list}",
+    alerts_none_match: "No alerts match these filters: choose another status, severity or rule.",
+    alerts: "Alerts", alerts_empty: "No open alerts: new ones appear here as soon as the rules raise them.", acknowledge: "Acknowledge", close_alert: "Close",
     alert_open: "Open", alert_acknowledged: "Acknowledged", alert_closed: "Closed",
     sev_low: "Low", sev_medium: "Medium", sev_high: "High", sev_critical: "Critical", severity: "Severity",
     occurrences: "Occurrences: {n}", first_last: "First {first}, last {last}", evidence: "Evidence",
@@ -76,7 +79,10 @@ register({
     f_quota_quantity: "Годовая квота", f_quota_authority: "Орган", f_quota_authority_hint: "Двухбуквенный код ISO административного органа.",
     col_taxon: "Вид", col_source_term: "Источник / тип", col_quota: "Квота", col_used: "Использовано", col_remaining: "Остаток", col_period: "Квотный год",
     show: "Показать",
-    alerts: "Оповещения", alerts_empty: "В этом списке нет оповещений.", acknowledge: "Принять к сведению", close_alert: "Закрыть",
+    f_rule: "Правило", select_alert: "Выбрать", select_all: "Выбрать все на странице", bulk_acknowledge: "Принять выбранные ({n})",
+    bulk_close: "Закрыть выбранные ({n})", bulk_done: "Изменено оповещений: {n}.", bulk_failed: "Не изменены: {list}",
+    alerts_none_match: "Нет оповещений с такими условиями: выберите другой статус, важность или правило.",
+    alerts: "Оповещения", alerts_empty: "Открытых оповещений нет: новые появятся здесь, как только их поднимут правила.", acknowledge: "Принять к сведению", close_alert: "Закрыть",
     alert_open: "Открыто", alert_acknowledged: "Принято к сведению", alert_closed: "Закрыто",
     sev_low: "Низкая", sev_medium: "Средняя", sev_high: "Высокая", sev_critical: "Критическая", severity: "Важность",
     occurrences: "Случаев: {n}", first_last: "Впервые {first}, последний раз {last}", evidence: "Доказательства",
@@ -114,7 +120,10 @@ register({
     f_quota_quantity: "Жылдык квота", f_quota_authority: "Орган", f_quota_authority_hint: "Башкаруучу органдын эки тамгалуу ISO коду.",
     col_taxon: "Түр", col_source_term: "Булагы / түрү", col_quota: "Квота", col_used: "Колдонулду", col_remaining: "Калды", col_period: "Квота жылы",
     show: "Көрсөтүү",
-    alerts: "Эскертүүлөр", alerts_empty: "Бул тизмеде эскертүү жок.", acknowledge: "Кабыл алуу", close_alert: "Жабуу",
+    f_rule: "Эреже", select_alert: "Тандоо", select_all: "Бул беттегилердин баарын тандоо", bulk_acknowledge: "Тандалгандарды кабыл алуу ({n})",
+    bulk_close: "Тандалгандарды жабуу ({n})", bulk_done: "Өзгөргөн эскертүүлөр: {n}.", bulk_failed: "Өзгөргөн жок: {list}",
+    alerts_none_match: "Бул шарттарга ылайык эскертүү жок: башка абалды, маанилүүлүктү же эрежени тандаңыз.",
+    alerts: "Эскертүүлөр", alerts_empty: "Ачык эскертүү жок: эрежелер көтөргөндө жаңылары ушул жерде пайда болот.", acknowledge: "Кабыл алуу", close_alert: "Жабуу",
     alert_open: "Ачык", alert_acknowledged: "Кабыл алынган", alert_closed: "Жабылган",
     sev_low: "Төмөн", sev_medium: "Орточо", sev_high: "Жогору", sev_critical: "Өтө коркунучтуу", severity: "Маанилүүлүгү",
     occurrences: "{n} жолу", first_last: "Биринчи {first}, акыркы {last}", evidence: "Далилдер",
@@ -342,7 +351,14 @@ function quotaForm(year, s) {
 
 // ---- alerts ----
 
-function alertItem(a, onAction) {
+const RULES = ["forged_code", "revoked_permit", "expired_permit", "reused_permit", "two_checkpoints", "over_quantity", "linked_to_case",
+  "appendix_i_trade", "captive_volume", "offline_endorsement_conflict", "issue_spike", "verification_log"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+const ALERTS_PAGE = 50;
+
+// alertItem is one alert's card; with selected (a Set of ids) it has a
+// box to select it for a bulk action, and onSelect is told of changes.
+function alertItem(a, onAction, selected, onSelect) {
   const actions = [];
   if (a.status === "open") actions.push(h("button", { type: "button", "data-action": "acknowledge", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "acknowledge") }, t("acknowledge")));
   if (a.status !== "closed") actions.push(h("button", { type: "button", "data-action": "close", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "close") }, t("close_alert")));
@@ -351,7 +367,11 @@ function alertItem(a, onAction) {
     const href = { permit: "#/permits/", case: "#/cases/" }[e.kind];
     return h("li", {}, href ? h("a", { href: href + encodeURIComponent(e.ref) }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
   };
-  return h("li", { class: "card alert", "data-alert": a.id },
+  const pick = selected && a.status !== "closed" ? h("label", { class: "check" },
+    h("input", { type: "checkbox", "data-select": a.id, checked: selected.has(a.id),
+      onchange: (e) => { if (e.target.checked) selected.add(a.id); else selected.delete(a.id); onSelect(); } }),
+    h("span", {}, t("select_alert"))) : null;
+  return h("li", { class: "card alert", "data-alert": a.id }, pick,
     h("div", { class: "row" },
       h("span", { class: `badge ${SEVERITY_BADGE[a.severity] || ""}` }, `${t("severity")}: ${t("sev_" + a.severity)}`),
       h("span", { class: `badge ${ALERT_STATUS_BADGE[a.status] || ""}` }, t("alert_" + a.status)),
@@ -372,18 +392,62 @@ function ruleLabel(rule) {
 async function alertsScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "open";
+  const severity = query.get("severity") || "", rule = query.get("rule") || "";
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const sel = select("status", [["open", t("alert_open")], ["acknowledged", t("alert_acknowledged")], ["closed", t("alert_closed")], ["all", t("all")]], status);
-  sel.addEventListener("change", () => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value })));
-  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel));
+  const sevSel = select("severity", [["", t("all")], ...SEVERITIES.map((s) => [s, t("sev_" + s)])], severity);
+  const ruleSel = select("rule", [["", t("all")], ...RULES.map((r) => [r, ruleLabel(r)])], rule);
+  const to = (p) => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value, severity: sevSel.value, rule: ruleSel.value, page: p > 1 ? p : "" }));
+  [sel, sevSel, ruleSel].forEach((s) => s.addEventListener("change", () => to(1)));
+  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel),
+    h("div", { class: "two" }, field(t("severity"), sevSel), field(t("f_rule"), ruleSel)));
   mount(h("h1", {}, t("alerts")), filter, loading());
   const filterStatus = status === "all" ? "" : status;
-  const load = async () => (await get("/api/v1/alerts" + qs({ status: filterStatus, size: 100 }))).alerts;
+  let total = 0;
+  const load = async () => {
+    const r = await get("/api/v1/alerts" + qs({ status: filterStatus, severity, rule, page, size: ALERTS_PAGE }));
+    total = r.total;
+    return r.alerts;
+  };
   let alerts = await load();
+  // Bulk actions: the alerts selected on this page.
+  const selected = new Set();
+  const all = h("input", { type: "checkbox", "data-action": "select-all" });
+  const bulkAck = h("button", { type: "button", "data-action": "bulk-acknowledge" });
+  const bulkClose = h("button", { type: "button", "data-action": "bulk-close" });
+  const onSelect = () => {
+    bulkAck.textContent = t("bulk_acknowledge", { n: selected.size });
+    bulkClose.textContent = t("bulk_close", { n: selected.size });
+    bulkAck.disabled = bulkClose.disabled = selected.size === 0;
+    const open = alerts.filter((a) => a.status !== "closed");
+    all.checked = open.length > 0 && open.every((a) => selected.has(a.id));
+  };
+  all.addEventListener("change", () => {
+    alerts.filter((a) => a.status !== "closed").forEach((a) => (all.checked ? selected.add(a.id) : selected.delete(a.id)));
+    draw();
+  });
+  const bulk = (action) => busy([bulkAck, bulkClose], async () => {
+    msg.replaceChildren();
+    try {
+      const r = await post("/api/v1/alerts/bulk", { action, ids: [...selected] });
+      selected.clear();
+      r.alerts.forEach((a) => upsert(a));
+      msg.replaceChildren(h("p", { class: "ok", role: "status" }, t("bulk_done", { n: r.alerts.length })),
+        r.errors.length ? h("p", { class: "error", role: "alert" }, t("bulk_failed", { list: r.errors.map((e) => `#${e.id}: ${e.message}`).join("; ") })) : null);
+    } catch (err) {
+      msg.replaceChildren(errorBox(err));
+    }
+    draw();
+  });
+  bulkAck.addEventListener("click", () => bulk("acknowledge"));
+  bulkClose.addEventListener("click", () => bulk("close"));
+  const bulkBar = filterStatus === "closed" ? null : h("div", { class: "card bulk" },
+    h("label", { class: "check" }, all, h("span", {}, t("select_all"))), h("div", { class: "actions" }, bulkAck, bulkClose));
   const list = h("ul", { class: "alerts plain" });
   const live = h("p", { class: "muted", role: "status" });
   const news = h("div", { class: "visually-hidden", "aria-live": "polite" });
   const msg = h("div", { "aria-live": "assertive" });
-  const matches = (a) => !filterStatus || a.status === filterStatus;
+  const matches = (a) => (!filterStatus || a.status === filterStatus) && (!severity || a.severity === severity) && (!rule || a.rule === rule);
 
   const onAction = (btn, a, verb) => busy([btn], async () => {
     msg.replaceChildren();
@@ -393,12 +457,18 @@ async function alertsScreen(params, query) {
       msg.replaceChildren(errorBox(err));
     }
   });
-  const draw = () => list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction)) : [h("li", { class: "muted" }, t("alerts_empty"))]));
+  const empty = severity || rule || status !== "open" ? t("alerts_none_match") : t("alerts_empty");
+  const draw = () => {
+    list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction, bulkBar ? selected : null, onSelect)) : [h("li", { class: "muted empty" }, empty)]));
+    onSelect();
+  };
   // upsert puts a new or changed alert in the list, or drops it when it no
   // longer matches the filter (e.g. acknowledged while showing open ones).
   function upsert(a, isNew) {
+    if (a.status === "closed") selected.delete(a.id);
     const i = alerts.findIndex((x) => x.id === a.id);
     if (!matches(a)) {
+      selected.delete(a.id);
       if (i >= 0) alerts.splice(i, 1);
     } else if (i >= 0) alerts[i] = a;
     else alerts.unshift(a);
@@ -406,7 +476,8 @@ async function alertsScreen(params, query) {
     draw();
   }
   draw();
-  mount(h("h1", {}, t("alerts")), filter, live, msg, news, list);
+  mount(h("h1", {}, t("alerts")), filter, live, h("p", { role: "status", "data-role": "total" }, t("total_n", { n: total })),
+    bulkBar, msg, news, list, pager(page, Math.max(1, Math.ceil(total / ALERTS_PAGE)), to));
 
   stream(list, live, async (event, a) => {
     if (event !== "reconnected") return upsert(a, event === "alert");
