@@ -360,3 +360,45 @@ func TestOfficeAlertsBulk(t *testing.T) {
 		chromedp.Navigate(s.base+"/app/#/alerts?status=acknowledged&severity=low"),
 		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
 }
+
+// TestOfficeCases: the analyst filters the cases list and downloads what
+// the filters select as CSV.
+func TestOfficeCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	for _, cp := range []string{"Torugart", "Manas airport", "Irkeshtam"} {
+		s.officer.call("POST", "/api/v1/cases", map[string]any{"occurred_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+			"checkpoint": cp, "outcome": "seized", "destination_country": "CN",
+			"specimens": []map[string]any{{"taxon": "Saiga tatarica", "term": "HOR", "quantity": 12}}}, 201, nil)
+	}
+	ctx := browser(t, "")
+	signInApp(t, ctx, s.base, "analyst", "analyst-password")
+	var total string
+	do(t, ctx, "the cases",
+		chromedp.Navigate(s.base+"/app/#/cases"),
+		chromedp.WaitVisible(`main a.case-link`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=total]`, &total, chromedp.ByQuery))
+	if !strings.Contains(total, "3") {
+		t.Errorf("total %q, want 3", total)
+	}
+	do(t, ctx, "filter by checkpoint",
+		chromedp.Click(`main details summary`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=checkpoint]`, "Torugart", chromedp.ByQuery),
+		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
+		pollJS(`document.querySelectorAll("main a.case-link").length === 1 && location.hash.includes("checkpoint=Torugart")`))
+	shot(t, ctx, "office-cases-filtered")
+	var csv string
+	do(t, ctx, "export",
+		chromedp.Evaluate(`window.__saved = null; URL.createObjectURL = ((orig) => (b) => { window.__saved = b; return orig(b); })(URL.createObjectURL); true`, nil),
+		chromedp.Click(`[data-action=export-csv]`, chromedp.ByQuery),
+		pollJS(`window.__saved !== null`),
+		chromedp.Evaluate(`window.__saved.text()`, &csv, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "Torugart") {
+		t.Errorf("the CSV of the filtered cases:\n%s", csv)
+	}
+	do(t, ctx, "nothing matches",
+		chromedp.Navigate(s.base+"/app/#/cases?checkpoint=Nowhere"),
+		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
+}
