@@ -216,6 +216,16 @@ func Profile(tx *gorm.DB, id int64) (User, error) {
 	return userOf(row), nil
 }
 
+// Admins counts the administrator accounts, enabled or not: with none,
+// nobody can create accounts in the app (a fresh install).
+func (s *Service) Admins(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.User{}).Where("role = ?", opencites.RoleAdmin).Count(&n).Error; err != nil {
+		return 0, opencites.Internal("count administrators", err)
+	}
+	return n, nil
+}
+
 // IsExporter reports whether username is an enabled exporter account,
 // the only kind a permit may be issued to.
 func (s *Service) IsExporter(ctx context.Context, username string) (bool, error) {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"image/png"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -401,4 +404,58 @@ func TestOfficeCases(t *testing.T) {
 	do(t, ctx, "nothing matches",
 		chromedp.Navigate(s.base+"/app/#/cases?checkpoint=Nowhere"),
 		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
+}
+
+// TestOfficeFirstRun: on an empty database `citesd serve` says how to
+// create the first administrator; the sign-in screen says where accounts
+// come from; a wrong password and a lock-out read as sentences, the
+// lock-out with the time to wait, and no machine code shows.
+func TestOfficeFirstRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CITES_DATA_DIR="+t.TempDir(), "CITES_BCRYPT_COST=4")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var hint bool
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "citesd listening") {
+		hint = hint || strings.Contains(sc.Text(), "citesd user add --username admin --role admin")
+	}
+	if !hint {
+		t.Error("citesd serve on an empty database does not say how to create the first administrator")
+	}
+
+	s := startAppServer(t)
+	ctx := browser(t, "")
+	var accounts, wrong, locked string
+	do(t, ctx, "sign-in screen",
+		chromedp.Navigate(s.base+"/app/"),
+		chromedp.WaitVisible(`[data-role=accounts]`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=accounts]`, &accounts, chromedp.ByQuery))
+	if !strings.Contains(accounts, "administrator") {
+		t.Errorf("the sign-in screen says %q", accounts)
+	}
+	attempt := chromedp.Tasks{
+		chromedp.SetValue(`input[name=username]`, "alatoo-trade", chromedp.ByQuery),
+		chromedp.SetValue(`input[name=password]`, "not-the-password", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("main .error") && document.querySelector("main .error").remove(); true`, nil),
+		chromedp.Click(`form button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`main .error`, chromedp.ByQuery),
+	}
+	do(t, ctx, "a wrong password", attempt, chromedp.Text(`main .error`, &wrong, chromedp.ByQuery))
+	for i := 0; i < 6 && !strings.Contains(locked, "min"); i++ {
+		do(t, ctx, "again", attempt, chromedp.Text(`main .error`, &locked, chromedp.ByQuery))
+	}
+	shot(t, ctx, "office-locked-out")
+	if wrong != "Wrong username or password." && wrong != "wrong username or password" {
+		t.Errorf("a wrong password reads %q", wrong)
+	}
+	if !regexp.MustCompile(`Wait \d+ min`).MatchString(locked) || strings.Contains(locked, "too_many") {
+		t.Errorf("the lock-out reads %q", locked)
+	}
 }

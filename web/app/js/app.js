@@ -95,14 +95,18 @@ function loginScreen() {
     },
   }, h("h1", {}, t("sign_in")), field(t("username"), user), field(t("password"), pass), msg,
   h("button", { type: "submit", class: "primary" }, t("sign_in")),
+  h("p", { class: "hint", "data-role": "accounts" }, t("accounts_hint")),
   h("p", { class: "muted" }, h("a", { href: "verify.html", "data-action": "public-verify" }, t("public_link"))));
   mount(form);
 }
 
 register({
-  en: { public_link: "Check a permit without an account" },
-  ru: { public_link: "Проверить разрешение без учётной записи" },
-  ky: { public_link: "Уруксатты каттоосуз текшерүү" },
+  en: { public_link: "Check a permit without an account",
+    accounts_hint: "Accounts are created by your authority's OpenCITES administrator: ask them for one." },
+  ru: { public_link: "Проверить разрешение без учётной записи",
+    accounts_hint: "Учётные записи создаёт администратор OpenCITES вашего органа: обратитесь к нему, чтобы получить её." },
+  ky: { public_link: "Уруксатты каттоосуз текшерүү",
+    accounts_hint: "Каттоо жазууларын органыңыздын OpenCITES администратору түзөт: каттоо жазуусу үчүн ага кайрылыңыз." },
 });
 
 route("/login", { roles: ["officer", "issuer", "exporter", "admin", "analyst"], render: loginScreen });

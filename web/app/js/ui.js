@@ -82,6 +82,8 @@ export function toast(msg, kind = "info") {
 // errorText turns an API or network error into a sentence for the user.
 export function errorText(err) {
   if (err && err.offline) return t("error_network");
+  // A lock-out says how long to wait, in the user's language.
+  if (err && err.code === "too_many_attempts" && err.retryAfter) return t("error_locked", { n: Math.max(1, Math.ceil(err.retryAfter / 60)) });
   if (err && err.message) return err.message;
   return t("error_generic");
 }
