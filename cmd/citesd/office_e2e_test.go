@@ -459,3 +459,47 @@ func TestOfficeFirstRun(t *testing.T) {
 		t.Errorf("the lock-out reads %q", locked)
 	}
 }
+
+// TestOfficeNarrow: every screen of the back office fits a 320 px wide
+// screen (shot fails on a page wider than the viewport, small tap targets,
+// unlabelled controls), for each role.
+func TestOfficeNarrow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	number, code := s.issue(t)
+	// Some traffic, so that the statistics draw their charts.
+	s.officer.call("POST", "/api/v1/verify", map[string]string{"code": code}, 200, nil)
+	s.officer.call("POST", "/api/v1/verify", map[string]string{"code": code[:len(code)-8] + "12345678"}, 200, nil)
+	s.officer.call("POST", "/api/v1/cases", map[string]any{"occurred_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+		"checkpoint": "Torugart customs post", "outcome": "seized",
+		"specimens": []map[string]any{{"taxon": "Saiga tatarica", "term": "HOR", "quantity": 12}}}, 201, nil)
+	exporter := signIn(t, s.base, "alatoo-trade", "exporter-password")
+	var a struct{ ID int64 }
+	exporter.call("POST", "/api/v1/applications", map[string]any{"type": "export", "purpose": "T", "valid_until": validUntil(),
+		"importer":  map[string]string{"name": "Gulf Falconry Centre of the United Arab Emirates", "address": "Dubai", "country": "AE"},
+		"specimens": []map[string]any{{"taxon": "Falco cherrug", "term": "LIV", "source": "C", "quantity": 1}}}, 201, &a)
+	exporter.call("POST", fmt.Sprintf("/api/v1/applications/%d/submit", a.ID), map[string]string{"missing_documents_reason": "By post."}, 200, nil)
+	ctx := browser(t, "")
+	do(t, ctx, "320 px", chromedp.EmulateViewport(320, 640, chromedp.EmulateScale(2)))
+	for _, role := range []struct {
+		user, pass string
+		screens    []string
+	}{
+		{"alatoo-trade", "exporter-password", []string{"#/applications", "#/applications/new", fmt.Sprintf("#/applications/%d", a.ID), "#/permits", "#/notifications"}},
+		{"ma-kg", "issuer-password", []string{"#/queue", fmt.Sprintf("#/queue/%d", a.ID), "#/permits/" + number, "#/alerts", "#/cases", "#/notifications"}},
+		{"analyst", "analyst-password", []string{"#/alerts", "#/stats", "#/cases"}},
+	} {
+		signInApp(t, ctx, s.base, role.user, role.pass)
+		for _, screen := range role.screens {
+			do(t, ctx, role.user+" "+screen,
+				chromedp.Navigate(s.base+"/app/"+screen),
+				chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
+				pollJS(`!document.querySelector("main .loading")`),
+				chromedp.Sleep(300*time.Millisecond))
+			shot(t, ctx, "office-320-"+role.user+"-"+strings.NewReplacer("#/", "", "/", "-").Replace(screen))
+		}
+		signOutApp(t, ctx)
+	}
+}
