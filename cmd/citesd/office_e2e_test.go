@@ -79,6 +79,19 @@ func TestOfficeCountryPicker(t *testing.T) {
 		chromedp.SendKeys(`[name="specimens.0.taxon"]`, "Falco cherrug", chromedp.ByQuery),
 		chromedp.Click(`[data-action=save]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`main .ok`, chromedp.ByQuery))
+	// The form comes in sections; its summary shows what the authority
+	// will read, country names included.
+	var steps int
+	var summary string
+	do(t, ctx, "sections and summary",
+		chromedp.Evaluate(`document.querySelectorAll(".form-steps .step").length`, &steps),
+		chromedp.Click(`[data-role=summary] summary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-role=summary] dl`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=summary]`, &summary, chromedp.ByQuery))
+	if steps != 4 || !strings.Contains(summary, "Gulf Falconry, United Arab Emirates (AE)") || !strings.Contains(summary, "Falco cherrug") {
+		t.Errorf("%d sections; summary %q", steps, summary)
+	}
+	shot(t, ctx, "office-application-summary")
 	var apps struct {
 		Applications []struct {
 			Request struct{ Importer struct{ Country string } }

@@ -24,6 +24,8 @@ register({
     f_type: "Document type (box 1)", f_purpose: "Purpose (box 5a)", f_valid_from: "Valid from (box 2)", f_valid_until: "Valid until (box 2)",
     f_valid_from_hint: "Leave empty to start on the day of issue.", f_conditions: "Special conditions (box 5)",
     importer: "Importer (box 3)", exporter: "Exporter (box 4)", exporter_hint: "Leave empty to use your organisation's details.",
+    sec_document: "Document", sec_parties: "Exporter and importer", sec_conditions: "Conditions", sec_conditions_payment: "Conditions and payment",
+    form_sections: "Sections of the form", review_summary: "Check before submitting", summary_hint: "This is what the authority will receive.",
     f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
     f_exporter_account: "Exporter's account", f_exporter_account_hint: "The exporter's username, so the permit appears in their list (optional).",
     f_security_stamp: "Security stamp number (box 5b)", f_issued_place: "Place of issue (box 13)",
@@ -77,6 +79,8 @@ register({
     f_type: "Вид документа (графа 1)", f_purpose: "Цель (графа 5a)", f_valid_from: "Действует с (графа 2)", f_valid_until: "Действует до (графа 2)",
     f_valid_from_hint: "Оставьте пустым, чтобы срок начался в день выдачи.", f_conditions: "Особые условия (графа 5)",
     importer: "Импортёр (графа 3)", exporter: "Экспортёр (графа 4)", exporter_hint: "Оставьте пустым, чтобы взять данные вашей организации.",
+    sec_document: "Документ", sec_parties: "Экспортёр и импортёр", sec_conditions: "Условия", sec_conditions_payment: "Условия и оплата",
+    form_sections: "Разделы формы", review_summary: "Проверьте перед подачей", summary_hint: "Это получит орган.",
     f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
     f_exporter_account: "Учётная запись экспортёра", f_exporter_account_hint: "Имя пользователя экспортёра, чтобы разрешение появилось в его списке (необязательно).",
     f_security_stamp: "Номер защитной марки (графа 5b)", f_issued_place: "Место выдачи (графа 13)",
@@ -130,6 +134,8 @@ register({
     f_type: "Документтин түрү (1-графа)", f_purpose: "Максаты (5a-графа)", f_valid_from: "Күчүнө кирет (2-графа)", f_valid_until: "Күчүндө болот (2-графа)",
     f_valid_from_hint: "Берилген күндөн баштоо үчүн бош калтырыңыз.", f_conditions: "Өзгөчө шарттар (5-графа)",
     importer: "Импорттоочу (3-графа)", exporter: "Экспорттоочу (4-графа)", exporter_hint: "Уюмуңуздун маалыматын колдонуу үчүн бош калтырыңыз.",
+    sec_document: "Документ", sec_parties: "Экспорттоочу жана импорттоочу", sec_conditions: "Шарттар", sec_conditions_payment: "Шарттар жана төлөм",
+    form_sections: "Форманын бөлүмдөрү", review_summary: "Берүүдөн мурун текшериңиз", summary_hint: "Орган ушуну алат.",
     f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
     f_exporter_account: "Экспорттоочунун аккаунту", f_exporter_account_hint: "Уруксат анын тизмесинде көрүнүшү үчүн экспорттоочунун колдонуучу аты (милдеттүү эмес).",
     f_security_stamp: "Коргоо маркасынын номери (5b-графа)", f_issued_place: "Берилген жери (13-графа)",
@@ -201,7 +207,7 @@ export function permitBadge(status) {
   return h("span", { class: `badge ${PERMIT_BADGE[status] || ""}` }, t("st_" + status));
 }
 
-const sourceLabel = (s) => (s && s.length === 2 && s[0] === "O" ? `${s} — ${t("source_pre", { what: t("source_" + s[1]) })}` : codeLabel("source_", s));
+const sourceLabel = (s) => (!s ? "" : s.length === 2 && s[0] === "O" ? `${s} — ${t("source_pre", { what: t("source_" + s[1]) })}` : codeLabel("source_", s));
 
 // species lists the taxa of an application's or permit's lines, for lists.
 const speciesOf = (lines) => [...new Set((lines || []).map((l) => l.taxon).filter(Boolean))].join(", ");
@@ -385,22 +391,35 @@ export function permitForm(req = {}, opts = {}) {
     field(t("f_address"), h("textarea", { name: `${key}.address`, rows: 2 }, p.address || "")),
     countryField(t("f_country"), `${key}.country`, p.country, t("f_country_hint")),
   ];
-  const el = h("div", { class: "permit-form" },
-    h("div", { class: "two" },
-      field(t("f_type"), select("type", TYPES.map((c) => [c, t("type_" + c)]), req.type || "export")),
-      field(t("f_purpose"), select("purpose", [["", "—"], ...PURPOSES.map((c) => [c, codeLabel("purpose_", c)])], req.purpose || ""))),
-    h("div", { class: "two" },
-      field(t("f_valid_from"), h("input", { type: "date", name: "valid_from", value: req.valid_from || "" }), t("f_valid_from_hint")),
-      field(t("f_valid_until"), h("input", { type: "date", name: "valid_until", value: req.valid_until || "" }))),
-    group(t("exporter"), opts.issuer ? null : h("p", { class: "hint" }, t("exporter_hint")), party("exporter", exp),
-      opts.issuer ? field(t("f_exporter_account"), h("input", { name: "exporter_account", value: req.exporter_account || "", autocapitalize: "none" }), t("f_exporter_account_hint")) : null),
-    group(t("importer"), party("importer", imp)),
-    group(t("specimens"), lines, addBtn),
-    field(t("f_conditions"), h("textarea", { name: "conditions", rows: 3 }, req.conditions || "")),
-    opts.issuer ? h("div", { class: "two" },
-      field(t("f_security_stamp"), h("input", { name: "security_stamp", value: req.security_stamp || "" })),
-      field(t("f_issued_place"), h("input", { name: "issued_place", value: req.issued_place || "" }))) : null,
-    opts.payment ? field(t("f_payment_reference"), h("input", { name: "payment_reference", value: opts.paymentReference || "" })) : null);
+  // The form is long on a phone: it comes in numbered sections, with a
+  // row of buttons at the top that jump to each.
+  const sections = [
+    [t("sec_document"), [
+      h("div", { class: "two" },
+        field(t("f_type"), select("type", TYPES.map((c) => [c, t("type_" + c)]), req.type || "export")),
+        field(t("f_purpose"), select("purpose", [["", "—"], ...PURPOSES.map((c) => [c, codeLabel("purpose_", c)])], req.purpose || ""))),
+      h("div", { class: "two" },
+        field(t("f_valid_from"), h("input", { type: "date", name: "valid_from", value: req.valid_from || "" }), t("f_valid_from_hint")),
+        field(t("f_valid_until"), h("input", { type: "date", name: "valid_until", value: req.valid_until || "" })))]],
+    [t("sec_parties"), [
+      group(t("exporter"), opts.issuer ? null : h("p", { class: "hint" }, t("exporter_hint")), party("exporter", exp),
+        opts.issuer ? field(t("f_exporter_account"), h("input", { name: "exporter_account", value: req.exporter_account || "", autocapitalize: "none" }), t("f_exporter_account_hint")) : null),
+      group(t("importer"), party("importer", imp))]],
+    [t("specimens"), [lines, addBtn]],
+    [t(opts.payment ? "sec_conditions_payment" : "sec_conditions"), [
+      field(t("f_conditions"), h("textarea", { name: "conditions", rows: 3 }, req.conditions || "")),
+      opts.issuer ? h("div", { class: "two" },
+        field(t("f_security_stamp"), h("input", { name: "security_stamp", value: req.security_stamp || "" })),
+        field(t("f_issued_place"), h("input", { name: "issued_place", value: req.issued_place || "" }))) : null,
+      opts.payment ? field(t("f_payment_reference"), h("input", { name: "payment_reference", value: opts.paymentReference || "" })) : null]],
+  ];
+  const id = `form${++listSeq}`;
+  const heads = sections.map(([title], i) => h("h2", { id: `${id}-s${i + 1}`, tabindex: "-1" }, `${i + 1}. ${title}`));
+  const steps = h("nav", { class: "form-steps", "aria-label": t("form_sections") }, sections.map(([title], i) =>
+    h("button", { type: "button", class: "step", "data-step": i + 1, onclick: () => { heads[i].scrollIntoView({ block: "start" }); heads[i].focus({ preventScroll: true }); } },
+      `${i + 1}. ${title}`)));
+  const el = h("div", { class: "permit-form" }, steps,
+    sections.map(([, body], i) => h("section", { class: "form-section", "aria-labelledby": heads[i].id }, heads[i], body)));
   return { el, read: () => readControls(el) };
 }
 
@@ -606,6 +625,12 @@ async function applicationScreen({ id }, query, flash) {
       field(t("missing_reason"), reason), out, h("div", { class: "actions" }, go));
   };
 
+  // The summary shows the form as the authority will read it, drawn when
+  // opened, so the exporter checks it before submitting.
+  const summaryBody = h("div", {});
+  const summary = h("details", { class: "card summary", "data-role": "summary",
+    ontoggle: (e) => { if (e.target.open) summaryBody.replaceChildren(h("p", { class: "hint" }, t("summary_hint")), ...requestFacts(form.read())); } },
+  h("summary", {}, t("review_summary")), summaryBody);
   // A new document joins the list in place, keeping unsaved edits in the form.
   const attached = h("div", {}, null);
   const onRemoved = (doc) => {
@@ -620,7 +645,7 @@ async function applicationScreen({ id }, query, flash) {
   mount(h("h1", {}, title), app ? h("p", {}, appBadge(app.status)) : null, app ? statusNotice(app) : null,
     h("form", { onsubmit: (e) => e.preventDefault(), novalidate: true }, form.el),
     h("h2", {}, t("attachments")), app ? [attached, uploadForm(app, onAttached)] : h("p", { class: "muted" }, t("attach_first")),
-    h("p", { class: "hint" }, t("submit_hint")), msg,
+    summary, h("p", { class: "hint" }, t("submit_hint")), msg,
     h("div", { class: "actions" }, saveBtn, submitBtn),
     app ? messageList(app) : null);
   if (flash) msg.scrollIntoView({ block: "center" });
