@@ -25,19 +25,22 @@ type ApplicationRequest struct {
 type ApplicationJSON struct {
 	ID int64 `json:"id"`
 	// Reference is the name people use for it: "A-2026-000123".
-	Reference        string           `json:"reference"`
-	Exporter         string           `json:"exporter"`
-	Authority        string           `json:"authority"`
-	Status           string           `json:"status"`
-	Request          IssueRequest     `json:"request"`
-	PaymentReference string           `json:"payment_reference"`
-	Missing          []string         `json:"missing"`
-	PermitNumber     string           `json:"permit_number,omitempty"`
-	CreatedAt        time.Time        `json:"created_at"`
-	UpdatedAt        time.Time        `json:"updated_at"`
-	SubmittedAt      *time.Time       `json:"submitted_at,omitempty"`
-	Messages         []AppMessageJSON `json:"messages"`
-	Attachments      []AttachmentJSON `json:"attachments"`
+	Reference        string       `json:"reference"`
+	Exporter         string       `json:"exporter"`
+	Authority        string       `json:"authority"`
+	Status           string       `json:"status"`
+	Request          IssueRequest `json:"request"`
+	PaymentReference string       `json:"payment_reference"`
+	Missing          []string     `json:"missing"`
+	// ChangedSinceRequest lists the request's fields changed since the
+	// authority last asked for changes (dotted paths); absent before.
+	ChangedSinceRequest []string         `json:"changed_since_request,omitempty"`
+	PermitNumber        string           `json:"permit_number,omitempty"`
+	CreatedAt           time.Time        `json:"created_at"`
+	UpdatedAt           time.Time        `json:"updated_at"`
+	SubmittedAt         *time.Time       `json:"submitted_at,omitempty"`
+	Messages            []AppMessageJSON `json:"messages"`
+	Attachments         []AttachmentJSON `json:"attachments"`
 }
 
 // AppMessageJSON is one step or note of an application.
@@ -71,7 +74,7 @@ func issueRequestJSON(r permits.IssueRequest) IssueRequest {
 
 func applicationJSON(a *applications.Application) ApplicationJSON {
 	out := ApplicationJSON{ID: a.ID, Reference: a.Reference, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
-		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing,
+		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing, ChangedSinceRequest: a.Changed,
 		PermitNumber: a.PermitNumber, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
 		Messages: []AppMessageJSON{}, Attachments: []AttachmentJSON{}}
 	if out.Missing == nil {

@@ -43,10 +43,17 @@ func TestApplicationDocuments(t *testing.T) {
 		e.do("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "request_changes", "message": "Attach the veterinary certificate."}, 200, nil)
 		e.attach("alatoo-trade", a.ID, "veterinary", "vet.png", testPNG(300, 200), 201, nil)
 		e.attach("alatoo-trade", a.ID, "captive_breeding", "registry.png", testPNG(300, 200), 201, nil)
+		// The exporter changes two fields: the resubmission names them.
+		req["importer"] = map[string]string{"name": "Gulf Falconry Centre LLC", "address": "Dubai", "country": "AE"}
+		req["specimens"].([]map[string]any)[0]["quantity"] = 1
+		e.do("alatoo-trade", "PUT", base, req, 200, nil)
 		// With every document listed, no reason is asked for.
 		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
 		if len(a.Missing) != 0 {
 			t.Errorf("missing %v", a.Missing)
+		}
+		if got := strings.Join(a.ChangedSinceRequest, ","); got != "importer.name,specimens.0.quantity" {
+			t.Errorf("changed since the request for changes: %q", got)
 		}
 		e.do("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "approve"}, 200, &a)
 		if a.Status != "approved" {

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/keys"
@@ -91,12 +93,16 @@ type Application struct {
 	Request          permits.IssueRequest
 	PaymentReference string
 	Missing          []string // attachment kinds still missing at submission
-	PermitNumber     string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	SubmittedAt      *time.Time
-	Messages         []AppMessage
-	Attachments      []AttachmentInfo
+	// Changed lists the fields of the request (dotted JSON paths such as
+	// "importer.country" or "specimens.0.quantity") that differ from the
+	// request as it stood at the last request for changes; nil before one.
+	Changed      []string
+	PermitNumber string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SubmittedAt  *time.Time
+	Messages     []AppMessage
+	Attachments  []AttachmentInfo
 }
 
 // AppMessage is a step or a note in an application's conversation.
@@ -301,6 +307,13 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 		if err := json.Unmarshal([]byte(row.Missing), &a.Missing); err != nil {
 			return nil, err
 		}
+	}
+	if row.ChangesBase != "" {
+		changed, err := changedFields(row.ChangesBase, row.Request)
+		if err != nil {
+			return nil, err
+		}
+		a.Changed = changed
 	}
 	if row.PermitID != nil {
 		if err := db.Model(&models.Permit{}).Where("id = ?", *row.PermitID).Pluck("number", &a.PermitNumber).Error; err != nil {
@@ -664,6 +677,80 @@ func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application,
 	return notify.Tell(tx, now, users.Audience{IssuersOf: row.Authority}, kind, "application", id, text)
 }
 
+// changedFields lists the dotted paths whose values differ between two
+// requests (JSON), sorted: a field added, removed or changed, a specimen
+// line added or removed.
+func changedFields(before, after string) ([]string, error) {
+	var b, a any
+	if err := json.Unmarshal([]byte(before), &b); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(after), &a); err != nil {
+		return nil, err
+	}
+	fb, fa := map[string]string{}, map[string]string{}
+	flatten("", b, fb)
+	flatten("", a, fa)
+	changed := []string{}
+	for k, v := range fa {
+		if w, ok := fb[k]; !ok || w != v {
+			changed = append(changed, k)
+		}
+	}
+	for k := range fb {
+		if _, ok := fa[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	slices.Sort(changed)
+	return changed, nil
+}
+
+// flatten writes v's leaves into out under dotted paths, named as the
+// API names the fields (the stored request has Go's names: OriginCountry
+// is origin_country); empty values are left out, so that a field going
+// from absent to "" is no change.
+func flatten(path string, v any, out map[string]string) {
+	join := func(k string) string {
+		k = snake(k)
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			flatten(join(k), e, out)
+		}
+	case []any:
+		for i, e := range x {
+			flatten(join(strconv.Itoa(i)), e, out)
+		}
+	case nil:
+	default:
+		if s := fmt.Sprint(x); s != "" && s != "0" && s != "false" {
+			out[path] = s
+		}
+	}
+}
+
+// snake writes a Go field name as the API's JSON name: "ValidUntil" is
+// "valid_until".
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // DecideRequest is an issuer's answer to an application.
 type DecideRequest struct {
 	Decision string // "request_changes", "reject" or "approve"
@@ -761,6 +848,10 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			return err
 		}
 		updates := map[string]any{"status": status, "updated_at": now}
+		if status == AppChangesRequested {
+			// What the resubmission will be compared with.
+			updates["changes_base"] = row.Request
+		}
 		var waived []string
 		if status == AppApproved {
 			a, err := s.applicationOf(tx, row)

@@ -516,3 +516,36 @@ func TestOfficeNarrow(t *testing.T) {
 		signOutApp(t, ctx)
 	}
 }
+
+// TestOfficeResubmission: the issuer reviewing a resubmission sees which
+// fields changed since the request for changes.
+func TestOfficeResubmission(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	s := startAppServer(t)
+	exporter := signIn(t, s.base, "alatoo-trade", "exporter-password")
+	body := map[string]any{"type": "export", "purpose": "T", "valid_until": validUntil(),
+		"importer":  map[string]string{"name": "Gulf Falconry", "address": "Dubai", "country": "AE"},
+		"specimens": []map[string]any{{"taxon": "Falco cherrug", "term": "LIV", "source": "C", "quantity": 2}}}
+	var a struct{ ID int64 }
+	exporter.call("POST", "/api/v1/applications", body, 201, &a)
+	path := fmt.Sprintf("/api/v1/applications/%d", a.ID)
+	exporter.call("POST", path+"/submit", map[string]string{"missing_documents_reason": "By post."}, 200, nil)
+	s.issuer.call("POST", path+"/decision", map[string]string{"decision": "request_changes", "message": "One bird per permit."}, 200, nil)
+	body["specimens"].([]map[string]any)[0]["quantity"] = 1
+	exporter.call("PUT", path, body, 200, nil)
+	exporter.call("POST", path+"/submit", map[string]string{"missing_documents_reason": "By post."}, 200, nil)
+
+	ctx := browser(t, "")
+	signInApp(t, ctx, s.base, "ma-kg", "issuer-password")
+	var changed string
+	do(t, ctx, "the review",
+		chromedp.Navigate(fmt.Sprintf("%s/app/#/queue/%d", s.base, a.ID)),
+		chromedp.WaitVisible(`[data-role=changed] li`, chromedp.ByQuery),
+		chromedp.Text(`[data-role=changed]`, &changed, chromedp.ByQuery))
+	if !strings.Contains(changed, "Line A — Quantity (box 11)") || strings.Contains(changed, "Importer") {
+		t.Errorf("the review says %q", changed)
+	}
+	shot(t, ctx, "office-resubmission-changes")
+}

@@ -24,6 +24,7 @@ register({
     f_type: "Document type (box 1)", f_purpose: "Purpose (box 5a)", f_valid_from: "Valid from (box 2)", f_valid_until: "Valid until (box 2)",
     f_valid_from_hint: "Leave empty to start on the day of issue.", f_conditions: "Special conditions (box 5)",
     importer: "Importer (box 3)", exporter: "Exporter (box 4)", exporter_hint: "Leave empty to use your organisation's details.",
+    changed_since: "Changed since the request for changes:", nothing_changed: "No field changed since the request for changes (documents may have been added).",
     sec_document: "Document", sec_parties: "Exporter and importer", sec_conditions: "Conditions", sec_conditions_payment: "Conditions and payment",
     form_sections: "Sections of the form", review_summary: "Check before submitting", summary_hint: "This is what the authority will receive.",
     f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
@@ -79,6 +80,7 @@ register({
     f_type: "Вид документа (графа 1)", f_purpose: "Цель (графа 5a)", f_valid_from: "Действует с (графа 2)", f_valid_until: "Действует до (графа 2)",
     f_valid_from_hint: "Оставьте пустым, чтобы срок начался в день выдачи.", f_conditions: "Особые условия (графа 5)",
     importer: "Импортёр (графа 3)", exporter: "Экспортёр (графа 4)", exporter_hint: "Оставьте пустым, чтобы взять данные вашей организации.",
+    changed_since: "Изменено после запроса изменений:", nothing_changed: "После запроса изменений поля не менялись (могли быть добавлены документы).",
     sec_document: "Документ", sec_parties: "Экспортёр и импортёр", sec_conditions: "Условия", sec_conditions_payment: "Условия и оплата",
     form_sections: "Разделы формы", review_summary: "Проверьте перед подачей", summary_hint: "Это получит орган.",
     f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
@@ -134,6 +136,7 @@ register({
     f_type: "Документтин түрү (1-графа)", f_purpose: "Максаты (5a-графа)", f_valid_from: "Күчүнө кирет (2-графа)", f_valid_until: "Күчүндө болот (2-графа)",
     f_valid_from_hint: "Берилген күндөн баштоо үчүн бош калтырыңыз.", f_conditions: "Өзгөчө шарттар (5-графа)",
     importer: "Импорттоочу (3-графа)", exporter: "Экспорттоочу (4-графа)", exporter_hint: "Уюмуңуздун маалыматын колдонуу үчүн бош калтырыңыз.",
+    changed_since: "Өзгөртүү суралгандан бери өзгөргөндөр:", nothing_changed: "Өзгөртүү суралгандан бери талаалар өзгөргөн жок (документтер кошулушу мүмкүн).",
     sec_document: "Документ", sec_parties: "Экспорттоочу жана импорттоочу", sec_conditions: "Шарттар", sec_conditions_payment: "Шарттар жана төлөм",
     form_sections: "Форманын бөлүмдөрү", review_summary: "Берүүдөн мурун текшериңиз", summary_hint: "Орган ушуну алат.",
     f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
@@ -506,9 +509,35 @@ export function statusNotice(app) {
       return h("div", { class: "ok", role: "status" }, t("approved_msg", { number: app.permit_number }), " ",
         h("a", { href: `#/permits/${encodeURIComponent(app.permit_number)}`, "data-action": "open-permit" }, t("open_permit", { number: app.permit_number })));
     case "submitted":
-      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : session().role === "issuer" ? "awaiting_your_decision" : "awaiting_decision"), missingList(app));
+      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : session().role === "issuer" ? "awaiting_your_decision" : "awaiting_decision"), changedList(app), missingList(app));
   }
   return null;
+}
+
+// FIELD_LABELS names the request's fields (the last part of a path such
+// as "specimens.0.quantity") by their labels on the form.
+const FIELD_LABELS = { type: "f_type", purpose: "f_purpose", valid_from: "f_valid_from", valid_until: "f_valid_until", conditions: "f_conditions",
+  name: "f_name", address: "f_address", country: "f_country", taxon: "f_taxon", description: "f_description", term: "f_term", source: "f_source",
+  quantity: "f_quantity", unit: "f_unit", marks: "f_marks", origin_country: "f_origin_country", exporter_account: "f_exporter_account" };
+
+// fieldName turns a changed field's path into words: "Importer (box 3) —
+// Name", "Line A — Quantity (box 11)".
+function fieldName(path) {
+  const parts = path.split(".");
+  const last = parts[parts.length - 1];
+  const label = FIELD_LABELS[last] ? t(FIELD_LABELS[last]) : last;
+  if (parts[0] === "specimens" && parts.length >= 2) return `${t("line_n", { line: String.fromCharCode(65 + Number(parts[1])) })} — ${parts.length === 2 ? t("specimens") : label}`;
+  if (parts[0] === "exporter" || parts[0] === "importer") return `${t(parts[0])} — ${label}`;
+  return label;
+}
+
+// changedList shows what a resubmission changed since the authority's
+// request for changes.
+function changedList(app) {
+  const changed = app.changed_since_request || [];
+  if (app.status !== "submitted" || !app.messages.some((m) => m.kind === "resubmitted")) return null;
+  return h("div", { "data-role": "changed" }, h("p", {}, t(changed.length ? "changed_since" : "nothing_changed")),
+    changed.length ? h("ul", {}, [...new Set(changed.map(fieldName))].map((f) => h("li", {}, f))) : null);
 }
 
 function missingList(app) {
