@@ -547,14 +547,16 @@ function missingList(app) {
 
 // ---- applications ----
 
-async function applicationsScreen() {
+async function applicationsScreen(params, query) {
   const mount = screenMount();
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   mount(h("h1", {}, t("applications")), loading());
-  const r = await get("/api/v1/applications");
+  const r = await get("/api/v1/applications" + qs({ page, size: PAGE_SIZE }));
   const rows = r.applications;
   mount(h("h1", {}, t("applications")),
     h("div", { class: "actions" }, h("button", { type: "button", class: "primary", "data-action": "new-application", onclick: () => go("#/applications/new") }, t("new_application"))),
-    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted" }, t("no_applications")));
+    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted empty" }, t("no_applications")),
+    pager(page, Math.max(1, Math.ceil(r.total / r.size)), (p) => go("#/applications" + qs({ page: p > 1 ? p : "" }))));
 }
 
 // applicationTable lists applications; link(a) is where each row leads.
