@@ -179,3 +179,31 @@ func TestAlertsBulk(t *testing.T) {
 		e.wantError("officer-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{open[0].ID}}, 403, "forbidden")
 	})
 }
+
+// TestPermitsListFilters: issue 16. The permits list is filtered by the
+// day of issue and sorted.
+func TestPermitsListFilters(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		first := e.issue(falconPermit())
+		e.advance(48 * time.Hour)
+		second := e.issue(falconPermit())
+		list := func(query string) api.PermitListJSON {
+			t.Helper()
+			var l api.PermitListJSON
+			e.do("issuer-kg", "GET", "/api/v1/permits?"+query, nil, 200, &l)
+			return l
+		}
+		day := func(p api.PermitJSON) string { return p.IssuedAt.UTC().Format(time.DateOnly) }
+		if l := list("from=" + day(second)); l.Total != 1 || l.Permits[0].Number != second.Number {
+			t.Errorf("from the second's day: %d", l.Total)
+		}
+		if l := list("to=" + day(first)); l.Total != 1 || l.Permits[0].Number != first.Number {
+			t.Errorf("to the first's day: %d", l.Total)
+		}
+		if l := list("sort=oldest"); l.Total != 2 || l.Permits[0].Number != first.Number {
+			t.Errorf("oldest first: %+v", l.Permits)
+		}
+		e.wantError("issuer-kg", "GET", "/api/v1/permits?sort=sideways", nil, 422, "invalid_sort")
+		e.wantError("issuer-kg", "GET", "/api/v1/permits?from=yesterday", nil, 400, "invalid_date")
+	})
+}

@@ -373,6 +373,9 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*P
 	default:
 		return nil, opencites.Invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
 	}
+	if err := opencites.CheckLen("q", f.Query, 100); err != nil {
+		return nil, err
+	}
 	if text := strings.TrimSpace(f.Query); text != "" {
 		if id, _, ok := ParseReference(text); ok {
 			q = q.Where("id = ?", id)

@@ -501,7 +501,7 @@ func TestOfficeNarrow(t *testing.T) {
 		screens    []string
 	}{
 		{"alatoo-trade", "exporter-password", []string{"#/applications", "#/applications/new", fmt.Sprintf("#/applications/%d", a.ID), "#/permits", "#/notifications"}},
-		{"ma-kg", "issuer-password", []string{"#/queue", fmt.Sprintf("#/queue/%d", a.ID), "#/permits/" + number, "#/alerts", "#/cases", "#/notifications"}},
+		{"ma-kg", "issuer-password", []string{"#/queue", fmt.Sprintf("#/queue/%d", a.ID), "#/permits?sort=expiring", "#/permits/" + number, "#/alerts", "#/notifications"}},
 		{"analyst", "analyst-password", []string{"#/alerts", "#/stats", "#/cases"}},
 	} {
 		signInApp(t, ctx, s.base, role.user, role.pass)
@@ -510,6 +510,7 @@ func TestOfficeNarrow(t *testing.T) {
 				chromedp.Navigate(s.base+"/app/"+screen),
 				chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
 				pollJS(`!document.querySelector("main .loading")`),
+				pollJS(`!document.querySelector("main .error")`),
 				chromedp.Sleep(300*time.Millisecond))
 			shot(t, ctx, "office-320-"+role.user+"-"+strings.NewReplacer("#/", "", "/", "-").Replace(screen))
 		}

@@ -286,5 +286,7 @@ async function caseDetail({ id }) {
 route("/cases/new", { roles: ["officer"], render: caseScreen });
 // Issuers and analysts read their authority's cases too (the API decides
 // which); only officers record them.
-route("/cases", { roles: ["officer", "issuer", "analyst", "admin"], nav: "nav_cases", render: casesScreen });
-route("/cases/:id", { roles: ["officer", "issuer", "analyst", "admin"], render: caseDetail });
+// Issuers do not read cases (the API answers 403): no menu entry leading
+// to an error.
+route("/cases", { roles: ["officer", "analyst", "admin"], nav: "nav_cases", render: casesScreen });
+route("/cases/:id", { roles: ["officer", "analyst", "admin"], render: caseDetail });

@@ -25,6 +25,8 @@ register({
     f_valid_from_hint: "Leave empty to start on the day of issue.", f_conditions: "Special conditions (box 5)",
     importer: "Importer (box 3)", exporter: "Exporter (box 4)", exporter_hint: "Leave empty to use your organisation's details.",
     changed_since: "Changed since the request for changes:", nothing_changed: "No field changed since the request for changes (documents may have been added).",
+    f_issued_from: "Issued from", f_issued_to: "Issued until", f_order: "Order", sort_issued_newest: "Newest first",
+    sort_issued_oldest: "Oldest first", sort_expiring: "Expiring soonest first",
     sec_document: "Document", sec_parties: "Exporter and importer", sec_conditions: "Conditions", sec_conditions_payment: "Conditions and payment",
     form_sections: "Sections of the form", review_summary: "Check before submitting", summary_hint: "This is what the authority will receive.",
     f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
@@ -81,6 +83,8 @@ register({
     f_valid_from_hint: "Оставьте пустым, чтобы срок начался в день выдачи.", f_conditions: "Особые условия (графа 5)",
     importer: "Импортёр (графа 3)", exporter: "Экспортёр (графа 4)", exporter_hint: "Оставьте пустым, чтобы взять данные вашей организации.",
     changed_since: "Изменено после запроса изменений:", nothing_changed: "После запроса изменений поля не менялись (могли быть добавлены документы).",
+    f_issued_from: "Выданы с", f_issued_to: "Выданы по", f_order: "Порядок", sort_issued_newest: "Сначала новые",
+    sort_issued_oldest: "Сначала старые", sort_expiring: "Сначала истекающие",
     sec_document: "Документ", sec_parties: "Экспортёр и импортёр", sec_conditions: "Условия", sec_conditions_payment: "Условия и оплата",
     form_sections: "Разделы формы", review_summary: "Проверьте перед подачей", summary_hint: "Это получит орган.",
     f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
@@ -137,6 +141,8 @@ register({
     f_valid_from_hint: "Берилген күндөн баштоо үчүн бош калтырыңыз.", f_conditions: "Өзгөчө шарттар (5-графа)",
     importer: "Импорттоочу (3-графа)", exporter: "Экспорттоочу (4-графа)", exporter_hint: "Уюмуңуздун маалыматын колдонуу үчүн бош калтырыңыз.",
     changed_since: "Өзгөртүү суралгандан бери өзгөргөндөр:", nothing_changed: "Өзгөртүү суралгандан бери талаалар өзгөргөн жок (документтер кошулушу мүмкүн).",
+    f_issued_from: "Берилген күндөн", f_issued_to: "Берилген күнгө чейин", f_order: "Тартиби", sort_issued_newest: "Жаңылары биринчи",
+    sort_issued_oldest: "Эскилери биринчи", sort_expiring: "Мөөнөтү жакында бүтөөрлөр биринчи",
     sec_document: "Документ", sec_parties: "Экспорттоочу жана импорттоочу", sec_conditions: "Шарттар", sec_conditions_payment: "Шарттар жана төлөм",
     form_sections: "Форманын бөлүмдөрү", review_summary: "Берүүдөн мурун текшериңиз", summary_hint: "Орган ушуну алат.",
     f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
@@ -719,16 +725,23 @@ function uploadForm(app, onDone) {
 async function permitsScreen(params, query) {
   const mount = screenMount();
   const q = query.get("q") || "", status = query.get("status") || "";
+  const from = query.get("from") || "", until = query.get("to") || "", sort = query.get("sort") || "newest";
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off" });
   const statusSel = select("status", [["", t("all")], ...PERMIT_STATUSES.map((s) => [s, t("st_" + s)])], status);
-  const to = (p) => go("#/permits" + qs({ q: search.value.trim(), status: statusSel.value, page: p > 1 ? p : "" }));
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
+  const sortSel = select("sort", [["newest", t("sort_issued_newest")], ["oldest", t("sort_issued_oldest")], ["expiring", t("sort_expiring")]], sort);
+  const to = (p) => go("#/permits" + qs({ q: search.value.trim(), status: statusSel.value, from: fromIn.value, to: toIn.value,
+    sort: sortSel.value === "newest" ? "" : sortSel.value, page: p > 1 ? p : "" }));
   const filters = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
     h("div", { class: "two" }, field(t("search"), search, t("search_hint")), field(t("f_status"), statusSel)),
+    h("div", { class: "two" }, field(t("f_issued_from"), fromIn), field(t("f_issued_to"), toIn)),
+    field(t("f_order"), sortSel),
     h("button", { type: "submit", "data-action": "search" }, t("search")));
-  statusSel.addEventListener("change", () => to(1));
+  [statusSel, sortSel].forEach((s) => s.addEventListener("change", () => to(1)));
   mount(h("h1", {}, t("permits")), filters, loading());
-  const r = await get("/api/v1/permits" + qs({ q, status, page, size: PAGE_SIZE }));
+  const r = await get("/api/v1/permits" + qs({ q, status, from, to: until, sort: sort === "newest" ? "" : sort, page, size: PAGE_SIZE }));
   const pages = Math.max(1, Math.ceil(r.total / r.size));
   const list = r.permits.length ? h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col_number")), h("th", { scope: "col" }, t("col_status")),
@@ -738,7 +751,7 @@ async function permitsScreen(params, query) {
       h("td", {}, permitBadge(p.status)),
       h("td", {}, speciesOf(p.specimens)),
       h("td", {}, `${p.exporter.name} (${p.exporter.country}) → ${p.importer.name} (${p.importer.country})`),
-      h("td", {}, fmtDate(p.valid_until))))))) : h("p", { class: "muted empty" }, q || status ? t("no_permits")
+      h("td", {}, fmtDate(p.valid_until))))))) : h("p", { class: "muted empty" }, q || status || from || until ? t("no_permits")
       : t(session().role === "exporter" ? "no_permits_exporter" : "no_permits_yet"));
   mount(h("h1", {}, t("permits")), filters,
     h("p", { role: "status" }, t("total_n", { n: r.total })), list,

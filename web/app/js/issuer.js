@@ -364,7 +364,8 @@ function alertItem(a, onAction, selected, onSelect) {
   if (a.status !== "closed") actions.push(h("button", { type: "button", "data-action": "close", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "close") }, t("close_alert")));
   const evidence = (e) => {
     const label = `${t("ev_" + e.kind)} ${e.ref}`;
-    const href = { permit: "#/permits/", case: "#/cases/" }[e.kind];
+    // Issuers read permits but not cases: only what they can open links.
+    const href = { permit: "#/permits/", case: session().role === "issuer" ? "" : "#/cases/" }[e.kind];
     return h("li", {}, href ? h("a", { href: href + encodeURIComponent(e.ref) }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
   };
   const pick = selected && a.status !== "closed" ? h("label", { class: "check" },
