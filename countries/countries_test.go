@@ -72,3 +72,18 @@ func TestAll(t *testing.T) {
 		t.Errorf(`Name("KG", "de") = %q, want English`, got)
 	}
 }
+
+// FuzzSearch: what anyone types into the public country search never
+// panics, and every answer is a country the server accepts.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"UAE", "Эмираты", "cote d'ivoire", "  ", "\x00", "ё й", "A-Z"} {
+		f.Add(s, "ru")
+	}
+	f.Fuzz(func(t *testing.T, q, lang string) {
+		for _, c := range countries.Search(q, lang, 10) {
+			if !opencites.ValidCountry(c.Code) || c.Name == "" {
+				t.Fatalf("Search(%q) gave %+v", q, c)
+			}
+		}
+	})
+}
