@@ -135,8 +135,12 @@ func (s *Server) listApplications(c echo.Context) error {
 			*p.v = n
 		}
 	}
+	from, to, err := dateRange(c)
+	if err != nil {
+		return err
+	}
 	res, err := s.apps.List(c.Request().Context(), actor(c), applications.Filter{Status: c.QueryParam("status"),
-		Query: c.QueryParam("q"), Sort: c.QueryParam("sort"), Page: page, Size: size})
+		Query: c.QueryParam("q"), Sort: c.QueryParam("sort"), From: from, To: to, Page: page, Size: size})
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,12 @@ func TestReviewQueue(t *testing.T) {
 		if l := list("q=100%25"); l.Total != 0 {
 			t.Errorf("q=100%%: %d found, want 0 (the %% is a character, not a wildcard)", l.Total)
 		}
+		if l := list("from=2026-11-29&to=2026-11-29"); l.Total != n {
+			t.Errorf("submitted on 2026-11-29: %d, want %d", l.Total, n)
+		}
+		if l := list("from=2026-11-30"); l.Total != 0 {
+			t.Errorf("submitted from 2026-11-30: %d, want 0", l.Total)
+		}
 		e.wantError("issuer-kg", "GET", "/api/v1/applications?sort=sideways", nil, 422, "invalid_sort")
 		e.wantError("issuer-kg", "GET", "/api/v1/applications?size=1000", nil, 400, "invalid_size")
 	})

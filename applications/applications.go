@@ -333,8 +333,11 @@ type Filter struct {
 	// (longest waiting first: the review queue's order) or "newest"
 	// (latest submitted first).
 	Sort string
-	Page int // 1-based
-	Size int // at most 100
+	// From and To, when set, keep applications submitted (drafts:
+	// created) at or after From and before To.
+	From, To time.Time
+	Page     int // 1-based
+	Size     int // at most 100
 }
 
 // Page is one page of a list of applications and how many there are.
@@ -387,6 +390,12 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*P
 			like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(text)) + "%"
 			q = q.Where(`LOWER(request) LIKE ? ESCAPE '\'`, like)
 		}
+	}
+	if !f.From.IsZero() {
+		q = q.Where("COALESCE(submitted_at, created_at) >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("COALESCE(submitted_at, created_at) < ?", f.To.UTC())
 	}
 	var order string
 	switch f.Sort {

@@ -336,6 +336,16 @@ func TestOfficeQueue(t *testing.T) {
 		chromedp.SetValue(`input[name=q]`, "no such importer", chromedp.ByQuery),
 		chromedp.Click(`[data-action=search]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery))
+	var days int
+	do(t, ctx, "submitted today",
+		chromedp.Navigate(s.base+"/app/#/queue?from="+time.Now().UTC().Format(time.DateOnly)),
+		pollJS(`(document.querySelector("[data-role=total]") || {textContent: ""}).textContent.includes("120")`),
+		chromedp.Navigate(s.base+"/app/#/queue?to=2000-01-01"),
+		chromedp.WaitVisible(`main .empty`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("main tbody tr").length`, &days))
+	if days != 0 {
+		t.Errorf("%d applications submitted by 2000", days)
+	}
 }
 
 // TestOfficeAlertsBulk: the analyst selects every open alert on the page

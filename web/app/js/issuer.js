@@ -27,6 +27,7 @@ register({
     message_needed: "Write what to change, or why the application is rejected.",
     confirm_missing: "Approve although these documents are missing", missing_approve_reason: "Why approve without them (kept in the permit's history)",
     confirm_missing_needed: "Tick the confirmation and give a reason to approve without the missing documents.", box13: "On the permit",
+    f_submitted_from: "Submitted from", f_submitted_to: "Submitted until",
     f_sort: "Order", sort_oldest: "Waiting longest first", sort_newest: "Newest first", sort_updated: "Recently changed first",
     queue_search_hint: "Reference (A-2026-000123), exporter, importer or species.",
     queue_none_match: "No applications match: clear the search or choose another status.",
@@ -68,6 +69,7 @@ register({
     message_needed: "Напишите, что изменить, или почему заявка отклонена.",
     confirm_missing: "Одобрить, хотя этих документов нет", missing_approve_reason: "Почему одобряете без них (сохранится в истории разрешения)",
     confirm_missing_needed: "Отметьте подтверждение и укажите причину, чтобы одобрить без недостающих документов.", box13: "В разрешении",
+    f_submitted_from: "Поданы с", f_submitted_to: "Поданы по",
     f_sort: "Порядок", sort_oldest: "Дольше всех ждут — сначала", sort_newest: "Сначала новые", sort_updated: "Сначала недавно изменённые",
     queue_search_hint: "Номер заявки (A-2026-000123), экспортёр, импортёр или вид.",
     queue_none_match: "Подходящих заявок нет: очистите поиск или выберите другой статус.",
@@ -109,6 +111,7 @@ register({
     message_needed: "Эмнени өзгөртүү керектигин же арыз эмне үчүн четке кагылганын жазыңыз.",
     confirm_missing: "Бул документтер жок болсо да жактыруу", missing_approve_reason: "Эмне үчүн аларсыз жактырасыз (уруксаттын тарыхында сакталат)",
     confirm_missing_needed: "Жетишпеген документтерсиз жактыруу үчүн ырастоону белгилеп, себебин жазыңыз.", box13: "Уруксатта",
+    f_submitted_from: "Берилген күндөн", f_submitted_to: "Берилген күнгө чейин",
     f_sort: "Тартиби", sort_oldest: "Эң көп күткөндөр биринчи", sort_newest: "Жаңылары биринчи", sort_updated: "Жакында өзгөргөндөр биринчи",
     queue_search_hint: "Арыздын номери (A-2026-000123), экспорттоочу, импорттоочу же түр.",
     queue_none_match: "Ылайыктуу арыз жок: издөөнү тазалаңыз же башка абалды тандаңыз.",
@@ -156,22 +159,26 @@ async function queueScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "submitted";
   const q = query.get("q") || "", sort = query.get("sort") || "oldest";
+  const from = query.get("from") || "", until = query.get("to") || "";
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off", autocapitalize: "none" });
   const sel = select("status", [...QUEUE_STATUSES.map((s) => [s, t("app_" + s)]), ["all", t("all")]], status);
   const sortSel = select("sort", [["oldest", t("sort_oldest")], ["newest", t("sort_newest")], ["updated", t("sort_updated")]], sort);
   const to = (p) => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value, q: search.value.trim(),
-    sort: sortSel.value === "oldest" ? "" : sortSel.value, page: p > 1 ? p : "" }));
+    sort: sortSel.value === "oldest" ? "" : sortSel.value, from: fromIn.value, to: toIn.value, page: p > 1 ? p : "" }));
   sel.addEventListener("change", () => to(1));
   sortSel.addEventListener("change", () => to(1));
   const filter = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
     field(t("search"), search, t("queue_search_hint")),
     h("div", { class: "two" }, field(t("f_status"), sel), field(t("f_sort"), sortSel)),
+    h("div", { class: "two" }, field(t("f_submitted_from"), fromIn), field(t("f_submitted_to"), toIn)),
     h("button", { type: "submit", "data-action": "search" }, t("search")));
   mount(h("h1", {}, t("queue")), filter, loading());
-  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status, q, sort, page, size: QUEUE_PAGE }));
+  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status, q, sort, from, to: until, page, size: QUEUE_PAGE }));
   const pages = Math.max(1, Math.ceil(r.total / r.size));
-  const empty = q || status !== "submitted" ? t("queue_none_match") : t("queue_nothing_waiting");
+  const empty = q || from || until || status !== "submitted" ? t("queue_none_match") : t("queue_nothing_waiting");
   mount(h("h1", {}, t("queue")), filter,
     h("p", { role: "status", "data-role": "total" }, t("total_n", { n: r.total })),
     r.applications.length ? applicationTable(r.applications, (a) => `#/queue/${a.id}`, { age: true }) : h("p", { class: "muted empty" }, empty),
