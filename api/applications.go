@@ -288,6 +288,14 @@ type NotificationJSON struct {
 }
 
 func (s *Server) listNotifications(c echo.Context) error {
+	unread, err := s.notify.Unread(c.Request().Context(), actor(c))
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("count") == "1" {
+		// Only the count, for the app's menu, on every screen.
+		return c.JSON(http.StatusOK, map[string]any{"notifications": []NotificationJSON{}, "unread": unread})
+	}
 	ns, err := s.notify.Notifications(c.Request().Context(), actor(c), c.QueryParam("unread") == "1")
 	if err != nil {
 		return err
@@ -296,7 +304,7 @@ func (s *Server) listNotifications(c echo.Context) error {
 	for i, n := range ns {
 		out[i] = NotificationJSON(n)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"notifications": out})
+	return c.JSON(http.StatusOK, map[string]any{"notifications": out, "unread": unread})
 }
 
 func (s *Server) readNotification(c echo.Context) error {

@@ -213,3 +213,28 @@ func TestPermitsListFilters(t *testing.T) {
 		e.wantError("issuer-kg", "GET", "/api/v1/permits?from=yesterday", nil, 400, "invalid_date")
 	})
 }
+
+// TestNotificationsUnread: issue 16. The unread count the app shows on its
+// menu, and a notification marked read when opened.
+func TestNotificationsUnread(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.issue(falconPermit()) // tells the exporter account
+		e.issue(falconPermit())
+		type list struct {
+			Notifications []api.NotificationJSON
+			Unread        int64
+		}
+		var l list
+		e.do("alatoo-trade", "GET", "/api/v1/notifications?count=1", nil, 200, &l)
+		if l.Unread != 2 || len(l.Notifications) != 0 {
+			t.Fatalf("count: %+v", l)
+		}
+		e.do("alatoo-trade", "GET", "/api/v1/notifications", nil, 200, &l)
+		e.do("alatoo-trade", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", l.Notifications[0].ID), nil, 204, nil)
+		e.do("alatoo-trade", "GET", "/api/v1/notifications", nil, 200, &l)
+		if l.Unread != 1 || !l.Notifications[0].Read || len(l.Notifications) != 2 {
+			t.Errorf("after reading one: %+v", l)
+		}
+		e.wantError("other-trade", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", l.Notifications[1].ID), nil, 404, "notification_not_found")
+	})
+}

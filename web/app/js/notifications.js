@@ -42,7 +42,7 @@ let unread = 0;
 export async function refreshUnread() {
   if (!session()) return;
   try {
-    unread = (await get("/api/v1/notifications?unread=1")).notifications.length;
+    unread = (await get("/api/v1/notifications?count=1")).unread;
   } catch {
     return; // offline: the count shown stays
   }
