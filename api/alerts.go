@@ -89,8 +89,13 @@ func (s *Server) listAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	from, to, err := dateRange(c)
+	if err != nil {
+		return err
+	}
 	res, err := s.cases.Alerts(c.Request().Context(), actor(c), cases.AlertFilter{Status: c.QueryParam("status"),
-		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Page: page, Size: size})
+		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Evidence: c.QueryParam("evidence"),
+		From: from, To: to, Page: page, Size: size})
 	if err != nil {
 		return err
 	}

@@ -180,6 +180,18 @@ func TestAlertsBulk(t *testing.T) {
 		if acts := e.auditActions("alert", fmt.Sprint(open[2].ID)); len(acts) == 0 {
 			t.Errorf("no audit entry for the bulk close")
 		}
+		// Filters: by evidence, by the day last seen.
+		ev := open[0].Evidence[0].Ref
+		if l := e.alerts("analyst-kg", "evidence="+ev); len(l) != 1 || l[0].ID != open[0].ID {
+			t.Errorf("evidence=%s: %d alerts", ev, len(l))
+		}
+		today := e.clock.Now().UTC().Format(time.DateOnly)
+		if n := len(e.alerts("analyst-kg", "from="+today+"&to="+today)); n != 3 {
+			t.Errorf("seen today: %d, want 3", n)
+		}
+		if n := len(e.alerts("analyst-kg", "to=2026-01-01")); n != 0 {
+			t.Errorf("seen by 2026-01-01: %d, want 0", n)
+		}
 		e.wantError("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "delete", "ids": []int64{open[0].ID}}, 422, "invalid_action")
 		e.wantError("analyst-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{}}, 422, "invalid_ids")
 		e.wantError("officer-kg", "POST", "/api/v1/alerts/bulk", map[string]any{"action": "close", "ids": []int64{open[0].ID}}, 403, "forbidden")

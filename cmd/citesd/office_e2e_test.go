@@ -370,6 +370,13 @@ func TestOfficeAlertsBulk(t *testing.T) {
 		t.Fatalf("%d open alerts, want several", open)
 	}
 	shot(t, ctx, "office-alerts")
+	// Evidence is a link: a verification lists the alerts it raised.
+	do(t, ctx, "follow the evidence",
+		chromedp.Click(`main li.alert details summary`, chromedp.ByQuery),
+		chromedp.Click(`main li.alert a[data-evidence]`, chromedp.ByQuery),
+		pollJS(`location.hash.includes("evidence=") && document.querySelectorAll("main li.alert").length === 1`),
+		chromedp.Navigate(s.base+"/app/#/alerts"),
+		pollJS(`document.querySelectorAll("main li.alert").length === `+strconv.Itoa(open)))
 	do(t, ctx, "acknowledge them all",
 		chromedp.Click(`[data-action=select-all]`, chromedp.ByQuery),
 		pollJS(`!document.querySelector("[data-action=bulk-acknowledge]").disabled`),

@@ -39,6 +39,7 @@ register({
     f_quota_quantity: "Annual quota", f_quota_authority: "Authority", f_quota_authority_hint: "Two-letter ISO code of the Management Authority.",
     col_taxon: "Species", col_source_term: "Source / type", col_quota: "Quota", col_used: "Used", col_remaining: "Remaining", col_period: "Quota year",
     show: "Show",
+    f_evidence: "Evidence", f_evidence_hint: "A permit number, a case number or a verification id.", f_seen_from: "Seen from", f_seen_to: "Seen until",
     f_rule: "Rule", select_alert: "Select", select_all: "Select all on this page", bulk_acknowledge: "Acknowledge selected ({n})",
     bulk_close: "Close selected ({n})", bulk_done: "{n} alerts changed.", bulk_failed: "Not changed: {list}",
     alerts_none_match: "No alerts match these filters: choose another status, severity or rule.",
@@ -81,6 +82,7 @@ register({
     f_quota_quantity: "Годовая квота", f_quota_authority: "Орган", f_quota_authority_hint: "Двухбуквенный код ISO административного органа.",
     col_taxon: "Вид", col_source_term: "Источник / тип", col_quota: "Квота", col_used: "Использовано", col_remaining: "Остаток", col_period: "Квотный год",
     show: "Показать",
+    f_evidence: "Доказательство", f_evidence_hint: "Номер разрешения, номер дела или идентификатор проверки.", f_seen_from: "Замечены с", f_seen_to: "Замечены по",
     f_rule: "Правило", select_alert: "Выбрать", select_all: "Выбрать все на странице", bulk_acknowledge: "Принять выбранные ({n})",
     bulk_close: "Закрыть выбранные ({n})", bulk_done: "Изменено оповещений: {n}.", bulk_failed: "Не изменены: {list}",
     alerts_none_match: "Нет оповещений с такими условиями: выберите другой статус, важность или правило.",
@@ -123,6 +125,7 @@ register({
     f_quota_quantity: "Жылдык квота", f_quota_authority: "Орган", f_quota_authority_hint: "Башкаруучу органдын эки тамгалуу ISO коду.",
     col_taxon: "Түр", col_source_term: "Булагы / түрү", col_quota: "Квота", col_used: "Колдонулду", col_remaining: "Калды", col_period: "Квота жылы",
     show: "Көрсөтүү",
+    f_evidence: "Далил", f_evidence_hint: "Уруксаттын номери, иштин номери же текшерүүнүн идентификатору.", f_seen_from: "Байкалган күндөн", f_seen_to: "Байкалган күнгө чейин",
     f_rule: "Эреже", select_alert: "Тандоо", select_all: "Бул беттегилердин баарын тандоо", bulk_acknowledge: "Тандалгандарды кабыл алуу ({n})",
     bulk_close: "Тандалгандарды жабуу ({n})", bulk_done: "Өзгөргөн эскертүүлөр: {n}.", bulk_failed: "Өзгөргөн жок: {list}",
     alerts_none_match: "Бул шарттарга ылайык эскертүү жок: башка абалды, маанилүүлүктү же эрежени тандаңыз.",
@@ -371,9 +374,12 @@ function alertItem(a, onAction, selected, onSelect) {
   if (a.status !== "closed") actions.push(h("button", { type: "button", "data-action": "close", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "close") }, t("close_alert")));
   const evidence = (e) => {
     const label = `${t("ev_" + e.kind)} ${e.ref}`;
-    // Issuers read permits but not cases: only what they can open links.
-    const href = { permit: "#/permits/", case: session().role === "issuer" ? "" : "#/cases/" }[e.kind];
-    return h("li", {}, href ? h("a", { href: href + encodeURIComponent(e.ref) }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
+    // A permit or case opens (issuers do not read cases); anything else
+    // lists every alert with the same evidence (a verification, which has
+    // no screen of its own).
+    const open = { permit: "#/permits/", case: session().role === "issuer" ? "" : "#/cases/" }[e.kind];
+    const href = open ? open + encodeURIComponent(e.ref) : "#/alerts" + qs({ status: "all", evidence: e.ref });
+    return h("li", {}, h("a", { href, "data-evidence": e.kind }, label), " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
   };
   const pick = selected && a.status !== "closed" ? h("label", { class: "check" },
     h("input", { type: "checkbox", "data-select": a.id, checked: selected.has(a.id),
@@ -401,19 +407,28 @@ async function alertsScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "open";
   const severity = query.get("severity") || "", rule = query.get("rule") || "";
+  const evidence = query.get("evidence") || "", from = query.get("from") || "", until = query.get("to") || "";
+  const evidenceIn = h("input", { type: "search", name: "evidence", value: evidence, autocomplete: "off", autocapitalize: "none" });
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const sel = select("status", [["open", t("alert_open")], ["acknowledged", t("alert_acknowledged")], ["closed", t("alert_closed")], ["all", t("all")]], status);
   const sevSel = select("severity", [["", t("all")], ...SEVERITIES.map((s) => [s, t("sev_" + s)])], severity);
   const ruleSel = select("rule", [["", t("all")], ...RULES.map((r) => [r, ruleLabel(r)])], rule);
-  const to = (p) => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value, severity: sevSel.value, rule: ruleSel.value, page: p > 1 ? p : "" }));
+  const to = (p) => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value, severity: sevSel.value, rule: ruleSel.value,
+    evidence: evidenceIn.value.trim(), from: fromIn.value, to: toIn.value, page: p > 1 ? p : "" }));
   [sel, sevSel, ruleSel].forEach((s) => s.addEventListener("change", () => to(1)));
-  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel),
-    h("div", { class: "two" }, field(t("severity"), sevSel), field(t("f_rule"), ruleSel)));
+  const filter = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } }, field(t("f_status"), sel),
+    h("div", { class: "two" }, field(t("severity"), sevSel), field(t("f_rule"), ruleSel)),
+    h("details", { open: !!(evidence || from || until) }, h("summary", {}, t("more_filters")),
+      field(t("f_evidence"), evidenceIn, t("f_evidence_hint")),
+      h("div", { class: "two" }, field(t("f_seen_from"), fromIn), field(t("f_seen_to"), toIn))),
+    h("button", { type: "submit", "data-action": "search" }, t("search")));
   mount(h("h1", {}, t("alerts")), filter, loading());
   const filterStatus = status === "all" ? "" : status;
   let total = 0;
   const load = async () => {
-    const r = await get("/api/v1/alerts" + qs({ status: filterStatus, severity, rule, page, size: ALERTS_PAGE }));
+    const r = await get("/api/v1/alerts" + qs({ status: filterStatus, severity, rule, evidence, from, to: until, page, size: ALERTS_PAGE }));
     total = r.total;
     return r.alerts;
   };
@@ -455,7 +470,9 @@ async function alertsScreen(params, query) {
   const live = h("p", { class: "muted", role: "status" });
   const news = h("div", { class: "visually-hidden", "aria-live": "polite" });
   const msg = h("div", { "aria-live": "assertive" });
-  const matches = (a) => (!filterStatus || a.status === filterStatus) && (!severity || a.severity === severity) && (!rule || a.rule === rule);
+  // A live alert joins the list only when the filters would show it.
+  const matches = (a) => (!filterStatus || a.status === filterStatus) && (!severity || a.severity === severity) && (!rule || a.rule === rule) &&
+    (!evidence || a.evidence.some((e) => e.ref === evidence)) && !until;
 
   const onAction = (btn, a, verb) => busy([btn], async () => {
     msg.replaceChildren();
@@ -465,7 +482,7 @@ async function alertsScreen(params, query) {
       msg.replaceChildren(errorBox(err));
     }
   });
-  const empty = severity || rule || status !== "open" ? t("alerts_none_match") : t("alerts_empty");
+  const empty = severity || rule || evidence || from || until || status !== "open" ? t("alerts_none_match") : t("alerts_empty");
   const draw = () => {
     list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction, bulkBar ? selected : null, onSelect)) : [h("li", { class: "muted empty" }, empty)]));
     onSelect();
