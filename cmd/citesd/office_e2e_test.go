@@ -517,7 +517,7 @@ func TestOfficeNarrow(t *testing.T) {
 		user, pass string
 		screens    []string
 	}{
-		{"alatoo-trade", "exporter-password", []string{"#/applications", "#/applications/new", fmt.Sprintf("#/applications/%d", a.ID), "#/permits", "#/notifications"}},
+		{"alatoo-trade", "exporter-password", []string{"#/applications", "#/applications?q=nothing+like+this", "#/applications/new", fmt.Sprintf("#/applications/%d", a.ID), "#/permits", "#/notifications"}},
 		{"ma-kg", "issuer-password", []string{"#/queue", fmt.Sprintf("#/queue/%d", a.ID), "#/permits?sort=expiring", "#/permits/" + number, "#/alerts", "#/notifications"}},
 		{"analyst", "analyst-password", []string{"#/alerts", "#/stats", "#/cases"}},
 	} {

@@ -27,6 +27,7 @@ register({
     changed_since: "Changed since the request for changes:", nothing_changed: "No field changed since the request for changes (documents may have been added).",
     f_issued_from: "Issued from", f_issued_to: "Issued until", f_order: "Order", sort_issued_newest: "Newest first",
     sort_issued_oldest: "Oldest first", sort_expiring: "Expiring soonest first",
+    app_search_hint: "Reference (A-2026-000123), importer or species.", no_applications_match: "No applications match: clear the search.",
     sec_document: "Document", sec_parties: "Exporter and importer", sec_conditions: "Conditions", sec_conditions_payment: "Conditions and payment",
     form_sections: "Sections of the form", review_summary: "Check before submitting", summary_hint: "This is what the authority will receive.",
     f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
@@ -85,6 +86,7 @@ register({
     changed_since: "Изменено после запроса изменений:", nothing_changed: "После запроса изменений поля не менялись (могли быть добавлены документы).",
     f_issued_from: "Выданы с", f_issued_to: "Выданы по", f_order: "Порядок", sort_issued_newest: "Сначала новые",
     sort_issued_oldest: "Сначала старые", sort_expiring: "Сначала истекающие",
+    app_search_hint: "Номер заявки (A-2026-000123), импортёр или вид.", no_applications_match: "Подходящих заявок нет: очистите поиск.",
     sec_document: "Документ", sec_parties: "Экспортёр и импортёр", sec_conditions: "Условия", sec_conditions_payment: "Условия и оплата",
     form_sections: "Разделы формы", review_summary: "Проверьте перед подачей", summary_hint: "Это получит орган.",
     f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
@@ -143,6 +145,7 @@ register({
     changed_since: "Өзгөртүү суралгандан бери өзгөргөндөр:", nothing_changed: "Өзгөртүү суралгандан бери талаалар өзгөргөн жок (документтер кошулушу мүмкүн).",
     f_issued_from: "Берилген күндөн", f_issued_to: "Берилген күнгө чейин", f_order: "Тартиби", sort_issued_newest: "Жаңылары биринчи",
     sort_issued_oldest: "Эскилери биринчи", sort_expiring: "Мөөнөтү жакында бүтөөрлөр биринчи",
+    app_search_hint: "Арыздын номери (A-2026-000123), импорттоочу же түр.", no_applications_match: "Ылайыктуу арыз жок: издөөнү тазалаңыз.",
     sec_document: "Документ", sec_parties: "Экспорттоочу жана импорттоочу", sec_conditions: "Шарттар", sec_conditions_payment: "Шарттар жана төлөм",
     form_sections: "Форманын бөлүмдөрү", review_summary: "Берүүдөн мурун текшериңиз", summary_hint: "Орган ушуну алат.",
     f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
@@ -556,13 +559,20 @@ function missingList(app) {
 async function applicationsScreen(params, query) {
   const mount = screenMount();
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
-  mount(h("h1", {}, t("applications")), loading());
-  const r = await get("/api/v1/applications" + qs({ page, size: PAGE_SIZE }));
+  const q = query.get("q") || "";
+  const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off" });
+  const to = (p) => go("#/applications" + qs({ q: search.value.trim(), page: p > 1 ? p : "" }));
+  const form = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
+    field(t("search"), search, t("app_search_hint")), h("button", { type: "submit", "data-action": "search" }, t("search")));
+  const newBtn = h("div", { class: "actions" }, h("button", { type: "button", class: "primary", "data-action": "new-application", onclick: () => go("#/applications/new") }, t("new_application")));
+  mount(h("h1", {}, t("applications")), newBtn, loading());
+  const r = await get("/api/v1/applications" + qs({ q, page, size: PAGE_SIZE }));
   const rows = r.applications;
-  mount(h("h1", {}, t("applications")),
-    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", "data-action": "new-application", onclick: () => go("#/applications/new") }, t("new_application"))),
-    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted empty" }, t("no_applications")),
-    pager(page, Math.max(1, Math.ceil(r.total / r.size)), (p) => go("#/applications" + qs({ page: p > 1 ? p : "" }))));
+  mount(h("h1", {}, t("applications")), newBtn,
+    // The search helps once there are more than fit a page.
+    q || r.total > PAGE_SIZE ? form : null,
+    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted empty" }, q ? t("no_applications_match") : t("no_applications")),
+    pager(page, Math.max(1, Math.ceil(r.total / r.size)), to));
 }
 
 // applicationTable lists applications; link(a) is where each row leads.
