@@ -117,3 +117,21 @@ func ValidCountry(c string) bool { return iso3166[c] }
 func WholeCount(quantity float64, unit string) bool {
 	return unit != "" || quantity == math.Trunc(quantity)
 }
+
+// CheckCountry normalises a country code a client sent (upper case,
+// surrounding spaces trimmed) and refuses one that is not an ISO 3166-1
+// alpha-2 code with invalid_country (422), naming the field in the message
+// and in Details ({"field": field}), so a client can point at it. An empty
+// code passes when it is not required.
+func CheckCountry(field, c string, required bool) (string, error) {
+	c = strings.ToUpper(strings.TrimSpace(c))
+	if c == "" && !required {
+		return "", nil
+	}
+	if !ValidCountry(c) {
+		e := Invalid("invalid_country", "%s %q is not an ISO 3166 country code: pick the country from the list", field, c)
+		e.Details = map[string]string{"field": field}
+		return "", e
+	}
+	return c, nil
+}

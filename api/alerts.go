@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/locale"
 )
@@ -87,8 +89,13 @@ func (s *Server) listAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	from, to, err := dateRange(c)
+	if err != nil {
+		return err
+	}
 	res, err := s.cases.Alerts(c.Request().Context(), actor(c), cases.AlertFilter{Status: c.QueryParam("status"),
-		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Page: page, Size: size})
+		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Evidence: c.QueryParam("evidence"),
+		From: from, To: to, Page: page, Size: size})
 	if err != nil {
 		return err
 	}
@@ -133,6 +140,63 @@ func (s *Server) closeAlert(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, alertJSON(localizer(c), a))
+}
+
+// BulkAlertsRequest is the body of POST /api/v1/alerts/bulk.
+type BulkAlertsRequest struct {
+	Action string  `json:"action"` // acknowledge or close
+	IDs    []int64 `json:"ids"`
+}
+
+// BulkAlertError is an alert a bulk action could not change, and why.
+type BulkAlertError struct {
+	ID      int64  `json:"id"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// MaxBulkAlerts is the most alerts one bulk action changes.
+const MaxBulkAlerts = 100
+
+// bulkAlerts acknowledges or closes several alerts: each changes in its
+// own transaction with its audit entry, as one at a time would, so one
+// that cannot change (closed meanwhile, another authority's) is reported
+// in errors and the others still change.
+func (s *Server) bulkAlerts(c echo.Context) error {
+	var req BulkAlertsRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	var change func(context.Context, opencites.Actor, int64) (cases.Alert, error)
+	switch req.Action {
+	case "acknowledge":
+		change = s.cases.Acknowledge
+	case "close":
+		change = s.cases.CloseAlert
+	default:
+		return apiError(http.StatusUnprocessableEntity, "invalid_action", "action must be acknowledge or close")
+	}
+	if len(req.IDs) == 0 || len(req.IDs) > MaxBulkAlerts {
+		return apiError(http.StatusUnprocessableEntity, "invalid_ids", fmt.Sprintf("name from 1 to %d alerts in ids", MaxBulkAlerts))
+	}
+	l := localizer(c)
+	out := struct {
+		Alerts []AlertJSON      `json:"alerts"`
+		Errors []BulkAlertError `json:"errors"`
+	}{Alerts: []AlertJSON{}, Errors: []BulkAlertError{}}
+	for _, id := range req.IDs {
+		a, err := change(c.Request().Context(), actor(c), id)
+		if err != nil {
+			if k := opencites.KindOf(err); k == opencites.KindInternal || k == opencites.KindForbidden {
+				return err // nothing would change: a fault, or a caller who may change none
+			}
+			_, body := s.errorBody(err)
+			out.Errors = append(out.Errors, BulkAlertError{ID: id, Error: body.Error, Message: l.Text(body.Error, body.Message, nil)})
+			continue
+		}
+		out.Alerts = append(out.Alerts, alertJSON(l, a))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // AlertStreamPing is how often an idle alert stream sends a comment, so

@@ -23,19 +23,24 @@ type ApplicationRequest struct {
 
 // ApplicationJSON is an application as the exporter and the issuers see it.
 type ApplicationJSON struct {
-	ID               int64            `json:"id"`
-	Exporter         string           `json:"exporter"`
-	Authority        string           `json:"authority"`
-	Status           string           `json:"status"`
-	Request          IssueRequest     `json:"request"`
-	PaymentReference string           `json:"payment_reference"`
-	Missing          []string         `json:"missing"`
-	PermitNumber     string           `json:"permit_number,omitempty"`
-	CreatedAt        time.Time        `json:"created_at"`
-	UpdatedAt        time.Time        `json:"updated_at"`
-	SubmittedAt      *time.Time       `json:"submitted_at,omitempty"`
-	Messages         []AppMessageJSON `json:"messages"`
-	Attachments      []AttachmentJSON `json:"attachments"`
+	ID int64 `json:"id"`
+	// Reference is the name people use for it: "A-2026-000123".
+	Reference        string       `json:"reference"`
+	Exporter         string       `json:"exporter"`
+	Authority        string       `json:"authority"`
+	Status           string       `json:"status"`
+	Request          IssueRequest `json:"request"`
+	PaymentReference string       `json:"payment_reference"`
+	Missing          []string     `json:"missing"`
+	// ChangedSinceRequest lists the request's fields changed since the
+	// authority last asked for changes (dotted paths); absent before.
+	ChangedSinceRequest []string         `json:"changed_since_request,omitempty"`
+	PermitNumber        string           `json:"permit_number,omitempty"`
+	CreatedAt           time.Time        `json:"created_at"`
+	UpdatedAt           time.Time        `json:"updated_at"`
+	SubmittedAt         *time.Time       `json:"submitted_at,omitempty"`
+	Messages            []AppMessageJSON `json:"messages"`
+	Attachments         []AttachmentJSON `json:"attachments"`
 }
 
 // AppMessageJSON is one step or note of an application.
@@ -68,8 +73,8 @@ func issueRequestJSON(r permits.IssueRequest) IssueRequest {
 }
 
 func applicationJSON(a *applications.Application) ApplicationJSON {
-	out := ApplicationJSON{ID: a.ID, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
-		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing,
+	out := ApplicationJSON{ID: a.ID, Reference: a.Reference, Exporter: a.Exporter, Authority: a.Authority, Status: a.Status,
+		Request: issueRequestJSON(a.Request), PaymentReference: a.PaymentReference, Missing: a.Missing, ChangedSinceRequest: a.Changed,
 		PermitNumber: a.PermitNumber, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
 		Messages: []AppMessageJSON{}, Attachments: []AttachmentJSON{}}
 	if out.Missing == nil {
@@ -107,16 +112,43 @@ func (s *Server) saveApplication(c echo.Context) error {
 	return c.JSON(status, applicationJSON(a))
 }
 
+// ApplicationListJSON is one page of applications and how many match.
+type ApplicationListJSON struct {
+	Applications []ApplicationJSON `json:"applications"`
+	Total        int64             `json:"total"`
+	Page         int               `json:"page"`
+	Size         int               `json:"size"`
+}
+
 func (s *Server) listApplications(c echo.Context) error {
-	as, err := s.apps.List(c.Request().Context(), actor(c), c.QueryParam("status"))
+	page, size := 1, 50
+	for _, p := range []struct {
+		name string
+		v    *int
+		max  int
+	}{{"page", &page, 1_000_000}, {"size", &size, 100}} {
+		if v := c.QueryParam(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > p.max {
+				return apiError(http.StatusBadRequest, "invalid_"+p.name, fmt.Sprintf("%s must be a whole number from 1 to %d", p.name, p.max))
+			}
+			*p.v = n
+		}
+	}
+	from, to, err := dateRange(c)
 	if err != nil {
 		return err
 	}
-	out := make([]ApplicationJSON, len(as))
-	for i, a := range as {
-		out[i] = applicationJSON(a)
+	res, err := s.apps.List(c.Request().Context(), actor(c), applications.Filter{Status: c.QueryParam("status"),
+		Query: c.QueryParam("q"), Sort: c.QueryParam("sort"), From: from, To: to, Page: page, Size: size})
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"applications": out})
+	out := ApplicationListJSON{Applications: make([]ApplicationJSON, len(res.Applications)), Total: res.Total, Page: res.Page, Size: res.Size}
+	for i, a := range res.Applications {
+		out.Applications[i] = applicationJSON(a)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getApplication(c echo.Context) error {
@@ -131,12 +163,25 @@ func (s *Server) getApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, applicationJSON(a))
 }
 
+// SubmitRequest is the optional body of POST
+// /api/v1/applications/{id}/submit: why the application goes without
+// documents the requirements list (422 documents_missing without it).
+type SubmitRequest struct {
+	MissingDocumentsReason string `json:"missing_documents_reason"`
+}
+
 func (s *Server) submitApplication(c echo.Context) error {
 	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
 		return err
 	}
-	a, err := s.apps.Submit(c.Request().Context(), actor(c), id)
+	var req SubmitRequest
+	if c.Request().ContentLength != 0 {
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	a, err := s.apps.Submit(c.Request().Context(), actor(c), id, req.MissingDocumentsReason)
 	if err != nil {
 		return err
 	}
@@ -149,6 +194,13 @@ type DecisionRequest struct {
 	Message           string `json:"message"`
 	ConfirmOutOfRange bool   `json:"confirm_out_of_range,omitempty"`
 	OutOfRangeReason  string `json:"out_of_range_reason,omitempty"`
+	// ConfirmMissingDocuments and MissingDocumentsReason approve although
+	// documents are missing (422 documents_missing without them).
+	ConfirmMissingDocuments bool   `json:"confirm_missing_documents,omitempty"`
+	MissingDocumentsReason  string `json:"missing_documents_reason,omitempty"`
+	// IssuedPlace (box 13) and SecurityStamp (box 5b) go on the permit.
+	IssuedPlace   string `json:"issued_place,omitempty"`
+	SecurityStamp string `json:"security_stamp,omitempty"`
 }
 
 func (s *Server) decideApplication(c echo.Context) error {
@@ -186,6 +238,21 @@ func (s *Server) addAttachment(c echo.Context) error {
 	return c.JSON(http.StatusCreated, AttachmentJSON(at))
 }
 
+func (s *Server) deleteAttachment(c echo.Context) error {
+	id, err := pathID(c, "id", "application_not_found", "application")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(c, "aid", "attachment_not_found", "attachment")
+	if err != nil {
+		return err
+	}
+	if err := s.apps.DeleteAttachment(c.Request().Context(), actor(c), id, aid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
 func (s *Server) getAttachment(c echo.Context) error {
 	id, err := pathID(c, "id", "application_not_found", "application")
 	if err != nil {
@@ -221,6 +288,14 @@ type NotificationJSON struct {
 }
 
 func (s *Server) listNotifications(c echo.Context) error {
+	unread, err := s.notify.Unread(c.Request().Context(), actor(c))
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("count") == "1" {
+		// Only the count, for the app's menu, on every screen.
+		return c.JSON(http.StatusOK, map[string]any{"notifications": []NotificationJSON{}, "unread": unread})
+	}
 	ns, err := s.notify.Notifications(c.Request().Context(), actor(c), c.QueryParam("unread") == "1")
 	if err != nil {
 		return err
@@ -229,7 +304,7 @@ func (s *Server) listNotifications(c echo.Context) error {
 	for i, n := range ns {
 		out[i] = NotificationJSON(n)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"notifications": out})
+	return c.JSON(http.StatusOK, map[string]any{"notifications": out, "unread": unread})
 }
 
 func (s *Server) readNotification(c echo.Context) error {

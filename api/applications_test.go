@@ -162,7 +162,14 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 		e.wantError("alatoo-trade", "POST", base+"/submit", nil, 422, "validity_too_long")
 		req["valid_until"] = "2027-03-01"
 		e.do("alatoo-trade", "PUT", base, req, 200, nil)
-		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
+		// Documents the requirements list are missing: submitting needs a
+		// reason (issue 16).
+		var eb api.ErrorBody
+		e.do("alatoo-trade", "POST", base+"/submit", nil, 422, &eb)
+		if d, _ := eb.Details.(map[string]any); eb.Error != "documents_missing" || fmt.Sprint(d["missing"]) != "[captive_breeding veterinary]" {
+			t.Errorf("submit without documents: %s %v", eb.Error, eb.Details)
+		}
+		e.do("alatoo-trade", "POST", base+"/submit", map[string]string{"missing_documents_reason": "The vet certifies on the day of shipment."}, 200, &a)
 		if a.Status != "submitted" || strings.Join(a.Missing, ",") != "captive_breeding,veterinary" {
 			t.Errorf("submitted = %s missing %v", a.Status, a.Missing)
 		}
@@ -193,14 +200,31 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 			t.Errorf("exporter notifications = %+v", ns.Notifications)
 		}
 		e.attach("alatoo-trade", a.ID, "captive_breeding", "registry.png", testPNG(400, 300), 201, nil)
-		e.do("alatoo-trade", "POST", base+"/submit", nil, 200, &a)
+		e.do("alatoo-trade", "POST", base+"/submit", map[string]string{"missing_documents_reason": "The vet certifies on the day of shipment."}, 200, &a)
 		if a.Status != "submitted" || strings.Join(a.Missing, ",") != "veterinary" {
 			t.Errorf("resubmitted = %s missing %v", a.Status, a.Missing)
 		}
 		e.wantError("issuer-kz", "POST", base+"/decision", map[string]string{"decision": "approve"}, 404, "application_not_found")
-		e.do("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "approve"}, 200, &a)
+		// Approving without the veterinary certificate needs a confirmation
+		// with a reason, which the permit's history keeps (issue 16).
+		e.wantError("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "approve"}, 422, "documents_missing")
+		e.wantError("issuer-kg", "POST", base+"/decision", map[string]any{"decision": "approve", "confirm_missing_documents": true}, 422, "documents_missing")
+		e.do("issuer-kg", "POST", base+"/decision", map[string]any{"decision": "approve", "confirm_missing_documents": true,
+			"missing_documents_reason": "Checked at the breeder's; the certificate follows at export.",
+			"issued_place":             "Bishkek / Бишкек", "security_stamp": "KG0004471"}, 200, &a)
 		if a.Status != "approved" || a.PermitNumber == "" {
 			t.Fatalf("approved = %+v", a)
+		}
+		var hist struct{ History []api.AuditJSON }
+		e.do("issuer-kg", "GET", "/api/v1/permits/"+a.PermitNumber+"/history", nil, 200, &hist)
+		waived := ""
+		for _, h := range hist.History {
+			if h.Action == "permit.documents_waived" {
+				waived = fmt.Sprint(h.After)
+			}
+		}
+		if !strings.Contains(waived, "veterinary") || !strings.Contains(waived, "the certificate follows at export") {
+			t.Errorf("permit history = %+v", hist.History)
 		}
 		e.wantError("issuer-kg", "POST", base+"/decision", map[string]string{"decision": "reject", "message": "late"}, 409, "invalid_state")
 		var kinds []string
@@ -213,7 +237,7 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 		// The permit belongs to the exporter, who downloads the PDF.
 		var p api.PermitJSON
 		e.do("alatoo-trade", "GET", "/api/v1/permits/"+a.PermitNumber, nil, 200, &p)
-		if p.ExporterAccount != "alatoo-trade" || p.Exporter.Name != "Ala-Too Trade LLC" {
+		if p.ExporterAccount != "alatoo-trade" || p.Exporter.Name != "Ala-Too Trade LLC" || p.IssuedPlace != "Bishkek / Бишкек" || p.SecurityStamp != "KG0004471" {
 			t.Errorf("permit = %+v", p)
 		}
 		pdf := e.do("alatoo-trade", "GET", "/api/v1/permits/"+a.PermitNumber+"/pdf", nil, 200, nil)
@@ -223,6 +247,12 @@ func TestApplicationToPrintedPermit(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "p.pdf"), pdf, 0o600)
 		if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "p.pdf"), filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 			t.Fatalf("pdftoppm: %v %s", err, out)
+		}
+		// Box 13 and the security stamp set on approval are printed.
+		if out, err := exec.Command("pdftotext", filepath.Join(dir, "p.pdf"), "-").Output(); err == nil {
+			if !strings.Contains(string(out), "KG0004471") || !strings.Contains(string(out), "Bishkek") {
+				t.Errorf("the PDF lacks box 13 or 5b:\n%s", out)
+			}
 		}
 		pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
 		img, _ := os.ReadFile(pages[0])

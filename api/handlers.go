@@ -118,7 +118,12 @@ func (s *Server) listPermits(c echo.Context) error {
 		}
 		size = n
 	}
-	res, err := s.svc.List(c.Request().Context(), actor(c), permits.Filter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: page, Size: size})
+	from, to, err := dateRange(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.List(c.Request().Context(), actor(c), permits.Filter{Status: c.QueryParam("status"), Query: c.QueryParam("q"),
+		From: from, To: to, Sort: c.QueryParam("sort"), Page: page, Size: size})
 	if err != nil {
 		return err
 	}

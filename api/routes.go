@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	v1.POST("/auth/token", s.login, jsonLimit)
 	v1.GET("/status-lists/:authority", s.statusList)
 	v1.GET("/messages/:lang", s.messages)
+	v1.GET("/countries", s.listCountries)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/users", s.createUser, jsonLimit)
@@ -79,10 +80,11 @@ func (s *Server) routes() {
 	auth.GET("/applications", s.listApplications)
 	auth.GET("/applications/:id", s.getApplication)
 	auth.PUT("/applications/:id", s.saveApplication, jsonLimit)
-	auth.POST("/applications/:id/submit", s.submitApplication)
+	auth.POST("/applications/:id/submit", s.submitApplication, jsonLimit)
 	auth.POST("/applications/:id/decision", s.decideApplication, jsonLimit)
 	auth.POST("/applications/:id/attachments", s.addAttachment, middleware.BodyLimit("21M"))
 	auth.GET("/applications/:id/attachments/:aid", s.getAttachment)
+	auth.DELETE("/applications/:id/attachments/:aid", s.deleteAttachment)
 	auth.GET("/notifications", s.listNotifications)
 	auth.POST("/notifications/:id/read", s.readNotification)
 	auth.GET("/reports/annual", s.annualReport)
@@ -111,6 +113,7 @@ func (s *Server) routes() {
 
 	cs.GET("/alerts", s.listAlerts)
 	cs.GET("/alerts/stream", s.alertStream)
+	cs.POST("/alerts/bulk", s.bulkAlerts, jsonLimit)
 	cs.GET("/alerts/:id", s.getAlert)
 	cs.POST("/alerts/:id/acknowledge", s.acknowledgeAlert)
 	cs.POST("/alerts/:id/close", s.closeAlert)

@@ -7,9 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/opencites/opencites"
 	"github.com/opencites/opencites/keys"
@@ -58,21 +61,48 @@ func New(db *gorm.DB, reg *permits.Service, keys *keys.Keyring) *Service {
 	return &Service{db: db, now: reg.Now, permits: reg, keys: keys}
 }
 
+// Reference is how people name an application, on the phone or in a
+// letter: "A-2026-000123", the year it was created and its number.
+func Reference(id int64, created time.Time) string {
+	return fmt.Sprintf("A-%d-%06d", created.UTC().Year(), id)
+}
+
+// ParseReference returns the number of a reference written by Reference
+// (letters in any case, spaces around it trimmed); ok is false for
+// anything else.
+func ParseReference(ref string) (id int64, year int, ok bool) {
+	parts := strings.Split(strings.ToUpper(strings.TrimSpace(ref)), "-")
+	if len(parts) != 3 || parts[0] != "A" || len(parts[1]) != 4 {
+		return 0, 0, false
+	}
+	y, err1 := strconv.Atoi(parts[1])
+	n, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 {
+		return 0, 0, false
+	}
+	return n, y, true
+}
+
 // Application is an exporter's request for a permit or certificate.
 type Application struct {
 	ID               int64
+	Reference        string // see Reference
 	Exporter         string // the applicant's username
 	Authority        string
 	Status           string
 	Request          permits.IssueRequest
 	PaymentReference string
 	Missing          []string // attachment kinds still missing at submission
-	PermitNumber     string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	SubmittedAt      *time.Time
-	Messages         []AppMessage
-	Attachments      []AttachmentInfo
+	// Changed lists the fields of the request (dotted JSON paths such as
+	// "importer.country" or "specimens.0.quantity") that differ from the
+	// request as it stood at the last request for changes; nil before one.
+	Changed      []string
+	PermitNumber string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SubmittedAt  *time.Time
+	Messages     []AppMessage
+	Attachments  []AttachmentInfo
 }
 
 // AppMessage is a step or a note in an application's conversation.
@@ -165,6 +195,9 @@ func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req
 		if err := s.fillFromProfile(tx, actor, &req); err != nil {
 			return err
 		}
+		if err := checkCountries(&req); err != nil {
+			return err
+		}
 		authority := applicationAuthority(req)
 		if !opencites.ValidCountry(authority) {
 			return opencites.Invalid("invalid_country", "name the exporter's country (or, for an import permit, the importer's): it decides which authority reviews the application")
@@ -208,6 +241,27 @@ func (s *Service) Save(ctx context.Context, actor opencites.Actor, id int64, req
 	return s.Get(ctx, actor, id)
 }
 
+// checkCountries normalises the country codes of a request and refuses
+// one that is not ISO 3166 (invalid_country, naming the field), so a
+// draft never stores a country the permit could not carry. Empty codes
+// pass: a draft may be incomplete.
+func checkCountries(req *permits.IssueRequest) error {
+	var err error
+	if req.Exporter.Country, err = opencites.CheckCountry("exporter.country", req.Exporter.Country, false); err != nil {
+		return err
+	}
+	if req.Importer.Country, err = opencites.CheckCountry("importer.country", req.Importer.Country, false); err != nil {
+		return err
+	}
+	for i := range req.Specimens {
+		sp := &req.Specimens[i]
+		if sp.OriginCountry, err = opencites.CheckCountry(fmt.Sprintf("specimens.%d.origin_country", i), sp.OriginCountry, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func errState(status, action string) error {
 	return opencites.Errorf(opencites.KindConflict, "invalid_state", "an application that is %s cannot be %s", strings.ReplaceAll(status, "_", " "), action)
 }
@@ -243,7 +297,7 @@ func (s *Service) Get(ctx context.Context, actor opencites.Actor, id int64) (*Ap
 }
 
 func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Application, error) {
-	a := &Application{ID: row.ID, Authority: row.Authority, Status: row.Status, PaymentReference: row.PaymentReference,
+	a := &Application{ID: row.ID, Reference: Reference(row.ID, row.CreatedAt), Authority: row.Authority, Status: row.Status, PaymentReference: row.PaymentReference,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(), SubmittedAt: row.SubmittedAt}
 	if err := json.Unmarshal([]byte(row.Request), &a.Request); err != nil {
 		return nil, err
@@ -254,6 +308,13 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 			return nil, err
 		}
 	}
+	if row.ChangesBase != "" {
+		changed, err := changedFields(row.ChangesBase, row.Request)
+		if err != nil {
+			return nil, err
+		}
+		a.Changed = changed
+	}
 	if row.PermitID != nil {
 		if err := db.Model(&models.Permit{}).Where("id = ?", *row.PermitID).Pluck("number", &a.PermitNumber).Error; err != nil {
 			return nil, err
@@ -262,10 +323,42 @@ func (s *Service) applicationOf(db *gorm.DB, row *models.Application) (*Applicat
 	return a, nil
 }
 
+// Filter selects and orders a list of applications.
+type Filter struct {
+	Status string // one state, or "" for all
+	// Query matches a reference (A-2026-000123), a number, or text of the
+	// application: parties, taxa, the exporter's account.
+	Query string
+	// Sort is "updated" (newest change first, the default), "oldest"
+	// (longest waiting first: the review queue's order) or "newest"
+	// (latest submitted first).
+	Sort string
+	// From and To, when set, keep applications submitted (drafts:
+	// created) at or after From and before To.
+	From, To time.Time
+	Page     int // 1-based
+	Size     int // at most 100
+}
+
+// Page is one page of a list of applications and how many there are.
+type Page struct {
+	Applications []*Application
+	Total        int64
+	Page, Size   int
+}
+
 // List lists what the actor may see: exporters their own, issuers
-// their authority's (status=submitted is the review queue), admins all.
-// Errors: invalid_status.
-func (s *Service) List(ctx context.Context, actor opencites.Actor, status string) ([]*Application, error) {
+// their authority's (status=submitted is the review queue), admins all,
+// filtered, sorted and paged by f.
+// Errors: forbidden, invalid_status, invalid_sort.
+func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*Page, error) {
+	status := f.Status
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.Size < 1 || f.Size > 100 {
+		f.Size = 50
+	}
 	q := s.db.WithContext(ctx).Model(&models.Application{})
 	switch actor.Role {
 	case opencites.RoleExporter:
@@ -283,17 +376,53 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, status string
 	default:
 		return nil, opencites.Invalid("invalid_status", "status must be draft, submitted, changes_requested, rejected or approved")
 	}
+	if err := opencites.CheckLen("q", f.Query, 100); err != nil {
+		return nil, err
+	}
+	if text := strings.TrimSpace(f.Query); text != "" {
+		if id, _, ok := ParseReference(text); ok {
+			q = q.Where("id = ?", id)
+		} else if id, err := strconv.ParseInt(text, 10, 64); err == nil {
+			q = q.Where("id = ?", id)
+		} else {
+			// The request is stored as JSON text: a match anywhere in it
+			// finds parties, taxa and the exporter's account alike.
+			like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(text)) + "%"
+			q = q.Where(`LOWER(request) LIKE ? ESCAPE '\'`, like)
+		}
+	}
+	if !f.From.IsZero() {
+		q = q.Where("COALESCE(submitted_at, created_at) >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("COALESCE(submitted_at, created_at) < ?", f.To.UTC())
+	}
+	var order string
+	switch f.Sort {
+	case "", "updated":
+		order = "updated_at DESC, id DESC"
+	case "oldest":
+		order = "COALESCE(submitted_at, created_at) ASC, id ASC"
+	case "newest":
+		order = "COALESCE(submitted_at, created_at) DESC, id DESC"
+	default:
+		return nil, opencites.Invalid("invalid_sort", "sort must be updated, oldest or newest")
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, opencites.Internal("count applications", err)
+	}
 	var rows []models.Application
-	if err := q.Order("updated_at DESC, id DESC").Limit(500).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Offset((f.Page - 1) * f.Size).Limit(f.Size).Find(&rows).Error; err != nil {
 		return nil, opencites.Internal("list applications", err)
 	}
-	out := make([]*Application, 0, len(rows))
+	out := &Page{Applications: make([]*Application, 0, len(rows)), Total: total, Page: f.Page, Size: f.Size}
 	for i := range rows {
 		a, err := s.applicationOf(s.db.WithContext(ctx), &rows[i])
 		if err != nil {
 			return nil, opencites.Internal("list applications", err)
 		}
-		out = append(out, a)
+		out.Applications = append(out.Applications, a)
 	}
 	return out, nil
 }
@@ -377,6 +506,71 @@ func (s *Service) Attachment(ctx context.Context, actor opencites.Actor, appID, 
 		SHA256: row.SHA256, CreatedAt: row.CreatedAt.UTC()}, row.Data, nil
 }
 
+// DeleteAttachment removes a document from a draft, for its exporter
+// (a wrong file, a wrong kind); the audit keeps what it was. Once
+// submitted, the authority has seen the documents and they stay.
+// Errors: forbidden, application_not_found, attachment_not_found,
+// invalid_state.
+func (s *Service) DeleteAttachment(ctx context.Context, actor opencites.Actor, appID, id int64) error {
+	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		app, err := s.loadApp(tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if app.Status != AppDraft {
+			return errState(app.Status, "changed by removing a document")
+		}
+		var row models.Attachment
+		err = tx.Omit("data").Where("id = ? AND application_id = ?", id, appID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return opencites.Errorf(opencites.KindNotFound, "attachment_not_found", "no attachment %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete(&models.Attachment{}, row.ID).Error; err != nil {
+			return err
+		}
+		return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application.detach", EntityType: "application",
+			EntityID: strconv.FormatInt(appID, 10), Before: map[string]any{"attachment": row.ID, "kind": row.Kind, "filename": row.Filename, "sha256": row.SHA256, "size": row.Size}})
+	})
+	if err != nil {
+		return opencites.AsDomain("delete attachment", err)
+	}
+	return nil
+}
+
+// errDocumentsMissing refuses to go on while documents the requirements
+// list are missing, unless the caller gives a reason; details.missing
+// lists their kinds.
+func errDocumentsMissing(missing []string, what string) error {
+	names := make([]string, len(missing))
+	for i, k := range missing {
+		names[i] = AttachmentKinds[k]
+	}
+	e := opencites.Invalid("documents_missing", "documents are missing (%s): attach them, or give a reason to %s without them", strings.Join(names, "; "), what)
+	e.Details = map[string]any{"missing": missing}
+	return e
+}
+
+// missingOf lists the documents an application still lacks, from its
+// stored attachments.
+func (s *Service) missingOf(tx *gorm.DB, id int64, p *permits.Permit) ([]string, error) {
+	var kinds []string
+	if err := tx.Model(&models.Attachment{}).Where("application_id = ?", id).Pluck("kind", &kinds).Error; err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, k := range kinds {
+		have[k] = true
+	}
+	return s.missingDocuments(p, have), nil
+}
+
 // missingDocuments runs the requirements rules on a validated application
 // and lists the supporting documents it still lacks.
 func (s *Service) missingDocuments(p *permits.Permit, have map[string]bool) []string {
@@ -408,11 +602,18 @@ func (s *Service) missingDocuments(p *permits.Permit, have map[string]bool) []st
 }
 
 // Submit sends a draft (or a changed application) to the
-// authority's issuers. The permit's rules run in full; what the
-// requirements rules say is still missing is listed, not refused.
-// Errors: the issuing rules' codes (422), invalid_state (409).
-func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (*Application, error) {
+// authority's issuers. The permit's rules run in full; when documents the
+// requirements rules list are missing, the exporter must say why
+// (missingReason), which is recorded in the application's history and the
+// audit, and the missing documents are listed for the issuers.
+// Errors: the issuing rules' codes (422), documents_missing (422, with
+// details.missing), field_too_long, invalid_state (409).
+func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64, missingReason string) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleExporter); err != nil {
+		return nil, err
+	}
+	missingReason = strings.TrimSpace(missingReason)
+	if err := opencites.CheckLen("missing_documents_reason", missingReason, 2000); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -429,15 +630,17 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 		if err != nil {
 			return err
 		}
-		var kinds []string
-		if err := tx.Model(&models.Attachment{}).Where("application_id = ?", id).Pluck("kind", &kinds).Error; err != nil {
+		lacking, err := s.missingOf(tx, id, p)
+		if err != nil {
 			return err
 		}
-		have := map[string]bool{}
-		for _, k := range kinds {
-			have[k] = true
+		if len(lacking) > 0 && missingReason == "" {
+			return errDocumentsMissing(lacking, "submit")
 		}
-		missing, _ := json.Marshal(s.missingDocuments(p, have))
+		if len(lacking) == 0 {
+			missingReason = ""
+		}
+		missing, _ := json.Marshal(lacking)
 		res := tx.Model(&models.Application{}).Where("id = ? AND status IN ?", id, []string{AppDraft, AppChangesRequested}).
 			Updates(map[string]any{"status": AppSubmitted, "missing": string(missing), "submitted_at": now, "updated_at": now})
 		if res.Error != nil {
@@ -450,10 +653,10 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 		if row.Status == AppChangesRequested {
 			kind = "resubmitted"
 		}
-		if err := s.appStep(tx, now, actor, row, kind, "", AppSubmitted); err != nil {
+		if err := s.appStep(tx, now, actor, row, kind, missingReason, AppSubmitted, map[string]any{"missing": lacking}); err != nil {
 			return err
 		}
-		return s.notifyApp(tx, now, row, "application."+kind, "Application "+strconv.FormatInt(id, 10)+" was "+kind+" by "+actor.Username+".", true)
+		return s.notifyApp(tx, now, row, "application."+kind, "Application "+Reference(row.ID, row.CreatedAt)+" was "+kind+" by "+actor.Username+".", true)
 	})
 	if err != nil {
 		return nil, opencites.AsDomain("submit application", err)
@@ -461,12 +664,19 @@ func (s *Service) Submit(ctx context.Context, actor opencites.Actor, id int64) (
 	return s.Get(ctx, actor, id)
 }
 
-// appStep writes the message and audit entry of a state change.
-func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row *models.Application, kind, text, status string) error {
+// appStep writes the message and audit entry of a state change; extra,
+// if any, adds to the audit entry's after.
+func (s *Service) appStep(tx *gorm.DB, now time.Time, actor opencites.Actor, row *models.Application, kind, text, status string, extra ...map[string]any) error {
 	if err := tx.Create(&models.ApplicationMessage{ApplicationID: row.ID, At: now, Author: actor.Username, Kind: kind, Text: text}).Error; err != nil {
 		return err
 	}
-	return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application." + kind, EntityType: "application", EntityID: strconv.FormatInt(row.ID, 10), Before: map[string]any{"status": row.Status}, After: map[string]any{"status": status, "message": text}})
+	after := map[string]any{"status": status, "message": text}
+	for _, x := range extra {
+		for k, v := range x {
+			after[k] = v
+		}
+	}
+	return models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "application." + kind, EntityType: "application", EntityID: strconv.FormatInt(row.ID, 10), Before: map[string]any{"status": row.Status}, After: after})
 }
 
 // notifyApp tells the applicant, or with issuers true the authority's
@@ -479,6 +689,80 @@ func (s *Service) notifyApp(tx *gorm.DB, now time.Time, row *models.Application,
 	return notify.Tell(tx, now, users.Audience{IssuersOf: row.Authority}, kind, "application", id, text)
 }
 
+// changedFields lists the dotted paths whose values differ between two
+// requests (JSON), sorted: a field added, removed or changed, a specimen
+// line added or removed.
+func changedFields(before, after string) ([]string, error) {
+	var b, a any
+	if err := json.Unmarshal([]byte(before), &b); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(after), &a); err != nil {
+		return nil, err
+	}
+	fb, fa := map[string]string{}, map[string]string{}
+	flatten("", b, fb)
+	flatten("", a, fa)
+	changed := []string{}
+	for k, v := range fa {
+		if w, ok := fb[k]; !ok || w != v {
+			changed = append(changed, k)
+		}
+	}
+	for k := range fb {
+		if _, ok := fa[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	slices.Sort(changed)
+	return changed, nil
+}
+
+// flatten writes v's leaves into out under dotted paths, named as the
+// API names the fields (the stored request has Go's names: OriginCountry
+// is origin_country); empty values are left out, so that a field going
+// from absent to "" is no change.
+func flatten(path string, v any, out map[string]string) {
+	join := func(k string) string {
+		k = snake(k)
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			flatten(join(k), e, out)
+		}
+	case []any:
+		for i, e := range x {
+			flatten(join(strconv.Itoa(i)), e, out)
+		}
+	case nil:
+	default:
+		if s := fmt.Sprint(x); s != "" && s != "0" && s != "false" {
+			out[path] = s
+		}
+	}
+}
+
+// snake writes a Go field name as the API's JSON name: "ValidUntil" is
+// "valid_until".
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // DecideRequest is an issuer's answer to an application.
 type DecideRequest struct {
 	Decision string // "request_changes", "reject" or "approve"
@@ -487,21 +771,40 @@ type DecideRequest struct {
 	// specimens from outside their range (permits.ConfirmRange).
 	ConfirmOutOfRange bool
 	OutOfRangeReason  string
+	// ConfirmMissingDocuments and MissingDocumentsReason approve an
+	// application that still lacks documents the requirements list; the
+	// reason is audited on the permit and shown in its history.
+	ConfirmMissingDocuments bool
+	MissingDocumentsReason  string
+	// IssuedPlace and SecurityStamp are box 13's place of issue and box
+	// 5b's security stamp number, set by the issuer on approval.
+	IssuedPlace   string
+	SecurityStamp string
 }
 
 // Decide lets an issuer of the authority ask for changes (with a
 // message), reject (with a reason) or approve a submitted application.
 // Approval issues the permit in the same transaction (numbering, quota,
 // signing, audit), linked to the application.
+// Approval with documents still missing needs ConfirmMissingDocuments and
+// a reason.
 // Errors: forbidden, application_not_found, invalid_decision,
-// message_required, invalid_state, and the issuing rules' codes.
+// message_required, documents_missing, field_too_long, invalid_state, and
+// the issuing rules' codes.
 func (s *Service) Decide(ctx context.Context, actor opencites.Actor, id int64, d DecideRequest) (*Application, error) {
 	if err := opencites.RequireRole(actor, opencites.RoleIssuer); err != nil {
 		return nil, err
 	}
 	d.Message = strings.TrimSpace(d.Message)
-	if err := opencites.CheckLen("message", d.Message, 2000); err != nil {
-		return nil, err
+	d.MissingDocumentsReason = strings.TrimSpace(d.MissingDocumentsReason)
+	d.IssuedPlace, d.SecurityStamp = strings.TrimSpace(d.IssuedPlace), strings.TrimSpace(d.SecurityStamp)
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"message", d.Message, 2000}, {"missing_documents_reason", d.MissingDocumentsReason, 2000}, {"issued_place", d.IssuedPlace, 200}, {"security_stamp", d.SecurityStamp, 100}} {
+		if err := opencites.CheckLen(f.name, f.v, f.max); err != nil {
+			return nil, err
+		}
 	}
 	var status string
 	switch d.Decision {
@@ -557,10 +860,21 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			return err
 		}
 		updates := map[string]any{"status": status, "updated_at": now}
+		if status == AppChangesRequested {
+			// What the resubmission will be compared with.
+			updates["changes_base"] = row.Request
+		}
+		var waived []string
 		if status == AppApproved {
 			a, err := s.applicationOf(tx, row)
 			if err != nil {
 				return err
+			}
+			if d.IssuedPlace != "" {
+				a.Request.IssuedPlace = d.IssuedPlace
+			}
+			if d.SecurityStamp != "" {
+				a.Request.SecurityStamp = d.SecurityStamp
 			}
 			p, err := s.permits.Validate(ctx, row.Authority, a.Request, now)
 			if err != nil {
@@ -569,8 +883,24 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 			if err := permits.ConfirmRange(p, d.ConfirmOutOfRange, d.OutOfRangeReason); err != nil {
 				return err
 			}
+			missing, err := s.missingOf(tx, id, p)
+			if err != nil {
+				return err
+			}
+			if len(missing) > 0 && (!d.ConfirmMissingDocuments || d.MissingDocumentsReason == "") {
+				return errDocumentsMissing(missing, "approve")
+			}
 			if err := s.permits.IssueIn(tx, actor, p, key); err != nil {
 				return err
+			}
+			waived = missing
+			if len(missing) > 0 {
+				// On the permit's own history, where whoever reads the
+				// permit later sees it was issued without them, and why.
+				if err := models.WriteAudit(tx, opencites.Audit{At: now, Actor: actor, Action: "permit.documents_waived", EntityType: "permit", EntityID: p.Number,
+					After: map[string]any{"application": id, "missing": missing, "reason": d.MissingDocumentsReason}}); err != nil {
+					return err
+				}
 			}
 			updates["permit_id"] = p.ID
 			*issued = p
@@ -584,12 +914,19 @@ func (s *Service) decideIn(ctx context.Context, actor opencites.Actor, id int64,
 		}
 		text := d.Message
 		if *issued != nil {
-			text = strings.TrimSpace("permits.Permit " + (*issued).Number + " issued. " + d.Message)
+			text = strings.TrimSpace("Permit " + (*issued).Number + " issued. " + d.Message)
+			if len(waived) > 0 {
+				text += " Approved without documents (" + strings.Join(waived, ", ") + "): " + d.MissingDocumentsReason
+			}
 		}
-		if err := s.appStep(tx, now, actor, row, status, text, status); err != nil {
+		extra := map[string]any{}
+		if len(waived) > 0 {
+			extra = map[string]any{"missing": waived, "missing_documents_reason": d.MissingDocumentsReason}
+		}
+		if err := s.appStep(tx, now, actor, row, status, text, status, extra); err != nil {
 			return err
 		}
-		return s.notifyApp(tx, now, row, "application."+status, "Application "+strconv.FormatInt(id, 10)+": "+
+		return s.notifyApp(tx, now, row, "application."+status, "Application "+Reference(row.ID, row.CreatedAt)+": "+
 			strings.ReplaceAll(status, "_", " ")+". "+text, false)
 	})
 }

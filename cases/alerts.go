@@ -250,6 +250,12 @@ type AlertFilter struct {
 	Status   string // open, acknowledged, closed, or "" for all
 	Rule     string
 	Severity string
+	// Evidence, when set, keeps alerts with this evidence: a permit
+	// number, a case number or a verification id.
+	Evidence string
+	// From and To, when set, keep alerts last seen at or after From and
+	// before To.
+	From, To time.Time
 	Page     int
 	Size     int
 }
@@ -291,6 +297,18 @@ func (s *Service) Alerts(ctx context.Context, actor opencites.Actor, f AlertFilt
 	}
 	if f.Severity != "" {
 		q = q.Where("severity = ?", f.Severity)
+	}
+	if err := opencites.CheckLen("evidence", f.Evidence, 100); err != nil {
+		return nil, err
+	}
+	if ev := strings.TrimSpace(f.Evidence); ev != "" {
+		q = q.Where("id IN (SELECT alert_id FROM alert_evidence WHERE ref = ?)", ev)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("last_seen_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("last_seen_at < ?", f.To.UTC())
 	}
 	if f.Size <= 0 || f.Size > 100 {
 		f.Size = 50

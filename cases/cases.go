@@ -134,14 +134,7 @@ func oneOf(v string, list []string) bool {
 }
 
 func country(field, c string, required bool) (string, error) {
-	c = strings.ToUpper(strings.TrimSpace(c))
-	if c == "" && !required {
-		return "", nil
-	}
-	if !opencites.ValidCountry(c) {
-		return "", opencites.Invalid("invalid_country", "%s %q is not an ISO 3166 alpha-2 code", field, c)
-	}
-	return c, nil
+	return opencites.CheckCountry(field, c, required)
 }
 
 // validate normalises an input and resolves its taxa and documents into

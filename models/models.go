@@ -198,10 +198,13 @@ type Application struct {
 	Request          string
 	PaymentReference string
 	Missing          string // JSON list of documents still missing at submission
-	PermitID         *int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	SubmittedAt      *time.Time
+	// ChangesBase is the request (JSON) when the authority last asked for
+	// changes, "" before: what a resubmission is compared with.
+	ChangesBase string
+	PermitID    *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	SubmittedAt *time.Time
 }
 
 // ApplicationMessage is a note between issuer and exporter on an application.

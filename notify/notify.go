@@ -64,6 +64,16 @@ func New(db *gorm.DB, now func() time.Time) *Service {
 	return &Service{db: db, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
+// Unread counts the caller's unread notifications (the app shows the
+// count on its menu).
+func (s *Service) Unread(ctx context.Context, actor opencites.Actor) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.Notification{}).Where("user_id = ? AND read_at IS NULL", actor.UserID).Count(&n).Error; err != nil {
+		return 0, opencites.Internal("count notifications", err)
+	}
+	return n, nil
+}
+
 // Notifications lists the caller's notifications, newest first.
 func (s *Service) Notifications(ctx context.Context, actor opencites.Actor, unreadOnly bool) ([]Notification, error) {
 	q := s.db.WithContext(ctx).Where("user_id = ?", actor.UserID)

@@ -345,13 +345,14 @@ func (s *Service) Validate(ctx context.Context, authority string, req IssueReque
 	}{{"exporter", &req.Exporter}, {"importer", &req.Importer}} {
 		pt.p.Name = strings.TrimSpace(pt.p.Name)
 		pt.p.Address = strings.TrimSpace(pt.p.Address)
-		pt.p.Country = strings.ToUpper(strings.TrimSpace(pt.p.Country))
 		if pt.p.Name == "" {
 			return nil, opencites.Invalid("invalid_party", "%s.name is required", pt.name)
 		}
-		if !opencites.ValidCountry(pt.p.Country) {
-			return nil, opencites.Invalid("invalid_country", "%s.country %q is not an ISO 3166 alpha-2 code", pt.name, pt.p.Country)
+		c, err := opencites.CheckCountry(pt.name+".country", pt.p.Country, true)
+		if err != nil {
+			return nil, err
 		}
+		pt.p.Country = c
 		if err := opencites.CheckLen(pt.name+".name", pt.p.Name, 200); err != nil {
 			return nil, err
 		}
@@ -438,7 +439,14 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 	sr.Term = strings.ToUpper(strings.TrimSpace(sr.Term))
 	sr.Source = strings.ToUpper(strings.TrimSpace(sr.Source))
 	sr.Unit = strings.TrimSpace(sr.Unit)
-	sr.OriginCountry = strings.ToUpper(strings.TrimSpace(sr.OriginCountry))
+	origin, err := opencites.CheckCountry(fmt.Sprintf("specimens.%d.origin_country", i), sr.OriginCountry, false)
+	if err != nil {
+		var de *opencites.Error
+		errors.As(err, &de)
+		de.Message = at + de.Message
+		return Line{}, de
+	}
+	sr.OriginCountry = origin
 	if _, ok := opencites.Terms[sr.Term]; !ok {
 		return Line{}, lineErr(at, "invalid_term", "term %q is not a CITES specimen code (LIV, TRO, SKI, HOR, ...)", sr.Term)
 	}
@@ -454,9 +462,6 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 	if !opencites.WholeCount(sr.Quantity, sr.Unit) {
 		return Line{}, lineErr(at, "invalid_quantity", "a number of specimens (no unit) is a whole number, not %g", sr.Quantity)
 	}
-	if sr.OriginCountry != "" && !opencites.ValidCountry(sr.OriginCountry) {
-		return Line{}, lineErr(at, "invalid_country", "origin_country %q is not an ISO 3166 alpha-2 code", sr.OriginCountry)
-	}
 	for _, f := range []struct {
 		name, v string
 		max     int
@@ -465,7 +470,6 @@ func (s *Service) validateLine(dt opencites.DocType, req IssueRequest, sr Specim
 			return Line{}, err
 		}
 	}
-	origin := sr.OriginCountry
 	if origin == "" {
 		origin = req.Exporter.Country
 	}

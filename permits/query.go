@@ -62,8 +62,14 @@ func permitIn(q *gorm.DB, number string) (*Permit, error) {
 type Filter struct {
 	Status string // issued, endorsed, cancelled, revoked, expired, or "" for all
 	Query  string // matches number, party names and taxa
-	Page   int    // 1-based
-	Size   int    // at most 100
+	// From and To, when set, keep permits issued at or after From and
+	// before To.
+	From, To time.Time
+	// Sort is "newest" (issued last first, the default), "oldest" or
+	// "expiring" (soonest end of validity first).
+	Sort string
+	Page int // 1-based
+	Size int // at most 100
 }
 
 // PermitPage is one page of a listing.
@@ -101,6 +107,22 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*P
 		q = q.Where(`LOWER(number) LIKE ? ESCAPE '\' OR LOWER(exporter_name) LIKE ? ESCAPE '\' OR LOWER(importer_name) LIKE ? ESCAPE '\'
 			OR id IN (SELECT permit_id FROM permit_lines WHERE LOWER(taxon) LIKE ? ESCAPE '\')`, like, like, like, like)
 	}
+	if !f.From.IsZero() {
+		q = q.Where("issued_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("issued_at < ?", f.To.UTC())
+	}
+	order := "issued_at DESC, id DESC"
+	switch f.Sort {
+	case "", "newest":
+	case "oldest":
+		order = "issued_at ASC, id ASC"
+	case "expiring":
+		order = "valid_until ASC, id ASC"
+	default:
+		return nil, opencites.Invalid("invalid_sort", "sort must be newest, oldest or expiring")
+	}
 	if f.Size <= 0 || f.Size > 100 {
 		f.Size = 50
 	}
@@ -113,7 +135,7 @@ func (s *Service) List(ctx context.Context, actor opencites.Actor, f Filter) (*P
 	}
 	var rows []models.Permit
 	if err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line") }).
-		Order("issued_at DESC, id DESC").Limit(f.Size).Offset((f.Page - 1) * f.Size).Find(&rows).Error; err != nil {
+		Order(order).Limit(f.Size).Offset((f.Page - 1) * f.Size).Find(&rows).Error; err != nil {
 		return nil, opencites.Internal("list permits", err)
 	}
 	for i := range rows {

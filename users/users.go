@@ -86,6 +86,9 @@ func (s *Service) Create(ctx context.Context, actor opencites.Actor, u NewUser) 
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
 	u.Authority = strings.ToUpper(strings.TrimSpace(u.Authority))
+	if _, err := opencites.CheckCountry("organisation.country", u.Organisation.Country, false); err != nil {
+		return User{}, err
+	}
 	switch {
 	case !usernameRE.MatchString(u.Username):
 		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_username", "a username is 2-63 characters: lower-case letters, digits, '.', '_' or '-'")
@@ -95,8 +98,6 @@ func (s *Service) Create(ctx context.Context, actor opencites.Actor, u NewUser) 
 		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_authority", "an issuer or analyst must be bound to an authority: an ISO 3166 country code such as KG")
 	case u.Role != opencites.RoleIssuer && u.Authority != "" && !opencites.ValidCountry(u.Authority):
 		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_authority", "authority must be an ISO 3166 country code such as KG")
-	case u.Organisation.Country != "" && !opencites.ValidCountry(strings.ToUpper(u.Organisation.Country)):
-		return User{}, opencites.Errorf(opencites.KindInvalid, "invalid_country", "organisation.country must be an ISO 3166 code such as KG")
 	case len(u.Password) < MinPasswordLen || len(u.Password) > 72:
 		return User{}, opencites.Errorf(opencites.KindInvalid, "weak_password", "a password is %d to 72 characters long", MinPasswordLen)
 	}
@@ -213,6 +214,16 @@ func Profile(tx *gorm.DB, id int64) (User, error) {
 		return User{}, opencites.Internal("read user", err)
 	}
 	return userOf(row), nil
+}
+
+// Admins counts the administrator accounts, enabled or not: with none,
+// nobody can create accounts in the app (a fresh install).
+func (s *Service) Admins(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.User{}).Where("role = ?", opencites.RoleAdmin).Count(&n).Error; err != nil {
+		return 0, opencites.Internal("count administrators", err)
+	}
+	return n, nil
 }
 
 // IsExporter reports whether username is an enabled exporter account,

@@ -790,6 +790,7 @@ func TestAppExporterApplies(t *testing.T) {
 		chromedp.Click(`[data-action=upload]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action=download-attachment]`, chromedp.ByQuery),
 		chromedp.Click(`[data-action=submit]`, chromedp.ByQuery),
+		submitWithout("The veterinary certificate is issued on the day of shipment."), // issue 16
 		chromedp.Poll(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "Submitted")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 	)
 	shot(t, ctx, "exporter-application-submitted")
@@ -816,6 +817,7 @@ func TestAppExporterApplies(t *testing.T) {
 	shot(t, ctx, "exporter-changes-requested")
 	do(t, ctx, "resubmit",
 		chromedp.Click(`[data-action=submit]`, chromedp.ByQuery),
+		submitWithout("The veterinary certificate is issued on the day of shipment."), // issue 16
 		chromedp.Poll(`[...document.querySelectorAll("main .badge")].some((b) => b.textContent === "Submitted")`, nil, chromedp.WithPollingTimeout(15*time.Second)))
 	signOutApp(t, ctx)
 
@@ -825,6 +827,7 @@ func TestAppExporterApplies(t *testing.T) {
 		chromedp.WaitVisible(`main table a[data-id]`, chromedp.ByQuery),
 		chromedp.Click(`main table a[data-id]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-action=approve]`, chromedp.ByQuery),
+		confirmMissing("Seen at the breeder's."), // issue 16
 		chromedp.Click(`[data-action=approve]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a[data-action=open-permit]`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector("a[data-action=open-permit]").getAttribute("href").split("/").pop()`, &number),

@@ -183,6 +183,13 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("http server", "err", err)
 		}
 	}()
+	// A fresh install has no account to sign in with, and the app says
+	// that accounts come from an administrator: say how to make the first.
+	if n, err := m.reg.Users.Admins(ctx); err == nil && n == 0 {
+		m.Log.Warn("no administrator account yet: create the first with `citesd user add --username admin --role admin` " +
+			"(it reads the password from standard input, with the same CITES_* settings as serve); " +
+			"the administrator then creates the other accounts (citesd user add, or POST /api/v1/users)")
+	}
 	m.Log.Info("citesd listening", "addr", m.ln.Addr().String(), "database", m.Config.Redacted(), "data_dir", m.Config.DataDir)
 	return nil
 }

@@ -73,7 +73,10 @@ export async function request(method, path, body, opts = {}) {
   if (!resp.ok) {
     let b = {};
     try { b = await resp.json(); } catch { /* not JSON */ }
-    throw new ApiError(resp.status, b.error, b.message, b);
+    const e = new ApiError(resp.status, b.error, b.message, b);
+    const wait = parseInt(resp.headers.get("Retry-After"), 10);
+    if (wait > 0) e.retryAfter = wait; // seconds
+    throw e;
   }
   if (opts.raw) return resp;
   if (resp.status === 204) return null;

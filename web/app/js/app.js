@@ -11,6 +11,7 @@ import "./officer.js";
 import "./cases.js";
 import "./exporter.js";
 import "./issuer.js";
+import { refreshUnread, showUnread } from "./notifications.js";
 
 register({
   en: { menu: "Menu", sign_out_as: "Sign out ({user})" },
@@ -41,6 +42,7 @@ function header(m) {
   document.querySelector(".skip").textContent = t("skip");
   document.querySelector("label[for=lang]").textContent = t("language");
   status();
+  showUnread();
   tabsScrolled();
   const cur = tabs.querySelector("[aria-current=page]");
   if (cur) cur.scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -93,14 +95,18 @@ function loginScreen() {
     },
   }, h("h1", {}, t("sign_in")), field(t("username"), user), field(t("password"), pass), msg,
   h("button", { type: "submit", class: "primary" }, t("sign_in")),
+  h("p", { class: "hint", "data-role": "accounts" }, t("accounts_hint")),
   h("p", { class: "muted" }, h("a", { href: "verify.html", "data-action": "public-verify" }, t("public_link"))));
   mount(form);
 }
 
 register({
-  en: { public_link: "Check a permit without an account" },
-  ru: { public_link: "Проверить разрешение без учётной записи" },
-  ky: { public_link: "Уруксатты каттоосуз текшерүү" },
+  en: { public_link: "Check a permit without an account",
+    accounts_hint: "Accounts are created by your authority's OpenCITES administrator: ask them for one." },
+  ru: { public_link: "Проверить разрешение без учётной записи",
+    accounts_hint: "Учётные записи создаёт администратор OpenCITES вашего органа: обратитесь к нему, чтобы получить её." },
+  ky: { public_link: "Уруксатты каттоосуз текшерүү",
+    accounts_hint: "Каттоо жазууларын органыңыздын OpenCITES администратору түзөт: каттоо жазуусу үчүн ага кайрылыңыз." },
 });
 
 route("/login", { roles: ["officer", "issuer", "exporter", "admin", "analyst"], render: loginScreen });
@@ -123,6 +129,7 @@ async function render() {
     show(h("h1", {}, t("not_found")));
     return;
   }
+  refreshUnread();
   try {
     await m.route.render(m.params, m.query);
   } catch (err) {

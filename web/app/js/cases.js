@@ -4,11 +4,11 @@
 // transport, outcome, specimen type) reads as words in the three
 // languages; photos show as thumbnails that open full size.
 import { register, t } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDateTime, loading, screenMount } from "./ui.js";
-import { post, get, request, blob, qs, OfflineError } from "./api.js";
+import { h, field, select, toast, errorBox, fmtDateTime, loading, screenMount, pager, saveBlob } from "./ui.js";
+import { post, get, request, blob, qs, session, OfflineError } from "./api.js";
 import { route, go } from "./router.js";
 import * as outbox from "./outbox.js";
-import { taxonInput, onLeave } from "./exporter.js";
+import { taxonInput, onLeave, countryField, readControls } from "./exporter.js";
 import { TERMS, UNITS, codeLabel } from "./codes.js";
 import { checkpoint, lastVerdict, lastLines, lastNumber, takeCaseDraft } from "./officer.js";
 
@@ -19,6 +19,11 @@ const MAX_SPECIMENS = 50;
 
 register({
   en: {
+    more_filters: "More filters", f_case_species: "Species", f_case_country: "Country (origin, transit or destination)",
+    f_from: "From", f_to: "To", export_csv: "Download CSV", cases_search_hint: "Words from the case: checkpoint, port, notes.",
+    cases_none_match: "No cases match these filters: clear the search or widen the dates.",
+    cases_none_officer: "No cases yet. Record one with New case, or from a check that failed.",
+    cases_none_other: "No cases yet: the seizures officers record appear here.",
     nav_cases: "Cases", queued_offline: "No network: saved and will be sent when the connection returns.",
     case_title: "New case", occurred_at: "When", transport_mode: "Transport", concealment: "Concealment", outcome: "Outcome", notes: "Notes",
     photos: "Photos", case_saved: "Case {id} recorded.", specimens_found: "Specimens found", specimen_n: "Specimen {n}",
@@ -34,6 +39,11 @@ register({
     outcome_seized: "Seized", outcome_released: "Released", outcome_referred: "Referred to prosecution",
   },
   ru: {
+    more_filters: "Другие фильтры", f_case_species: "Вид", f_case_country: "Страна (происхождения, транзита или назначения)",
+    f_from: "С", f_to: "По", export_csv: "Скачать CSV", cases_search_hint: "Слова из дела: пункт, порт, заметки.",
+    cases_none_match: "Нет дел с такими условиями: очистите поиск или расширьте даты.",
+    cases_none_officer: "Дел пока нет. Запишите дело кнопкой «Новое дело» или из неудачной проверки.",
+    cases_none_other: "Дел пока нет: здесь появятся изъятия, которые записывают инспекторы.",
     nav_cases: "Дела", queued_offline: "Нет сети: сохранено и будет отправлено при подключении.",
     case_title: "Новое дело", occurred_at: "Когда", transport_mode: "Транспорт", concealment: "Сокрытие", outcome: "Итог", notes: "Примечания",
     photos: "Фото", case_saved: "Дело {id} зарегистрировано.", specimens_found: "Обнаруженные образцы", specimen_n: "Образец {n}",
@@ -49,6 +59,11 @@ register({
     outcome_seized: "Изъято", outcome_released: "Пропущено", outcome_referred: "Передано в прокуратуру",
   },
   ky: {
+    more_filters: "Башка чыпкалар", f_case_species: "Түр", f_case_country: "Өлкө (чыккан, транзит же баруучу)",
+    f_from: "Баштап", f_to: "Чейин", export_csv: "CSV жүктөө", cases_search_hint: "Иштеги сөздөр: пункт, порт, эскертмелер.",
+    cases_none_match: "Бул шарттарга ылайык иш жок: издөөнү тазалаңыз же күндөрдү кеңейтиңиз.",
+    cases_none_officer: "Азырынча иш жок. «Жаңы иш» баскычы менен же ийгиликсиз текшерүүдөн жазыңыз.",
+    cases_none_other: "Азырынча иш жок: инспекторлор жазган алып коюулар бул жерде пайда болот.",
     nav_cases: "Иштер", queued_offline: "Тармак жок: сакталды, байланыш калыбына келгенде жөнөтүлөт.",
     case_title: "Жаңы иш", occurred_at: "Качан", transport_mode: "Транспорт", concealment: "Жашыруу", outcome: "Жыйынтык", notes: "Эскертүүлөр",
     photos: "Сүрөттөр", case_saved: "{id} иш катталды.", specimens_found: "Табылган үлгүлөр", specimen_n: "{n}-үлгү",
@@ -184,15 +199,57 @@ function localTime(iso) {
   return d.toISOString().slice(0, 16);
 }
 
-async function casesScreen() {
+const CASES_PAGE = 20;
+// The filters of the cases list, as GET /api/v1/cases names them.
+const CASE_FILTERS = ["q", "species", "checkpoint", "country", "from", "to", "concealment", "outcome"];
+
+// casesScreen lists cases, newest first, with the API's filters, paging,
+// and for analysts the CSV export of what the filters select.
+async function casesScreen(params, query) {
   const mount = screenMount();
-  mount(h("h1", {}, t("cases_title")), loading());
-  const r = await get("/api/v1/cases" + qs({ page: 1 }));
+  const f = Object.fromEntries(CASE_FILTERS.map((k) => [k, query.get(k) || ""]));
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
+  const search = h("input", { type: "search", name: "q", value: f.q, autocomplete: "off" });
+  const more = [
+    field(t("f_case_species"), h("input", { name: "species", value: f.species, autocomplete: "off" })),
+    field(t("checkpoint_short"), h("input", { name: "checkpoint", value: f.checkpoint, autocomplete: "off" })),
+    countryField(t("f_case_country"), "country", f.country),
+    h("div", { class: "two" }, field(t("f_from"), h("input", { type: "date", name: "from", value: f.from })),
+      field(t("f_to"), h("input", { type: "date", name: "to", value: f.to }))),
+    h("div", { class: "two" },
+      field(t("concealment"), select("concealment", [["", t("all")], ...CONCEALMENTS.map((x) => [x, t("concealment_" + x)])], f.concealment)),
+      field(t("outcome"), select("outcome", [["", t("all")], ...OUTCOMES.map((x) => [x, t("outcome_" + x)])], f.outcome))),
+  ];
+  const filtered = CASE_FILTERS.some((k) => f[k]);
+  const form = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
+    field(t("search"), search, t("cases_search_hint")),
+    h("details", { open: CASE_FILTERS.slice(1).some((k) => f[k]) }, h("summary", {}, t("more_filters")), more),
+    h("button", { type: "submit", "data-action": "search" }, t("search")));
+  const chosen = () => {
+    const v = readControls(form);
+    return Object.fromEntries(CASE_FILTERS.map((k) => [k, v[k] || ""]));
+  };
+  const to = (p) => go("#/cases" + qs({ ...chosen(), page: p > 1 ? p : "" }));
+  mount(h("h1", {}, t("cases_title")), form, loading());
+  const r = await get("/api/v1/cases" + qs({ ...f, page, size: CASES_PAGE }));
   const list = r.cases || [];
-  mount(h("h1", {}, t("cases_title")),
+  const role = session().role;
+  const msg = h("div", { "aria-live": "assertive" });
+  const csv = role === "analyst" || role === "admin" ? h("button", { type: "button", "data-action": "export-csv", onclick: async (e) => {
+    const btn = e.currentTarget;
+    btn.disabled = true;
+    msg.replaceChildren();
+    try { saveBlob(await blob("/api/v1/cases/export" + qs({ ...f, format: "csv" })), "cases.csv"); }
+    catch (err) { msg.replaceChildren(errorBox(err)); }
+    finally { btn.disabled = false; }
+  } }, t("export_csv")) : null;
+  const empty = filtered ? t("cases_none_match") : t(role === "officer" ? "cases_none_officer" : "cases_none_other");
+  mount(h("h1", {}, t("cases_title")), form,
+    h("div", { class: "actions" }, h("p", { role: "status", "data-role": "total" }, t("total_n", { n: r.total ?? list.length })), csv), msg,
     list.length ? h("ul", { class: "plain cases" }, list.map((c) => h("li", { class: "card" },
       h("a", { href: `#/cases/${c.id}`, class: "case-link" }, t("case_n", { id: c.id })),
-      h("div", { class: "muted" }, [c.checkpoint, fmtDateTime(c.occurred_at), words("outcome_", c.outcome)].filter(Boolean).join(" · "))))) : h("p", {}, t("none_yet")));
+      h("div", { class: "muted" }, [c.checkpoint, fmtDateTime(c.occurred_at), words("outcome_", c.outcome)].filter(Boolean).join(" · "))))) : h("p", { class: "muted empty" }, empty),
+    pager(page, Math.max(1, Math.ceil((r.total ?? list.length) / CASES_PAGE)), to));
 }
 
 async function caseDetail({ id }) {
@@ -229,5 +286,7 @@ async function caseDetail({ id }) {
 route("/cases/new", { roles: ["officer"], render: caseScreen });
 // Issuers and analysts read their authority's cases too (the API decides
 // which); only officers record them.
-route("/cases", { roles: ["officer", "issuer", "analyst", "admin"], nav: "nav_cases", render: casesScreen });
-route("/cases/:id", { roles: ["officer", "issuer", "analyst", "admin"], render: caseDetail });
+// Issuers do not read cases (the API answers 403): no menu entry leading
+// to an error.
+route("/cases", { roles: ["officer", "analyst", "admin"], nav: "nav_cases", render: casesScreen });
+route("/cases/:id", { roles: ["officer", "analyst", "admin"], render: caseDetail });

@@ -48,10 +48,13 @@ function legend(series) {
   }));
 }
 
+// table is the chart's data for screen readers. It is hidden inside a
+// 1 px box that clips it: a table is never narrower than its content, so
+// hidden by itself it would still widen a 320 px page.
 function table(caption, head, rows) {
-  return h("table", { class: "visually-hidden" }, h("caption", {}, caption),
+  return h("div", { class: "visually-hidden" }, h("table", {}, h("caption", {}, caption),
     h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col" }, c)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))));
+    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c))))))));
 }
 
 // box groups a chart's parts under its heading.

@@ -1,8 +1,8 @@
 // Exporters' screens (applications) and the permit screens every role
 // shares. The application form is built by permitForm, which the issuers'
 // module reuses for issuing a permit directly, so both send the same shape.
-import { register, t } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount } from "./ui.js";
+import { register, t, lang } from "./i18n.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, saveBlob, loading, screenMount, ago, pager } from "./ui.js";
 import { get, post, put, request, blob, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 
@@ -18,13 +18,19 @@ register({
   en: {
     nav_applications: "Applications", nav_permits: "Permits",
     applications: "My applications", new_application: "New application", application_n: "Application {id}",
-    permits: "Permits", permit_n: "Permit {number}", no_applications: "You have no applications yet.",
+    permits: "Permits", permit_n: "Permit {number}", no_applications: "You have no applications yet: start one with New application.",
     app_draft: "Draft", app_submitted: "Submitted", app_changes_requested: "Changes requested", app_rejected: "Rejected", app_approved: "Approved",
     st_issued: "Issued", st_endorsed: "Endorsed at export", st_expired: "Expired", st_revoked: "Revoked", st_cancelled: "Cancelled",
     f_type: "Document type (box 1)", f_purpose: "Purpose (box 5a)", f_valid_from: "Valid from (box 2)", f_valid_until: "Valid until (box 2)",
     f_valid_from_hint: "Leave empty to start on the day of issue.", f_conditions: "Special conditions (box 5)",
     importer: "Importer (box 3)", exporter: "Exporter (box 4)", exporter_hint: "Leave empty to use your organisation's details.",
-    f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Two-letter ISO code, e.g. KZ.",
+    changed_since: "Changed since the request for changes:", nothing_changed: "No field changed since the request for changes (documents may have been added).",
+    f_issued_from: "Issued from", f_issued_to: "Issued until", f_order: "Order", sort_issued_newest: "Newest first",
+    sort_issued_oldest: "Oldest first", sort_expiring: "Expiring soonest first",
+    app_search_hint: "Reference (A-2026-000123), importer or species.", no_applications_match: "No applications match: clear the search.",
+    sec_document: "Document", sec_parties: "Exporter and importer", sec_conditions: "Conditions", sec_conditions_payment: "Conditions and payment",
+    form_sections: "Sections of the form", review_summary: "Check before submitting", summary_hint: "This is what the authority will receive.",
+    f_name: "Name", f_address: "Address", f_country: "Country", f_country_hint: "Type the country's name or code and pick it from the list.",
     f_exporter_account: "Exporter's account", f_exporter_account_hint: "The exporter's username, so the permit appears in their list (optional).",
     f_security_stamp: "Security stamp number (box 5b)", f_issued_place: "Place of issue (box 13)",
     f_payment_reference: "Payment reference", specimens: "Specimens (boxes 7–12)", line_n: "Line {line}",
@@ -46,10 +52,12 @@ register({
     approved_msg: "Approved: permit {number} was issued.", open_permit: "Open permit {number}",
     history: "History", msg_submitted: "Submitted", msg_resubmitted: "Resubmitted", msg_changes_requested: "Changes requested",
     msg_rejected: "Rejected", msg_approved: "Approved", by_at: "{who}, {when}",
-    col_number: "Number", col_status: "Status", col_importer: "Importer", col_species: "Species", col_updated: "Updated",
+    col_age: "Waiting", col_number: "Number", col_status: "Status", col_importer: "Importer", col_species: "Species", col_updated: "Updated",
     col_valid_until: "Valid until", col_parties: "Exporter → importer", col_type: "Type",
     search: "Search", search_hint: "Number, exporter, importer or species.", f_status: "Status", all: "All",
-    total_n: "{n} found", no_permits: "No permits match.",
+    total_n: "{n} found", no_permits: "No permits match: clear the search or choose another status.",
+    no_permits_exporter: "You have no permits yet: they appear here when the authority approves your applications.",
+    no_permits_yet: "No permits yet: they appear here once issued.",
     download_pdf: "Download PDF", download_qr: "Download QR code", qr_alt: "QR code of permit {number}",
     f_authority: "Authority", f_issued_at: "Issued", f_listing_version: "Species listing", revoked_on: "Revoked on {when}: {reason}",
     col_line: "Line", col_appendix: "App.", col_description: "Description", col_term: "Type", col_source: "Source",
@@ -60,17 +68,28 @@ register({
     revoke_warn: "Revocation is immediate and final: every verification will show it.", revoked_ok: "Permit revoked.", reason_needed: "Give a reason.",
     act_permit_issue: "Issued", act_permit_revoke: "Revoked", act_permit_endorse_export: "Endorsed at export",
     act_permit_endorse_import: "Accepted at import", actor_action: "{action} by {who}",
+    act_permit_documents_waived: "Issued without some documents", waived_docs: "Missing: {docs}. Reason: {reason}",
+    missing_before_submit: "These documents are still missing. Upload them above, or say why the application should go without them:",
+    missing_reason: "Why submit without them", submit_anyway: "Submit without these documents",
+    remove_attachment: "Remove", attachment_removed: "Document removed.",
+    awaiting_your_decision: "Waiting for your decision: approve, ask for changes or reject below.",
   },
   ru: {
     nav_applications: "Заявки", nav_permits: "Разрешения",
     applications: "Мои заявки", new_application: "Новая заявка", application_n: "Заявка {id}",
-    permits: "Разрешения", permit_n: "Разрешение {number}", no_applications: "У вас пока нет заявок.",
+    permits: "Разрешения", permit_n: "Разрешение {number}", no_applications: "У вас пока нет заявок: начните с кнопки «Новая заявка».",
     app_draft: "Черновик", app_submitted: "Подана", app_changes_requested: "Нужны изменения", app_rejected: "Отклонена", app_approved: "Одобрена",
     st_issued: "Выдано", st_endorsed: "Заверено при экспорте", st_expired: "Срок истёк", st_revoked: "Отозвано", st_cancelled: "Аннулировано",
     f_type: "Вид документа (графа 1)", f_purpose: "Цель (графа 5a)", f_valid_from: "Действует с (графа 2)", f_valid_until: "Действует до (графа 2)",
     f_valid_from_hint: "Оставьте пустым, чтобы срок начался в день выдачи.", f_conditions: "Особые условия (графа 5)",
     importer: "Импортёр (графа 3)", exporter: "Экспортёр (графа 4)", exporter_hint: "Оставьте пустым, чтобы взять данные вашей организации.",
-    f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Двухбуквенный код ISO, например KZ.",
+    changed_since: "Изменено после запроса изменений:", nothing_changed: "После запроса изменений поля не менялись (могли быть добавлены документы).",
+    f_issued_from: "Выданы с", f_issued_to: "Выданы по", f_order: "Порядок", sort_issued_newest: "Сначала новые",
+    sort_issued_oldest: "Сначала старые", sort_expiring: "Сначала истекающие",
+    app_search_hint: "Номер заявки (A-2026-000123), импортёр или вид.", no_applications_match: "Подходящих заявок нет: очистите поиск.",
+    sec_document: "Документ", sec_parties: "Экспортёр и импортёр", sec_conditions: "Условия", sec_conditions_payment: "Условия и оплата",
+    form_sections: "Разделы формы", review_summary: "Проверьте перед подачей", summary_hint: "Это получит орган.",
+    f_name: "Наименование", f_address: "Адрес", f_country: "Страна", f_country_hint: "Введите название или код страны и выберите её из списка.",
     f_exporter_account: "Учётная запись экспортёра", f_exporter_account_hint: "Имя пользователя экспортёра, чтобы разрешение появилось в его списке (необязательно).",
     f_security_stamp: "Номер защитной марки (графа 5b)", f_issued_place: "Место выдачи (графа 13)",
     f_payment_reference: "Номер платежа", specimens: "Образцы (графы 7–12)", line_n: "Строка {line}",
@@ -92,10 +111,12 @@ register({
     approved_msg: "Одобрено: выдано разрешение {number}.", open_permit: "Открыть разрешение {number}",
     history: "История", msg_submitted: "Подана", msg_resubmitted: "Подана повторно", msg_changes_requested: "Запрошены изменения",
     msg_rejected: "Отклонена", msg_approved: "Одобрена", by_at: "{who}, {when}",
-    col_number: "Номер", col_status: "Статус", col_importer: "Импортёр", col_species: "Виды", col_updated: "Изменено",
+    col_age: "Ожидает", col_number: "Номер", col_status: "Статус", col_importer: "Импортёр", col_species: "Виды", col_updated: "Изменено",
     col_valid_until: "Действует до", col_parties: "Экспортёр → импортёр", col_type: "Вид",
     search: "Поиск", search_hint: "Номер, экспортёр, импортёр или вид.", f_status: "Статус", all: "Все",
-    total_n: "Найдено: {n}", no_permits: "Разрешений не найдено.",
+    total_n: "Найдено: {n}", no_permits: "Разрешений не найдено: очистите поиск или выберите другой статус.",
+    no_permits_exporter: "У вас пока нет разрешений: они появятся здесь, когда орган одобрит ваши заявки.",
+    no_permits_yet: "Разрешений пока нет: они появятся здесь после выдачи.",
     download_pdf: "Скачать PDF", download_qr: "Скачать QR-код", qr_alt: "QR-код разрешения {number}",
     f_authority: "Орган", f_issued_at: "Выдано", f_listing_version: "Версия списков видов", revoked_on: "Отозвано {when}: {reason}",
     col_line: "Строка", col_appendix: "Прил.", col_description: "Описание", col_term: "Тип", col_source: "Источник",
@@ -106,17 +127,28 @@ register({
     revoke_warn: "Отзыв вступает в силу сразу и окончательно: его покажет каждая проверка.", revoked_ok: "Разрешение отозвано.", reason_needed: "Укажите причину.",
     act_permit_issue: "Выдано", act_permit_revoke: "Отозвано", act_permit_endorse_export: "Заверено при экспорте",
     act_permit_endorse_import: "Принято при импорте", actor_action: "{action}: {who}",
+    act_permit_documents_waived: "Выдано без части документов", waived_docs: "Не хватало: {docs}. Причина: {reason}",
+    missing_before_submit: "Этих документов ещё нет. Загрузите их выше или объясните, почему заявку нужно подать без них:",
+    missing_reason: "Почему без них", submit_anyway: "Подать без этих документов",
+    remove_attachment: "Удалить", attachment_removed: "Документ удалён.",
+    awaiting_your_decision: "Ожидает вашего решения: одобрите, запросите изменения или отклоните ниже.",
   },
   ky: {
     nav_applications: "Арыздар", nav_permits: "Уруксаттар",
     applications: "Менин арыздарым", new_application: "Жаңы арыз", application_n: "{id}-арыз",
-    permits: "Уруксаттар", permit_n: "{number} уруксаты", no_applications: "Сизде азырынча арыз жок.",
+    permits: "Уруксаттар", permit_n: "{number} уруксаты", no_applications: "Сизде азырынча арыз жок: «Жаңы арыз» баскычы менен баштаңыз.",
     app_draft: "Долбоор", app_submitted: "Берилди", app_changes_requested: "Өзгөртүү керек", app_rejected: "Четке кагылды", app_approved: "Жактырылды",
     st_issued: "Берилген", st_endorsed: "Экспортто белгиленген", st_expired: "Мөөнөтү бүткөн", st_revoked: "Кайтарылып алынган", st_cancelled: "Жокко чыгарылган",
     f_type: "Документтин түрү (1-графа)", f_purpose: "Максаты (5a-графа)", f_valid_from: "Күчүнө кирет (2-графа)", f_valid_until: "Күчүндө болот (2-графа)",
     f_valid_from_hint: "Берилген күндөн баштоо үчүн бош калтырыңыз.", f_conditions: "Өзгөчө шарттар (5-графа)",
     importer: "Импорттоочу (3-графа)", exporter: "Экспорттоочу (4-графа)", exporter_hint: "Уюмуңуздун маалыматын колдонуу үчүн бош калтырыңыз.",
-    f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Эки тамгалуу ISO коду, мисалы KZ.",
+    changed_since: "Өзгөртүү суралгандан бери өзгөргөндөр:", nothing_changed: "Өзгөртүү суралгандан бери талаалар өзгөргөн жок (документтер кошулушу мүмкүн).",
+    f_issued_from: "Берилген күндөн", f_issued_to: "Берилген күнгө чейин", f_order: "Тартиби", sort_issued_newest: "Жаңылары биринчи",
+    sort_issued_oldest: "Эскилери биринчи", sort_expiring: "Мөөнөтү жакында бүтөөрлөр биринчи",
+    app_search_hint: "Арыздын номери (A-2026-000123), импорттоочу же түр.", no_applications_match: "Ылайыктуу арыз жок: издөөнү тазалаңыз.",
+    sec_document: "Документ", sec_parties: "Экспорттоочу жана импорттоочу", sec_conditions: "Шарттар", sec_conditions_payment: "Шарттар жана төлөм",
+    form_sections: "Форманын бөлүмдөрү", review_summary: "Берүүдөн мурун текшериңиз", summary_hint: "Орган ушуну алат.",
+    f_name: "Аталышы", f_address: "Дареги", f_country: "Өлкө", f_country_hint: "Өлкөнүн атын же кодун жазып, тизмеден тандаңыз.",
     f_exporter_account: "Экспорттоочунун аккаунту", f_exporter_account_hint: "Уруксат анын тизмесинде көрүнүшү үчүн экспорттоочунун колдонуучу аты (милдеттүү эмес).",
     f_security_stamp: "Коргоо маркасынын номери (5b-графа)", f_issued_place: "Берилген жери (13-графа)",
     f_payment_reference: "Төлөмдүн номери", specimens: "Үлгүлөр (7–12-графалар)", line_n: "{line}-сап",
@@ -138,10 +170,12 @@ register({
     approved_msg: "Жактырылды: {number} уруксаты берилди.", open_permit: "{number} уруксатын ачуу",
     history: "Тарых", msg_submitted: "Берилди", msg_resubmitted: "Кайра берилди", msg_changes_requested: "Өзгөртүү суралды",
     msg_rejected: "Четке кагылды", msg_approved: "Жактырылды", by_at: "{who}, {when}",
-    col_number: "Номери", col_status: "Абалы", col_importer: "Импорттоочу", col_species: "Түрлөр", col_updated: "Өзгөртүлгөн",
+    col_age: "Күтүүдө", col_number: "Номери", col_status: "Абалы", col_importer: "Импорттоочу", col_species: "Түрлөр", col_updated: "Өзгөртүлгөн",
     col_valid_until: "Күчүндө болот", col_parties: "Экспорттоочу → импорттоочу", col_type: "Түрү",
     search: "Издөө", search_hint: "Номери, экспорттоочу, импорттоочу же түр.", f_status: "Абалы", all: "Баары",
-    total_n: "Табылды: {n}", no_permits: "Уруксат табылган жок.",
+    total_n: "Табылды: {n}", no_permits: "Уруксат табылган жок: издөөнү тазалаңыз же башка абалды тандаңыз.",
+    no_permits_exporter: "Азырынча уруксатыңыз жок: орган арыздарыңызды жактырганда бул жерде пайда болот.",
+    no_permits_yet: "Азырынча уруксат жок: берилгенден кийин бул жерде пайда болот.",
     download_pdf: "PDF жүктөп алуу", download_qr: "QR-кодду жүктөп алуу", qr_alt: "{number} уруксатынын QR-коду",
     f_authority: "Орган", f_issued_at: "Берилген", f_listing_version: "Түрлөр тизмесинин версиясы", revoked_on: "{when} кайтарылып алынган: {reason}",
     col_line: "Сап", col_appendix: "Тирк.", col_description: "Сүрөттөмө", col_term: "Түрү", col_source: "Булагы",
@@ -152,6 +186,11 @@ register({
     revoke_warn: "Кайтарып алуу дароо жана биротоло күчүнө кирет: ар бир текшерүү аны көрсөтөт.", revoked_ok: "Уруксат кайтарылып алынды.", reason_needed: "Себебин жазыңыз.",
     act_permit_issue: "Берилди", act_permit_revoke: "Кайтарылып алынды", act_permit_endorse_export: "Экспортто белгиленди",
     act_permit_endorse_import: "Импортто кабыл алынды", actor_action: "{action}: {who}",
+    act_permit_documents_waived: "Айрым документтерсиз берилди", waived_docs: "Жетишпеген: {docs}. Себеби: {reason}",
+    missing_before_submit: "Бул документтер али жок. Аларды жогоруда жүктөңүз же арызды аларсыз эмне үчүн берүү керектигин түшүндүрүңүз:",
+    missing_reason: "Эмне үчүн аларсыз", submit_anyway: "Бул документтерсиз берүү",
+    remove_attachment: "Өчүрүү", attachment_removed: "Документ өчүрүлдү.",
+    awaiting_your_decision: "Сиздин чечимиңизди күтүүдө: төмөндө жактырыңыз, өзгөртүү сураңыз же четке кагыңыз.",
   },
 });
 
@@ -180,7 +219,7 @@ export function permitBadge(status) {
   return h("span", { class: `badge ${PERMIT_BADGE[status] || ""}` }, t("st_" + status));
 }
 
-const sourceLabel = (s) => (s && s.length === 2 && s[0] === "O" ? `${s} — ${t("source_pre", { what: t("source_" + s[1]) })}` : codeLabel("source_", s));
+const sourceLabel = (s) => (!s ? "" : s.length === 2 && s[0] === "O" ? `${s} — ${t("source_pre", { what: t("source_" + s[1]) })}` : codeLabel("source_", s));
 
 // species lists the taxa of an application's or permit's lines, for lists.
 const speciesOf = (lines) => [...new Set((lines || []).map((l) => l.taxon).filter(Boolean))].join(", ");
@@ -210,9 +249,66 @@ export function taxonInput(name, value, onPick) {
   return { input, list };
 }
 
-// countryInput is a two-letter ISO code field.
-const countryInput = (name, value) => h("input", { name, value: value || "", maxlength: 2, autocapitalize: "characters",
-  autocomplete: "off", pattern: "[A-Za-z]{2}", class: "country" });
+// The countries' names in the app's language (GET /api/v1/countries),
+// loaded once per language: code -> name.
+let countryNames = new Map(), countryLang = "", countryLoad = null;
+export function loadCountries() {
+  if (countryLang !== lang() || !countryLoad) {
+    countryLang = lang();
+    countryLoad = get("/api/v1/countries").then((r) => (countryNames = new Map(r.countries.map((c) => [c.code, c.name]))))
+      .catch(() => { countryLoad = null; return countryNames; });
+  }
+  return countryLoad;
+}
+
+const countryLabel = (code, name) => `${name} (${code})`;
+
+// countryText names a country for reading: "United Arab Emirates (AE)"
+// once the names are loaded (loadCountries), the code until then.
+export const countryText = (code) => (code && countryNames.has(code) ? countryLabel(code, countryNames.get(code)) : code || "");
+
+// countryField is a country picker: the user types a code, a name or its
+// initials in any of the app's languages ("UAE", "Emirates", "Эмираты")
+// and picks from the server's suggestions; the form sends the ISO code
+// the input resolved (data-code, see readControls). Text that names no
+// country is sent as typed, so the server refuses it naming the field
+// rather than the app cutting "UAE" to "UA".
+export function countryField(label, name, value, hint) {
+  const list = h("datalist", { id: `countries${++listSeq}` });
+  const input = h("input", { name, value: value || "", list: list.id, autocomplete: "off", autocapitalize: "words", spellcheck: "false",
+    class: "country", "data-code": value || "" });
+  // resolve sets the code from what the input shows: a picked suggestion
+  // "Name (XX)", a code or a whole name.
+  const resolve = (tidy) => {
+    const v = input.value.trim();
+    const m = /\(([A-Za-z]{2})\)$/.exec(v);
+    let found = m && countryNames.has(m[1].toUpperCase()) ? m[1].toUpperCase() : "";
+    if (!found && v) {
+      const up = v.toUpperCase(), low = v.toLowerCase();
+      found = countryNames.has(up) ? up : ([...countryNames].find(([, n]) => n.toLowerCase() === low) || [""])[0];
+    }
+    input.dataset.code = found;
+    if (found && tidy) input.value = countryLabel(found, countryNames.get(found));
+  };
+  loadCountries().then(() => { if (input.value.trim() === (value || "") && value) resolve(true); });
+  let timer;
+  input.addEventListener("input", () => {
+    resolve(false);
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q || input.dataset.code) return;
+    timer = setTimeout(async () => {
+      try {
+        const r = await get("/api/v1/countries" + qs({ q, limit: 8 }));
+        list.replaceChildren(...r.countries.map((c) => h("option", { value: countryLabel(c.code, c.name) })));
+      } catch { /* suggestions are a convenience: a code still works */ }
+    }, 200);
+  });
+  input.addEventListener("change", () => resolve(true));
+  const f = field(label, input, hint);
+  f.append(list);
+  return f;
+}
 
 function sourceOptions(value) {
   const opts = [["", "—"], ...SOURCES.map((c) => [c, codeLabel("source_", c)]), ...SOURCES.map((c) => ["O" + c, sourceLabel("O" + c)])];
@@ -238,14 +334,15 @@ function setPath(obj, path, value) {
 }
 
 // readControls turns the named controls under root into the API's JSON:
-// numbers where data-number is set, country codes upper-cased.
+// numbers where data-number is set, a country picker's resolved code (or
+// what was typed, upper-cased, for the server to refuse).
 export function readControls(root) {
   const out = {};
   for (const el of root.querySelectorAll("[name]")) {
     if (el.type === "file" || el.type === "button" || el.type === "submit") continue;
     let v = el.value.trim();
     if (el.dataset.number !== undefined) v = v === "" ? 0 : Number(v.replace(",", "."));
-    else if (el.classList.contains("country")) v = v.toUpperCase();
+    else if (el.classList.contains("country")) v = el.dataset.code || v.toUpperCase();
     setPath(out, el.name, v);
   }
   return out;
@@ -277,7 +374,7 @@ export function permitForm(req = {}, opts = {}) {
         field(t("f_quantity"), h("input", { "data-key": "quantity", "data-number": "", inputmode: "decimal", value: sp.quantity ? String(sp.quantity) : "" })),
         field(t("f_unit"), select("", UNITS.map((u) => [u, u ? `${u} — ${t("unit_" + u)}` : t("unit_")]), sp.unit || "", { "data-key": "unit" }))),
       field(t("f_marks"), h("input", { "data-key": "marks", value: sp.marks || "" })),
-      field(t("f_origin_country"), countryInput("", sp.origin_country), t("f_country_hint")),
+      countryField(t("f_origin_country"), "", sp.origin_country, t("f_country_hint")),
       h("button", { type: "button", class: "link remove", "data-action": "remove-line", onclick: () => { row.remove(); renumber(); addBtn.focus(); } }, ""));
     taxon.dataset.key = "taxon";
     row.querySelector(".country").dataset.key = "origin_country";
@@ -304,31 +401,44 @@ export function permitForm(req = {}, opts = {}) {
   const party = (key, p) => [
     field(t("f_name"), h("input", { name: `${key}.name`, value: p.name || "", autocomplete: "organization" })),
     field(t("f_address"), h("textarea", { name: `${key}.address`, rows: 2 }, p.address || "")),
-    field(t("f_country"), countryInput(`${key}.country`, p.country), t("f_country_hint")),
+    countryField(t("f_country"), `${key}.country`, p.country, t("f_country_hint")),
   ];
-  const el = h("div", { class: "permit-form" },
-    h("div", { class: "two" },
-      field(t("f_type"), select("type", TYPES.map((c) => [c, t("type_" + c)]), req.type || "export")),
-      field(t("f_purpose"), select("purpose", [["", "—"], ...PURPOSES.map((c) => [c, codeLabel("purpose_", c)])], req.purpose || ""))),
-    h("div", { class: "two" },
-      field(t("f_valid_from"), h("input", { type: "date", name: "valid_from", value: req.valid_from || "" }), t("f_valid_from_hint")),
-      field(t("f_valid_until"), h("input", { type: "date", name: "valid_until", value: req.valid_until || "" }))),
-    group(t("exporter"), opts.issuer ? null : h("p", { class: "hint" }, t("exporter_hint")), party("exporter", exp),
-      opts.issuer ? field(t("f_exporter_account"), h("input", { name: "exporter_account", value: req.exporter_account || "", autocapitalize: "none" }), t("f_exporter_account_hint")) : null),
-    group(t("importer"), party("importer", imp)),
-    group(t("specimens"), lines, addBtn),
-    field(t("f_conditions"), h("textarea", { name: "conditions", rows: 3 }, req.conditions || "")),
-    opts.issuer ? h("div", { class: "two" },
-      field(t("f_security_stamp"), h("input", { name: "security_stamp", value: req.security_stamp || "" })),
-      field(t("f_issued_place"), h("input", { name: "issued_place", value: req.issued_place || "" }))) : null,
-    opts.payment ? field(t("f_payment_reference"), h("input", { name: "payment_reference", value: opts.paymentReference || "" })) : null);
+  // The form is long on a phone: it comes in numbered sections, with a
+  // row of buttons at the top that jump to each.
+  const sections = [
+    [t("sec_document"), [
+      h("div", { class: "two" },
+        field(t("f_type"), select("type", TYPES.map((c) => [c, t("type_" + c)]), req.type || "export")),
+        field(t("f_purpose"), select("purpose", [["", "—"], ...PURPOSES.map((c) => [c, codeLabel("purpose_", c)])], req.purpose || ""))),
+      h("div", { class: "two" },
+        field(t("f_valid_from"), h("input", { type: "date", name: "valid_from", value: req.valid_from || "" }), t("f_valid_from_hint")),
+        field(t("f_valid_until"), h("input", { type: "date", name: "valid_until", value: req.valid_until || "" })))]],
+    [t("sec_parties"), [
+      group(t("exporter"), opts.issuer ? null : h("p", { class: "hint" }, t("exporter_hint")), party("exporter", exp),
+        opts.issuer ? field(t("f_exporter_account"), h("input", { name: "exporter_account", value: req.exporter_account || "", autocapitalize: "none" }), t("f_exporter_account_hint")) : null),
+      group(t("importer"), party("importer", imp))]],
+    [t("specimens"), [lines, addBtn]],
+    [t(opts.payment ? "sec_conditions_payment" : "sec_conditions"), [
+      field(t("f_conditions"), h("textarea", { name: "conditions", rows: 3 }, req.conditions || "")),
+      opts.issuer ? h("div", { class: "two" },
+        field(t("f_security_stamp"), h("input", { name: "security_stamp", value: req.security_stamp || "" })),
+        field(t("f_issued_place"), h("input", { name: "issued_place", value: req.issued_place || "" }))) : null,
+      opts.payment ? field(t("f_payment_reference"), h("input", { name: "payment_reference", value: opts.paymentReference || "" })) : null]],
+  ];
+  const id = `form${++listSeq}`;
+  const heads = sections.map(([title], i) => h("h2", { id: `${id}-s${i + 1}`, tabindex: "-1" }, `${i + 1}. ${title}`));
+  const steps = h("nav", { class: "form-steps", "aria-label": t("form_sections") }, sections.map(([title], i) =>
+    h("button", { type: "button", class: "step", "data-step": i + 1, onclick: () => { heads[i].scrollIntoView({ block: "start" }); heads[i].focus({ preventScroll: true }); } },
+      `${i + 1}. ${title}`)));
+  const el = h("div", { class: "permit-form" }, steps,
+    sections.map(([, body], i) => h("section", { class: "form-section", "aria-labelledby": heads[i].id }, heads[i], body)));
   return { el, read: () => readControls(el) };
 }
 
 // requestFacts shows a permit request read-only (an application under
 // review, or one the exporter can no longer edit).
 export function requestFacts(req) {
-  const party = (p) => [p.name, p.address, p.country].filter(Boolean).join(", ");
+  const party = (p) => [p.name, p.address, countryText(p.country)].filter(Boolean).join(", ");
   return [
     h("dl", { class: "facts" },
       h("dt", {}, t("f_type")), h("dd", {}, t("type_" + req.type)),
@@ -364,8 +474,10 @@ function specimenTable(lines, isPermit) {
 
 // attachmentList lists an application's documents with download buttons
 // (the API wants the session token, so a plain link cannot fetch them).
-export function attachmentList(app) {
+export function attachmentList(app, onRemoved) {
   if (!app.attachments.length) return h("p", { class: "muted" }, t("no_attachments"));
+  // A draft's documents can be removed by its exporter (the server audits it).
+  const removable = app.status === "draft" && session().role === "exporter" && onRemoved;
   return h("ul", { class: "attachments" }, app.attachments.map((a) => h("li", {},
     h("strong", {}, t("att_" + a.kind)), " · ", a.filename, " ", h("span", { class: "muted" }, `(${t("bytes", { n: Math.max(1, Math.round(a.size / 1024)) })})`), " ",
     h("button", { type: "button", class: "link", "data-action": "download-attachment", "data-id": a.id,
@@ -373,7 +485,16 @@ export function attachmentList(app) {
         const btn = e.currentTarget;
         try { saveBlob(await blob(`/api/v1/applications/${app.id}/attachments/${a.id}`), a.filename || `document-${a.id}`); }
         catch (err) { btn.after(errorBox(err)); }
-      } }, t("download"), h("span", { class: "visually-hidden" }, ` ${a.filename}`)))));
+      } }, t("download"), h("span", { class: "visually-hidden" }, ` ${a.filename}`)),
+    removable ? [" ", h("button", { type: "button", class: "link", "data-action": "remove-attachment", "data-id": a.id,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try {
+          await request("DELETE", `/api/v1/applications/${app.id}/attachments/${a.id}`);
+          onRemoved(a);
+        } catch (err) { btn.disabled = false; btn.after(errorBox(err)); }
+      } }, t("remove_attachment"), h("span", { class: "visually-hidden" }, ` ${a.filename}`))] : null)));
 }
 
 // messageList is the application's conversation: each step and its note.
@@ -397,9 +518,35 @@ export function statusNotice(app) {
       return h("div", { class: "ok", role: "status" }, t("approved_msg", { number: app.permit_number }), " ",
         h("a", { href: `#/permits/${encodeURIComponent(app.permit_number)}`, "data-action": "open-permit" }, t("open_permit", { number: app.permit_number })));
     case "submitted":
-      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : "awaiting_decision"), missingList(app));
+      return h("div", { class: "notice", role: "status" }, t(session().role === "exporter" ? "awaiting_review" : session().role === "issuer" ? "awaiting_your_decision" : "awaiting_decision"), changedList(app), missingList(app));
   }
   return null;
+}
+
+// FIELD_LABELS names the request's fields (the last part of a path such
+// as "specimens.0.quantity") by their labels on the form.
+const FIELD_LABELS = { type: "f_type", purpose: "f_purpose", valid_from: "f_valid_from", valid_until: "f_valid_until", conditions: "f_conditions",
+  name: "f_name", address: "f_address", country: "f_country", taxon: "f_taxon", description: "f_description", term: "f_term", source: "f_source",
+  quantity: "f_quantity", unit: "f_unit", marks: "f_marks", origin_country: "f_origin_country", exporter_account: "f_exporter_account" };
+
+// fieldName turns a changed field's path into words: "Importer (box 3) —
+// Name", "Line A — Quantity (box 11)".
+function fieldName(path) {
+  const parts = path.split(".");
+  const last = parts[parts.length - 1];
+  const label = FIELD_LABELS[last] ? t(FIELD_LABELS[last]) : last;
+  if (parts[0] === "specimens" && parts.length >= 2) return `${t("line_n", { line: String.fromCharCode(65 + Number(parts[1])) })} — ${parts.length === 2 ? t("specimens") : label}`;
+  if (parts[0] === "exporter" || parts[0] === "importer") return `${t(parts[0])} — ${label}`;
+  return label;
+}
+
+// changedList shows what a resubmission changed since the authority's
+// request for changes.
+function changedList(app) {
+  const changed = app.changed_since_request || [];
+  if (app.status !== "submitted" || !app.messages.some((m) => m.kind === "resubmitted")) return null;
+  return h("div", { "data-role": "changed" }, h("p", {}, t(changed.length ? "changed_since" : "nothing_changed")),
+    changed.length ? h("ul", {}, [...new Set(changed.map(fieldName))].map((f) => h("li", {}, f))) : null);
 }
 
 function missingList(app) {
@@ -409,24 +556,37 @@ function missingList(app) {
 
 // ---- applications ----
 
-async function applicationsScreen() {
+async function applicationsScreen(params, query) {
   const mount = screenMount();
-  mount(h("h1", {}, t("applications")), loading());
-  const r = await get("/api/v1/applications");
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
+  const q = query.get("q") || "";
+  const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off" });
+  const to = (p) => go("#/applications" + qs({ q: search.value.trim(), page: p > 1 ? p : "" }));
+  const form = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
+    field(t("search"), search, t("app_search_hint")), h("button", { type: "submit", "data-action": "search" }, t("search")));
+  const newBtn = h("div", { class: "actions" }, h("button", { type: "button", class: "primary", "data-action": "new-application", onclick: () => go("#/applications/new") }, t("new_application")));
+  mount(h("h1", {}, t("applications")), newBtn, loading());
+  const r = await get("/api/v1/applications" + qs({ q, page, size: PAGE_SIZE }));
   const rows = r.applications;
-  mount(h("h1", {}, t("applications")),
-    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", "data-action": "new-application", onclick: () => go("#/applications/new") }, t("new_application"))),
-    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted" }, t("no_applications")));
+  mount(h("h1", {}, t("applications")), newBtn,
+    // The search helps once there are more than fit a page.
+    q || r.total > PAGE_SIZE ? form : null,
+    rows.length ? applicationTable(rows, (a) => `#/applications/${a.id}`) : h("p", { class: "muted empty" }, q ? t("no_applications_match") : t("no_applications")),
+    pager(page, Math.max(1, Math.ceil(r.total / r.size)), to));
 }
 
 // applicationTable lists applications; link(a) is where each row leads.
-export function applicationTable(rows, link) {
+// opts.age adds how long each has waited since it was submitted.
+export function applicationTable(rows, link, opts = {}) {
+  const now = Date.now();
   return h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col_number")), h("th", { scope: "col" }, t("col_status")),
+      opts.age ? h("th", { scope: "col" }, t("col_age")) : null,
       h("th", { scope: "col" }, t("col_species")), h("th", { scope: "col" }, t("col_importer")), h("th", { scope: "col" }, t("col_updated")))),
     h("tbody", {}, rows.map((a) => h("tr", {},
-      h("td", {}, h("a", { href: link(a), "data-id": a.id }, t("application_n", { id: a.id }))),
+      h("td", {}, h("a", { href: link(a), "data-id": a.id }, a.reference || t("application_n", { id: a.id }))),
       h("td", {}, appBadge(a.status)),
+      opts.age ? h("td", { class: "age" }, a.submitted_at ? ago(now - new Date(a.submitted_at)) : "—") : null,
       h("td", {}, speciesOf(a.request.specimens)),
       h("td", {}, [a.request.importer.name, a.request.importer.country].filter(Boolean).join(", ")),
       h("td", {}, fmtDateTime(a.updated_at)))))));
@@ -438,9 +598,10 @@ export function applicationTable(rows, link) {
 async function applicationScreen({ id }, query, flash) {
   const mount = screenMount();
   const isNew = id === "new";
-  const title = isNew ? t("new_application") : t("application_n", { id });
+  let title = isNew ? t("new_application") : t("application_n", { id });
   mount(h("h1", {}, title), loading());
-  const app = isNew ? null : await get(`/api/v1/applications/${encodeURIComponent(id)}`);
+  const [app] = await Promise.all([isNew ? null : get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
+  if (app) title = t("application_n", { id: app.reference });
   const editable = isNew || app.status === "draft" || app.status === "changes_requested";
   const msg = h("div", { "aria-live": "assertive" }, flash);
 
@@ -477,20 +638,61 @@ async function applicationScreen({ id }, query, flash) {
   });
   saveBtn.addEventListener("click", () => act(async () => h("p", { class: "ok", role: "status" }, t("saved"))));
   submitBtn.addEventListener("click", () => act(async (saved) => {
-    await post(`/api/v1/applications/${saved.id}/submit`);
+    try {
+      await post(`/api/v1/applications/${saved.id}/submit`);
+    } catch (err) {
+      if (err.code === "documents_missing" && err.body && err.body.details) return submitWithout(saved, err.body.details.missing || []);
+      throw err;
+    }
     return h("p", { class: "ok", role: "status" }, t("submitted"));
   }));
+  // submitWithout lists the documents the requirements still call for and
+  // submits without them once the exporter says why.
+  const submitWithout = (saved, missing) => {
+    const reason = h("textarea", { name: "missing_documents_reason", rows: 3, maxlength: 2000 });
+    const out = h("div", { "aria-live": "assertive" });
+    const go = h("button", { type: "button", class: "primary", "data-action": "submit-anyway" }, t("submit_anyway"));
+    go.addEventListener("click", () => busy([go], async () => {
+      out.replaceChildren();
+      if (!reason.value.trim()) {
+        out.replaceChildren(h("p", { class: "error", role: "alert" }, t("reason_needed")));
+        reason.focus();
+        return;
+      }
+      try {
+        await post(`/api/v1/applications/${saved.id}/submit`, { missing_documents_reason: reason.value.trim() });
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+        return;
+      }
+      await applicationScreen({ id: String(saved.id) }, query, h("p", { class: "ok", role: "status" }, t("submitted")));
+    }));
+    return h("section", { class: "card", "data-role": "missing-documents" }, h("p", {}, t("missing_before_submit")),
+      h("ul", { class: "missing" }, missing.map((k) => h("li", {}, t("att_" + k)))),
+      field(t("missing_reason"), reason), out, h("div", { class: "actions" }, go));
+  };
 
+  // The summary shows the form as the authority will read it, drawn when
+  // opened, so the exporter checks it before submitting.
+  const summaryBody = h("div", {});
+  const summary = h("details", { class: "card summary", "data-role": "summary",
+    ontoggle: (e) => { if (e.target.open) summaryBody.replaceChildren(h("p", { class: "hint" }, t("summary_hint")), ...requestFacts(form.read())); } },
+  h("summary", {}, t("review_summary")), summaryBody);
   // A new document joins the list in place, keeping unsaved edits in the form.
-  const attached = h("div", {}, app ? attachmentList(app) : null);
+  const attached = h("div", {}, null);
+  const onRemoved = (doc) => {
+    app.attachments = app.attachments.filter((x) => x.id !== doc.id);
+    attached.replaceChildren(attachmentList(app, onRemoved), h("p", { class: "ok", role: "status" }, t("attachment_removed")));
+  };
+  if (app) attached.append(attachmentList(app, onRemoved));
   const onAttached = (doc) => {
     app.attachments.push(doc);
-    attached.replaceChildren(attachmentList(app));
+    attached.replaceChildren(attachmentList(app, onRemoved));
   };
   mount(h("h1", {}, title), app ? h("p", {}, appBadge(app.status)) : null, app ? statusNotice(app) : null,
     h("form", { onsubmit: (e) => e.preventDefault(), novalidate: true }, form.el),
     h("h2", {}, t("attachments")), app ? [attached, uploadForm(app, onAttached)] : h("p", { class: "muted" }, t("attach_first")),
-    h("p", { class: "hint" }, t("submit_hint")), msg,
+    summary, h("p", { class: "hint" }, t("submit_hint")), msg,
     h("div", { class: "actions" }, saveBtn, submitBtn),
     app ? messageList(app) : null);
   if (flash) msg.scrollIntoView({ block: "center" });
@@ -533,16 +735,23 @@ function uploadForm(app, onDone) {
 async function permitsScreen(params, query) {
   const mount = screenMount();
   const q = query.get("q") || "", status = query.get("status") || "";
+  const from = query.get("from") || "", until = query.get("to") || "", sort = query.get("sort") || "newest";
   const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off" });
   const statusSel = select("status", [["", t("all")], ...PERMIT_STATUSES.map((s) => [s, t("st_" + s)])], status);
-  const to = (p) => go("#/permits" + qs({ q: search.value.trim(), status: statusSel.value, page: p > 1 ? p : "" }));
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
+  const sortSel = select("sort", [["newest", t("sort_issued_newest")], ["oldest", t("sort_issued_oldest")], ["expiring", t("sort_expiring")]], sort);
+  const to = (p) => go("#/permits" + qs({ q: search.value.trim(), status: statusSel.value, from: fromIn.value, to: toIn.value,
+    sort: sortSel.value === "newest" ? "" : sortSel.value, page: p > 1 ? p : "" }));
   const filters = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
     h("div", { class: "two" }, field(t("search"), search, t("search_hint")), field(t("f_status"), statusSel)),
+    h("div", { class: "two" }, field(t("f_issued_from"), fromIn), field(t("f_issued_to"), toIn)),
+    field(t("f_order"), sortSel),
     h("button", { type: "submit", "data-action": "search" }, t("search")));
-  statusSel.addEventListener("change", () => to(1));
+  [statusSel, sortSel].forEach((s) => s.addEventListener("change", () => to(1)));
   mount(h("h1", {}, t("permits")), filters, loading());
-  const r = await get("/api/v1/permits" + qs({ q, status, page, size: PAGE_SIZE }));
+  const r = await get("/api/v1/permits" + qs({ q, status, from, to: until, sort: sort === "newest" ? "" : sort, page, size: PAGE_SIZE }));
   const pages = Math.max(1, Math.ceil(r.total / r.size));
   const list = r.permits.length ? h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col_number")), h("th", { scope: "col" }, t("col_status")),
@@ -552,7 +761,8 @@ async function permitsScreen(params, query) {
       h("td", {}, permitBadge(p.status)),
       h("td", {}, speciesOf(p.specimens)),
       h("td", {}, `${p.exporter.name} (${p.exporter.country}) → ${p.importer.name} (${p.importer.country})`),
-      h("td", {}, fmtDate(p.valid_until))))))) : h("p", { class: "muted" }, t("no_permits"));
+      h("td", {}, fmtDate(p.valid_until))))))) : h("p", { class: "muted empty" }, q || status || from || until ? t("no_permits")
+      : t(session().role === "exporter" ? "no_permits_exporter" : "no_permits_yet"));
   mount(h("h1", {}, t("permits")), filters,
     h("p", { role: "status" }, t("total_n", { n: r.total })), list,
     pages > 1 ? h("nav", { class: "actions", "aria-label": t("page", { n: page }) },
@@ -611,7 +821,9 @@ async function permitScreen({ number }) {
     h("div", { class: "actions" }, pdfBtn, qrBtn),
     canRevoke ? revokeSection(p) : null,
     trail ? [h("h2", {}, t("history")), h("ol", {}, trail.map((e) => h("li", {},
-      t("actor_action", { action: actionLabel(e.action), who: e.actor }), " — ", h("span", { class: "muted" }, fmtDateTime(e.at)))))] : null);
+      t("actor_action", { action: actionLabel(e.action), who: e.actor }), " — ", h("span", { class: "muted" }, fmtDateTime(e.at)),
+      e.action === "permit.documents_waived" && e.after ? h("p", { "data-role": "waived" }, t("waived_docs",
+        { docs: (e.after.missing || []).map((k) => t("att_" + k)).join(", "), reason: e.after.reason })) : null)))] : null);
 
   // The QR image needs the session token, so it is fetched and shown from a blob URL.
   try {

@@ -2,11 +2,11 @@
 // directly, quotas, suspicious-conduct alerts (live) and, for analysts and
 // admins, the statistics charts.
 import { register, t, lang } from "./i18n.js";
-import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount } from "./ui.js";
+import { h, field, select, toast, errorBox, fmtDate, fmtDateTime, loading, screenMount, pager } from "./ui.js";
 import { get, post, request, qs, session, newKey } from "./api.js";
 import { route, go } from "./router.js";
 import {
-  permitForm, requestFacts, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
+  permitForm, requestFacts, loadCountries, attachmentList, messageList, statusNotice, applicationTable, appBadge, busy,
   readControls, taxonInput, onLeave, codeLabel, SOURCES, TERMS, UNITS,
 } from "./exporter.js";
 import { stackedBars, hBars } from "./charts.js";
@@ -25,6 +25,13 @@ register({
     decision: "Decision", approve: "Approve and issue permit", request_changes: "Request changes", reject: "Reject",
     decision_message: "Message to the exporter", decision_message_hint: "Required to request changes or to reject.",
     message_needed: "Write what to change, or why the application is rejected.",
+    confirm_missing: "Approve although these documents are missing", missing_approve_reason: "Why approve without them (kept in the permit's history)",
+    confirm_missing_needed: "Tick the confirmation and give a reason to approve without the missing documents.", box13: "On the permit",
+    f_submitted_from: "Submitted from", f_submitted_to: "Submitted until",
+    f_sort: "Order", sort_oldest: "Waiting longest first", sort_newest: "Newest first", sort_updated: "Recently changed first",
+    queue_search_hint: "Reference (A-2026-000123), exporter, importer or species.",
+    queue_none_match: "No applications match: clear the search or choose another status.",
+    queue_nothing_waiting: "No applications are waiting for review. New ones appear here when exporters submit them.",
     approved_ok: "Approved: permit {number} issued.", changes_ok: "Changes requested.", rejected_ok: "Application rejected.",
     issue_title: "Issue a permit", issue: "Issue permit", issued_ok: "Permit {number} issued.",
     quotas: "Export quotas", f_year: "Year", quotas_empty: "No quotas recorded for this year.", set_quota: "Record quota",
@@ -32,7 +39,11 @@ register({
     f_quota_quantity: "Annual quota", f_quota_authority: "Authority", f_quota_authority_hint: "Two-letter ISO code of the Management Authority.",
     col_taxon: "Species", col_source_term: "Source / type", col_quota: "Quota", col_used: "Used", col_remaining: "Remaining", col_period: "Quota year",
     show: "Show",
-    alerts: "Alerts", alerts_empty: "No alerts in this list.", acknowledge: "Acknowledge", close_alert: "Close",
+    f_evidence: "Evidence", f_evidence_hint: "A permit number, a case number or a verification id.", f_seen_from: "Seen from", f_seen_to: "Seen until",
+    f_rule: "Rule", select_alert: "Select", select_all: "Select all on this page", bulk_acknowledge: "Acknowledge selected ({n})",
+    bulk_close: "Close selected ({n})", bulk_done: "{n} alerts changed.", bulk_failed: "Not changed: {list}",
+    alerts_none_match: "No alerts match these filters: choose another status, severity or rule.",
+    alerts: "Alerts", alerts_empty: "No open alerts: new ones appear here as soon as the rules raise them.", acknowledge: "Acknowledge", close_alert: "Close",
     alert_open: "Open", alert_acknowledged: "Acknowledged", alert_closed: "Closed",
     sev_low: "Low", sev_medium: "Medium", sev_high: "High", sev_critical: "Critical", severity: "Severity",
     occurrences: "Occurrences: {n}", first_last: "First {first}, last {last}", evidence: "Evidence",
@@ -57,6 +68,13 @@ register({
     decision: "Решение", approve: "Одобрить и выдать разрешение", request_changes: "Запросить изменения", reject: "Отклонить",
     decision_message: "Сообщение экспортёру", decision_message_hint: "Обязательно, чтобы запросить изменения или отклонить.",
     message_needed: "Напишите, что изменить, или почему заявка отклонена.",
+    confirm_missing: "Одобрить, хотя этих документов нет", missing_approve_reason: "Почему одобряете без них (сохранится в истории разрешения)",
+    confirm_missing_needed: "Отметьте подтверждение и укажите причину, чтобы одобрить без недостающих документов.", box13: "В разрешении",
+    f_submitted_from: "Поданы с", f_submitted_to: "Поданы по",
+    f_sort: "Порядок", sort_oldest: "Дольше всех ждут — сначала", sort_newest: "Сначала новые", sort_updated: "Сначала недавно изменённые",
+    queue_search_hint: "Номер заявки (A-2026-000123), экспортёр, импортёр или вид.",
+    queue_none_match: "Подходящих заявок нет: очистите поиск или выберите другой статус.",
+    queue_nothing_waiting: "Заявок на рассмотрение нет. Новые появятся здесь, когда экспортёры их подадут.",
     approved_ok: "Одобрено: выдано разрешение {number}.", changes_ok: "Изменения запрошены.", rejected_ok: "Заявка отклонена.",
     issue_title: "Выдать разрешение", issue: "Выдать разрешение", issued_ok: "Выдано разрешение {number}.",
     quotas: "Экспортные квоты", f_year: "Год", quotas_empty: "На этот год квоты не записаны.", set_quota: "Записать квоту",
@@ -64,7 +82,11 @@ register({
     f_quota_quantity: "Годовая квота", f_quota_authority: "Орган", f_quota_authority_hint: "Двухбуквенный код ISO административного органа.",
     col_taxon: "Вид", col_source_term: "Источник / тип", col_quota: "Квота", col_used: "Использовано", col_remaining: "Остаток", col_period: "Квотный год",
     show: "Показать",
-    alerts: "Оповещения", alerts_empty: "В этом списке нет оповещений.", acknowledge: "Принять к сведению", close_alert: "Закрыть",
+    f_evidence: "Доказательство", f_evidence_hint: "Номер разрешения, номер дела или идентификатор проверки.", f_seen_from: "Замечены с", f_seen_to: "Замечены по",
+    f_rule: "Правило", select_alert: "Выбрать", select_all: "Выбрать все на странице", bulk_acknowledge: "Принять выбранные ({n})",
+    bulk_close: "Закрыть выбранные ({n})", bulk_done: "Изменено оповещений: {n}.", bulk_failed: "Не изменены: {list}",
+    alerts_none_match: "Нет оповещений с такими условиями: выберите другой статус, важность или правило.",
+    alerts: "Оповещения", alerts_empty: "Открытых оповещений нет: новые появятся здесь, как только их поднимут правила.", acknowledge: "Принять к сведению", close_alert: "Закрыть",
     alert_open: "Открыто", alert_acknowledged: "Принято к сведению", alert_closed: "Закрыто",
     sev_low: "Низкая", sev_medium: "Средняя", sev_high: "Высокая", sev_critical: "Критическая", severity: "Важность",
     occurrences: "Случаев: {n}", first_last: "Впервые {first}, последний раз {last}", evidence: "Доказательства",
@@ -89,6 +111,13 @@ register({
     decision: "Чечим", approve: "Жактыруу жана уруксат берүү", request_changes: "Өзгөртүү суроо", reject: "Четке кагуу",
     decision_message: "Экспорттоочуга билдирүү", decision_message_hint: "Өзгөртүү суроо же четке кагуу үчүн милдеттүү.",
     message_needed: "Эмнени өзгөртүү керектигин же арыз эмне үчүн четке кагылганын жазыңыз.",
+    confirm_missing: "Бул документтер жок болсо да жактыруу", missing_approve_reason: "Эмне үчүн аларсыз жактырасыз (уруксаттын тарыхында сакталат)",
+    confirm_missing_needed: "Жетишпеген документтерсиз жактыруу үчүн ырастоону белгилеп, себебин жазыңыз.", box13: "Уруксатта",
+    f_submitted_from: "Берилген күндөн", f_submitted_to: "Берилген күнгө чейин",
+    f_sort: "Тартиби", sort_oldest: "Эң көп күткөндөр биринчи", sort_newest: "Жаңылары биринчи", sort_updated: "Жакында өзгөргөндөр биринчи",
+    queue_search_hint: "Арыздын номери (A-2026-000123), экспорттоочу, импорттоочу же түр.",
+    queue_none_match: "Ылайыктуу арыз жок: издөөнү тазалаңыз же башка абалды тандаңыз.",
+    queue_nothing_waiting: "Кароону күткөн арыз жок. Экспорттоочулар бергенде жаңылары бул жерде пайда болот.",
     approved_ok: "Жактырылды: {number} уруксаты берилди.", changes_ok: "Өзгөртүү суралды.", rejected_ok: "Арыз четке кагылды.",
     issue_title: "Уруксат берүү", issue: "Уруксат берүү", issued_ok: "{number} уруксаты берилди.",
     quotas: "Экспорттук квоталар", f_year: "Жыл", quotas_empty: "Бул жылга квота жазылган эмес.", set_quota: "Квотаны жазуу",
@@ -96,7 +125,11 @@ register({
     f_quota_quantity: "Жылдык квота", f_quota_authority: "Орган", f_quota_authority_hint: "Башкаруучу органдын эки тамгалуу ISO коду.",
     col_taxon: "Түр", col_source_term: "Булагы / түрү", col_quota: "Квота", col_used: "Колдонулду", col_remaining: "Калды", col_period: "Квота жылы",
     show: "Көрсөтүү",
-    alerts: "Эскертүүлөр", alerts_empty: "Бул тизмеде эскертүү жок.", acknowledge: "Кабыл алуу", close_alert: "Жабуу",
+    f_evidence: "Далил", f_evidence_hint: "Уруксаттын номери, иштин номери же текшерүүнүн идентификатору.", f_seen_from: "Байкалган күндөн", f_seen_to: "Байкалган күнгө чейин",
+    f_rule: "Эреже", select_alert: "Тандоо", select_all: "Бул беттегилердин баарын тандоо", bulk_acknowledge: "Тандалгандарды кабыл алуу ({n})",
+    bulk_close: "Тандалгандарды жабуу ({n})", bulk_done: "Өзгөргөн эскертүүлөр: {n}.", bulk_failed: "Өзгөргөн жок: {list}",
+    alerts_none_match: "Бул шарттарга ылайык эскертүү жок: башка абалды, маанилүүлүктү же эрежени тандаңыз.",
+    alerts: "Эскертүүлөр", alerts_empty: "Ачык эскертүү жок: эрежелер көтөргөндө жаңылары ушул жерде пайда болот.", acknowledge: "Кабыл алуу", close_alert: "Жабуу",
     alert_open: "Ачык", alert_acknowledged: "Кабыл алынган", alert_closed: "Жабылган",
     sev_low: "Төмөн", sev_medium: "Орточо", sev_high: "Жогору", sev_critical: "Өтө коркунучтуу", severity: "Маанилүүлүгү",
     occurrences: "{n} жолу", first_last: "Биринчи {first}, акыркы {last}", evidence: "Далилдер",
@@ -120,25 +153,49 @@ const ok = (text) => h("p", { class: "ok", role: "status" }, text);
 
 // ---- review queue ----
 
+const QUEUE_PAGE = 20;
+
+// queueScreen is the review queue: searched by reference or any text of
+// the application, filtered by status, longest waiting first by default,
+// paged through any number.
 async function queueScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "submitted";
+  const q = query.get("q") || "", sort = query.get("sort") || "oldest";
+  const from = query.get("from") || "", until = query.get("to") || "";
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
+  const search = h("input", { type: "search", name: "q", value: q, autocomplete: "off", autocapitalize: "none" });
   const sel = select("status", [...QUEUE_STATUSES.map((s) => [s, t("app_" + s)]), ["all", t("all")]], status);
-  sel.addEventListener("change", () => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value })));
-  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel));
+  const sortSel = select("sort", [["oldest", t("sort_oldest")], ["newest", t("sort_newest")], ["updated", t("sort_updated")]], sort);
+  const to = (p) => go("#/queue" + qs({ status: sel.value === "submitted" ? "" : sel.value, q: search.value.trim(),
+    sort: sortSel.value === "oldest" ? "" : sortSel.value, from: fromIn.value, to: toIn.value, page: p > 1 ? p : "" }));
+  sel.addEventListener("change", () => to(1));
+  sortSel.addEventListener("change", () => to(1));
+  const filter = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } },
+    field(t("search"), search, t("queue_search_hint")),
+    h("div", { class: "two" }, field(t("f_status"), sel), field(t("f_sort"), sortSel)),
+    h("div", { class: "two" }, field(t("f_submitted_from"), fromIn), field(t("f_submitted_to"), toIn)),
+    h("button", { type: "submit", "data-action": "search" }, t("search")));
   mount(h("h1", {}, t("queue")), filter, loading());
-  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status }));
+  const r = await get("/api/v1/applications" + qs({ status: status === "all" ? "" : status, q, sort, from, to: until, page, size: QUEUE_PAGE }));
+  const pages = Math.max(1, Math.ceil(r.total / r.size));
+  const empty = q || from || until || status !== "submitted" ? t("queue_none_match") : t("queue_nothing_waiting");
   mount(h("h1", {}, t("queue")), filter,
-    r.applications.length ? applicationTable(r.applications, (a) => `#/queue/${a.id}`) : h("p", { class: "muted" }, t("queue_empty")));
+    h("p", { role: "status", "data-role": "total" }, t("total_n", { n: r.total })),
+    r.applications.length ? applicationTable(r.applications, (a) => `#/queue/${a.id}`, { age: true }) : h("p", { class: "muted empty" }, empty),
+    pager(page, pages, to));
 }
 
 // reviewScreen shows an application to the authority, with the decision
 // buttons while it is submitted. flash is the outcome of the last action.
 async function reviewScreen({ id }, query, flash) {
   const mount = screenMount();
-  const title = t("review_n", { id });
+  let title = t("review_n", { id });
   mount(h("h1", {}, title), loading());
-  const app = await get(`/api/v1/applications/${encodeURIComponent(id)}`);
+  const [app] = await Promise.all([get(`/api/v1/applications/${encodeURIComponent(id)}`), loadCountries()]);
+  title = t("review_n", { id: app.reference });
   const canDecide = session().role === "issuer" && app.status === "submitted";
   mount(h("h1", {}, title), flash ? h("div", { "aria-live": "assertive" }, flash) : null,
     h("p", {}, appBadge(app.status), " ", t("applicant", { who: app.exporter }),
@@ -152,6 +209,13 @@ async function reviewScreen({ id }, query, flash) {
 
 function decisionForm(app) {
   const message = h("textarea", { name: "message", rows: 3, maxlength: 2000 });
+  const place = h("input", { name: "issued_place", maxlength: 200, autocomplete: "address-level2" });
+  const stamp = h("input", { name: "security_stamp", maxlength: 100, autocomplete: "off" });
+  // Approving while documents are missing takes a confirmation and a
+  // reason, which the permit's history keeps.
+  const missing = app.missing || [];
+  const confirm = h("input", { type: "checkbox", name: "confirm_missing_documents" });
+  const why = h("textarea", { name: "missing_documents_reason", rows: 2, maxlength: 2000 });
   const msg = h("div", { "aria-live": "assertive" });
   const approve = h("button", { type: "button", class: "primary", "data-action": "approve" }, t("approve"));
   const changes = h("button", { type: "button", "data-action": "request-changes" }, t("request_changes"));
@@ -164,8 +228,20 @@ function decisionForm(app) {
       message.focus();
       return;
     }
+    const body = { decision, message: text };
+    if (decision === "approve") {
+      Object.assign(body, { issued_place: place.value.trim(), security_stamp: stamp.value.trim() });
+      if (missing.length) {
+        if (!confirm.checked || !why.value.trim()) {
+          msg.replaceChildren(h("p", { class: "error", role: "alert" }, t("confirm_missing_needed")));
+          (confirm.checked ? why : confirm).focus();
+          return;
+        }
+        Object.assign(body, { confirm_missing_documents: true, missing_documents_reason: why.value.trim() });
+      }
+    }
     try {
-      const a = await post(`/api/v1/applications/${app.id}/decision`, { decision, message: text });
+      const a = await post(`/api/v1/applications/${app.id}/decision`, body);
       await reviewScreen({ id: String(app.id) }, null, ok(done(a)));
     } catch (err) {
       msg.replaceChildren(errorBox(err));
@@ -175,7 +251,14 @@ function decisionForm(app) {
   changes.addEventListener("click", () => decide("request_changes", true, () => t("changes_ok")));
   reject.addEventListener("click", () => decide("reject", true, () => t("rejected_ok")));
   return h("section", { class: "card", "aria-labelledby": "decision-h" }, h("h2", { id: "decision-h" }, t("decision")),
-    field(t("decision_message"), message, t("decision_message_hint")), msg,
+    field(t("decision_message"), message, t("decision_message_hint")),
+    h("fieldset", {}, h("legend", {}, t("box13")), h("div", { class: "two" },
+      field(t("f_issued_place"), place), field(t("f_security_stamp"), stamp))),
+    missing.length ? h("fieldset", { class: "missing-confirm", "data-role": "missing-confirm" }, h("legend", {}, t("missing_docs")),
+      h("ul", { class: "missing" }, missing.map((k) => h("li", {}, t("att_" + k)))),
+      h("label", { class: "check" }, confirm, t("confirm_missing")),
+      field(t("missing_approve_reason"), why)) : null,
+    msg,
     h("div", { class: "actions" }, approve, changes, reject));
 }
 
@@ -278,16 +361,31 @@ function quotaForm(year, s) {
 
 // ---- alerts ----
 
-function alertItem(a, onAction) {
+const RULES = ["forged_code", "revoked_permit", "expired_permit", "reused_permit", "two_checkpoints", "over_quantity", "linked_to_case",
+  "appendix_i_trade", "captive_volume", "offline_endorsement_conflict", "issue_spike", "verification_log"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+const ALERTS_PAGE = 50;
+
+// alertItem is one alert's card; with selected (a Set of ids) it has a
+// box to select it for a bulk action, and onSelect is told of changes.
+function alertItem(a, onAction, selected, onSelect) {
   const actions = [];
   if (a.status === "open") actions.push(h("button", { type: "button", "data-action": "acknowledge", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "acknowledge") }, t("acknowledge")));
   if (a.status !== "closed") actions.push(h("button", { type: "button", "data-action": "close", "data-id": a.id, onclick: (e) => onAction(e.currentTarget, a, "close") }, t("close_alert")));
   const evidence = (e) => {
     const label = `${t("ev_" + e.kind)} ${e.ref}`;
-    const href = { permit: "#/permits/", case: "#/cases/" }[e.kind];
-    return h("li", {}, href ? h("a", { href: href + encodeURIComponent(e.ref) }, label) : label, " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
+    // A permit or case opens (issuers do not read cases); anything else
+    // lists every alert with the same evidence (a verification, which has
+    // no screen of its own).
+    const open = { permit: "#/permits/", case: session().role === "issuer" ? "" : "#/cases/" }[e.kind];
+    const href = open ? open + encodeURIComponent(e.ref) : "#/alerts" + qs({ status: "all", evidence: e.ref });
+    return h("li", {}, h("a", { href, "data-evidence": e.kind }, label), " · ", h("span", { class: "muted" }, fmtDateTime(e.at)));
   };
-  return h("li", { class: "card alert", "data-alert": a.id },
+  const pick = selected && a.status !== "closed" ? h("label", { class: "check" },
+    h("input", { type: "checkbox", "data-select": a.id, checked: selected.has(a.id),
+      onchange: (e) => { if (e.target.checked) selected.add(a.id); else selected.delete(a.id); onSelect(); } }),
+    h("span", {}, t("select_alert"))) : null;
+  return h("li", { class: "card alert", "data-alert": a.id }, pick,
     h("div", { class: "row" },
       h("span", { class: `badge ${SEVERITY_BADGE[a.severity] || ""}` }, `${t("severity")}: ${t("sev_" + a.severity)}`),
       h("span", { class: `badge ${ALERT_STATUS_BADGE[a.status] || ""}` }, t("alert_" + a.status)),
@@ -308,18 +406,73 @@ function ruleLabel(rule) {
 async function alertsScreen(params, query) {
   const mount = screenMount();
   const status = query.has("status") ? query.get("status") : "open";
+  const severity = query.get("severity") || "", rule = query.get("rule") || "";
+  const evidence = query.get("evidence") || "", from = query.get("from") || "", until = query.get("to") || "";
+  const evidenceIn = h("input", { type: "search", name: "evidence", value: evidence, autocomplete: "off", autocapitalize: "none" });
+  const fromIn = h("input", { type: "date", name: "from", value: from });
+  const toIn = h("input", { type: "date", name: "to", value: until });
+  const page = Math.max(1, parseInt(query.get("page"), 10) || 1);
   const sel = select("status", [["open", t("alert_open")], ["acknowledged", t("alert_acknowledged")], ["closed", t("alert_closed")], ["all", t("all")]], status);
-  sel.addEventListener("change", () => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value })));
-  const filter = h("form", { class: "card", onsubmit: (e) => e.preventDefault() }, field(t("f_status"), sel));
+  const sevSel = select("severity", [["", t("all")], ...SEVERITIES.map((s) => [s, t("sev_" + s)])], severity);
+  const ruleSel = select("rule", [["", t("all")], ...RULES.map((r) => [r, ruleLabel(r)])], rule);
+  const to = (p) => go("#/alerts" + qs({ status: sel.value === "open" ? "" : sel.value, severity: sevSel.value, rule: ruleSel.value,
+    evidence: evidenceIn.value.trim(), from: fromIn.value, to: toIn.value, page: p > 1 ? p : "" }));
+  [sel, sevSel, ruleSel].forEach((s) => s.addEventListener("change", () => to(1)));
+  const filter = h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); to(1); } }, field(t("f_status"), sel),
+    h("div", { class: "two" }, field(t("severity"), sevSel), field(t("f_rule"), ruleSel)),
+    h("details", { open: !!(evidence || from || until) }, h("summary", {}, t("more_filters")),
+      field(t("f_evidence"), evidenceIn, t("f_evidence_hint")),
+      h("div", { class: "two" }, field(t("f_seen_from"), fromIn), field(t("f_seen_to"), toIn))),
+    h("button", { type: "submit", "data-action": "search" }, t("search")));
   mount(h("h1", {}, t("alerts")), filter, loading());
   const filterStatus = status === "all" ? "" : status;
-  const load = async () => (await get("/api/v1/alerts" + qs({ status: filterStatus, size: 100 }))).alerts;
+  let total = 0;
+  const load = async () => {
+    const r = await get("/api/v1/alerts" + qs({ status: filterStatus, severity, rule, evidence, from, to: until, page, size: ALERTS_PAGE }));
+    total = r.total;
+    return r.alerts;
+  };
   let alerts = await load();
+  // Bulk actions: the alerts selected on this page.
+  const selected = new Set();
+  const all = h("input", { type: "checkbox", "data-action": "select-all" });
+  const bulkAck = h("button", { type: "button", "data-action": "bulk-acknowledge" });
+  const bulkClose = h("button", { type: "button", "data-action": "bulk-close" });
+  const onSelect = () => {
+    bulkAck.textContent = t("bulk_acknowledge", { n: selected.size });
+    bulkClose.textContent = t("bulk_close", { n: selected.size });
+    bulkAck.disabled = bulkClose.disabled = selected.size === 0;
+    const open = alerts.filter((a) => a.status !== "closed");
+    all.checked = open.length > 0 && open.every((a) => selected.has(a.id));
+  };
+  all.addEventListener("change", () => {
+    alerts.filter((a) => a.status !== "closed").forEach((a) => (all.checked ? selected.add(a.id) : selected.delete(a.id)));
+    draw();
+  });
+  const bulk = (action) => busy([bulkAck, bulkClose], async () => {
+    msg.replaceChildren();
+    try {
+      const r = await post("/api/v1/alerts/bulk", { action, ids: [...selected] });
+      selected.clear();
+      r.alerts.forEach((a) => upsert(a));
+      msg.replaceChildren(h("p", { class: "ok", role: "status" }, t("bulk_done", { n: r.alerts.length })),
+        r.errors.length ? h("p", { class: "error", role: "alert" }, t("bulk_failed", { list: r.errors.map((e) => `#${e.id}: ${e.message}`).join("; ") })) : null);
+    } catch (err) {
+      msg.replaceChildren(errorBox(err));
+    }
+    draw();
+  });
+  bulkAck.addEventListener("click", () => bulk("acknowledge"));
+  bulkClose.addEventListener("click", () => bulk("close"));
+  const bulkBar = filterStatus === "closed" ? null : h("div", { class: "card bulk" },
+    h("label", { class: "check" }, all, h("span", {}, t("select_all"))), h("div", { class: "actions" }, bulkAck, bulkClose));
   const list = h("ul", { class: "alerts plain" });
   const live = h("p", { class: "muted", role: "status" });
   const news = h("div", { class: "visually-hidden", "aria-live": "polite" });
   const msg = h("div", { "aria-live": "assertive" });
-  const matches = (a) => !filterStatus || a.status === filterStatus;
+  // A live alert joins the list only when the filters would show it.
+  const matches = (a) => (!filterStatus || a.status === filterStatus) && (!severity || a.severity === severity) && (!rule || a.rule === rule) &&
+    (!evidence || a.evidence.some((e) => e.ref === evidence)) && !until;
 
   const onAction = (btn, a, verb) => busy([btn], async () => {
     msg.replaceChildren();
@@ -329,12 +482,18 @@ async function alertsScreen(params, query) {
       msg.replaceChildren(errorBox(err));
     }
   });
-  const draw = () => list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction)) : [h("li", { class: "muted" }, t("alerts_empty"))]));
+  const empty = severity || rule || evidence || from || until || status !== "open" ? t("alerts_none_match") : t("alerts_empty");
+  const draw = () => {
+    list.replaceChildren(...(alerts.length ? alerts.map((a) => alertItem(a, onAction, bulkBar ? selected : null, onSelect)) : [h("li", { class: "muted empty" }, empty)]));
+    onSelect();
+  };
   // upsert puts a new or changed alert in the list, or drops it when it no
   // longer matches the filter (e.g. acknowledged while showing open ones).
   function upsert(a, isNew) {
+    if (a.status === "closed") selected.delete(a.id);
     const i = alerts.findIndex((x) => x.id === a.id);
     if (!matches(a)) {
+      selected.delete(a.id);
       if (i >= 0) alerts.splice(i, 1);
     } else if (i >= 0) alerts[i] = a;
     else alerts.unshift(a);
@@ -342,7 +501,8 @@ async function alertsScreen(params, query) {
     draw();
   }
   draw();
-  mount(h("h1", {}, t("alerts")), filter, live, msg, news, list);
+  mount(h("h1", {}, t("alerts")), filter, live, h("p", { role: "status", "data-role": "total" }, t("total_n", { n: total })),
+    bulkBar, msg, news, list, pager(page, Math.max(1, Math.ceil(total / ALERTS_PAGE)), to));
 
   stream(list, live, async (event, a) => {
     if (event !== "reconnected") return upsert(a, event === "alert");

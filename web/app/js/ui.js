@@ -82,15 +82,30 @@ export function toast(msg, kind = "info") {
 // errorText turns an API or network error into a sentence for the user.
 export function errorText(err) {
   if (err && err.offline) return t("error_network");
+  // A lock-out says how long to wait, in the user's language.
+  if (err && err.code === "too_many_attempts" && err.retryAfter) return t("error_locked", { n: Math.max(1, Math.ceil(err.retryAfter / 60)) });
   if (err && err.message) return err.message;
   return t("error_generic");
 }
 
 // errorBox is an inline alert for a failed action, with the server's hint
-// when it gives one (how to take a readable photo, say).
+// when it gives one (how to take a readable photo, say). An error that
+// names a field of the form on screen (details.field) names it by its
+// label and marks it invalid.
 export function errorBox(err) {
   const hint = err && err.body && err.body.hint;
-  return h("p", { class: "error", role: "alert", "data-code": err && err.code ? err.code : null }, errorText(err), hint ? [h("br"), hint] : null);
+  let text = errorText(err);
+  const name = err && err.body && err.body.details && err.body.details.field;
+  const el = typeof name === "string" ? document.querySelector(`#main [name="${CSS.escape(name)}"]`) : null;
+  if (el) {
+    el.setAttribute("aria-invalid", "true");
+    el.addEventListener("input", () => el.removeAttribute("aria-invalid"), { once: true });
+    // "Country" alone does not say whose: its group's legend does.
+    const legend = el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
+    const label = [legend && legend.textContent, el.labels && el.labels[0] ? el.labels[0].textContent : name].filter(Boolean).join(" — ");
+    if (err.code === "invalid_country") text = t("error_country", { label });
+  }
+  return h("p", { class: "error", role: "alert", "data-code": err && err.code ? err.code : null }, text, hint ? [h("br"), hint] : null);
 }
 
 // fmtDate writes a date in the app's language. A calendar date
@@ -117,6 +132,16 @@ export function ago(ms) {
   const hrs = Math.round(m / 60);
   if (hrs < 48) return t("n_hours", { n: hrs });
   return t("n_days", { n: Math.round(hrs / 24) });
+}
+
+// pager is the Previous / page n of m / Next bar under a long list;
+// to(p) shows page p. Nothing when it all fits on one page.
+export function pager(page, pages, to) {
+  if (pages <= 1) return null;
+  return h("nav", { class: "actions pager", "aria-label": t("page", { n: page }) },
+    h("button", { type: "button", "data-action": "previous", disabled: page <= 1, onclick: () => to(page - 1) }, t("previous")),
+    h("span", { class: "muted" }, t("page", { n: `${page} / ${pages}` })),
+    h("button", { type: "button", "data-action": "next", disabled: page >= pages, onclick: () => to(page + 1) }, t("next")));
 }
 
 // saveBlob offers a downloaded file to the user.
