@@ -360,6 +360,11 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 		if errors.As(err, &ce) || errors.As(err, &fe) {
 			s.diag.rsFailed = true
 		}
+		// The same grid read from the luminance, doubtful modules as
+		// erasures.
+		if g, ok := detGrid(det); ok && s.sampleGrayDecode(g, lv) {
+			return
+		}
 		s.tryGridBudget(m, info, lv)
 		return
 	}
@@ -427,6 +432,14 @@ func outerCorners(det *common.DetectorResult) [4]point {
 		c[i] = point{xy[2*i], xy[2*i+1]}
 	}
 	return c
+}
+
+// detGrid is the module grid of gozxing's detector result.
+func detGrid(det *common.DetectorResult) (*grid, bool) {
+	c := outerCorners(det)
+	d := float64(det.GetBits().GetWidth())
+	h, ok := fitHomog([]point{{0, 0}, {d, 0}, {d, d}, {0, d}}, c[:])
+	return &grid{dim: det.GetBits().GetWidth(), h: h}, ok
 }
 
 func center(q [4]point) point {

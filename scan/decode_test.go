@@ -330,7 +330,7 @@ func TestDiagnose(t *testing.T) {
 		{"Damaged", big(200), func(g *image.Gray) *image.Gray {
 			// Scribble over the data region, sparing the finder patterns.
 			return mapGray(g, func(x, y int, v uint8) uint8 {
-				if x > 230 && x < 400 && y > 230 && y < 400 && (x/7+y/5)%3 == 0 {
+				if x > 230 && x < 440 && y > 230 && y < 440 && (x/7+y/5)%3 == 0 {
 					return 255 - v
 				}
 				return v

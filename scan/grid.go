@@ -613,16 +613,23 @@ func (s *scanner) sampleDecode(m *gozxing.BitMatrix, g *grid, lv level) bool {
 // sampleGrayDecode samples the luminance at the module centres and
 // thresholds each module against the mean of the modules around it, so the
 // threshold follows glare and shadow at the scale of the code rather than
-// of a binariser's window.
+// of a binariser's window. A module's distance from that mean is its
+// confidence: the least certain codewords become erasures (soft.go).
 func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
+	sg, ok := sampleGray(g, lv.g)
+	return ok && s.decodeSoftGrid(sg, g, lv)
+}
+
+// sampleGray samples g's modules from the luminance im.
+func sampleGray(g *grid, im *gray) (*softGrid, bool) {
 	d := g.dim
 	vals := make([]float64, d*d)
 	for y := range d {
 		for x := range d {
 			p := g.at(float64(x)+0.5, float64(y)+0.5)
-			v, ok := lv.g.bilinear(p.x, p.y)
+			v, ok := im.bilinear(p.x, p.y)
 			if !ok {
-				return false
+				return nil, false
 			}
 			vals[y*d+x] = v
 		}
@@ -639,20 +646,23 @@ func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
 	const r = 4 // modules either side
 	bits, err := gozxing.NewSquareBitMatrix(d)
 	if err != nil {
-		return false
+		return nil, false
 	}
+	conf := make([]float32, d*d)
 	for y := range d {
 		y0, y1 := max(y-r, 0), min(y+r+1, d)
 		for x := range d {
 			x0, x1 := max(x-r, 0), min(x+r+1, d)
 			n := float64((x1 - x0) * (y1 - y0))
 			mean := (sum[y1*(d+1)+x1] - sum[y0*(d+1)+x1] - sum[y1*(d+1)+x0] + sum[y0*(d+1)+x0]) / n
-			if vals[y*d+x] < mean {
+			v := vals[y*d+x]
+			if v < mean {
 				bits.Set(x, y)
 			}
+			conf[y*d+x] = float32(math.Abs(v - mean))
 		}
 	}
-	return s.decodeBits(bits, g, lv)
+	return &softGrid{dim: d, bits: bits, conf: conf}, true
 }
 
 func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs [][2]float64) bool {
@@ -660,6 +670,7 @@ func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs
 	if err != nil {
 		return false
 	}
+	conf := make([]float32, g.dim*g.dim)
 	w, hh := m.GetWidth(), m.GetHeight()
 	for y := range g.dim {
 		for x := range g.dim {
@@ -677,29 +688,34 @@ func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs
 			if 2*votes > len(offs) {
 				bits.Set(x, y)
 			}
+			conf[y*g.dim+x] = float32(max(2*votes-len(offs), len(offs)-2*votes))
 		}
 	}
-	return s.decodeBits(bits, g, lv)
+	return s.decodeSoftGrid(&softGrid{dim: g.dim, bits: bits, conf: conf}, g, lv)
 }
 
-// decodeBits decodes sampled modules and records the code with the
+// decodeSoftGrid decodes sampled modules and records the code with the
 // corners of g.
-func (s *scanner) decodeBits(bits *gozxing.BitMatrix, g *grid, lv level) bool {
-	res, err := decoder.NewDecoder().Decode(bits, tryHarder)
+func (s *scanner) decodeSoftGrid(sg *softGrid, g *grid, lv level) bool {
+	res, mirrored, err := decodeSoft(sg)
 	if err != nil {
 		return false
 	}
+	s.addGrid(res.GetText(), mirrored, g, lv)
+	return true
+}
+
+func (s *scanner) addGrid(text string, mirrored bool, g *grid, lv level) {
 	d := float64(g.dim)
 	var corners [4]point
 	for i, c := range []point{{0, 0}, {d, 0}, {d, d}, {0, d}} {
 		p := g.at(c.x, c.y)
 		corners[i] = lv.full(p.x, p.y)
 	}
-	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok && md.IsMirrored() {
+	if mirrored {
 		corners[1], corners[3] = corners[3], corners[1]
 	}
-	s.add(res.GetText(), corners)
-	return true
+	s.add(text, corners)
 }
 
 // bilinear interpolates g at (x, y) (pixel centres at half-integers).
