@@ -62,11 +62,11 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 				}
 				lb := math.Hypot(bx, by)
 				ratio := la / lb
-				if ratio < 0.5 || ratio > 2 {
+				if ratio < 1.0/3 || ratio > 3 {
 					continue
 				}
 				cos := (ax*bx + ay*by) / (la * lb)
-				if math.Abs(cos) > 0.6 { // 53 to 127 degrees
+				if math.Abs(cos) > 0.8 { // 37 to 143 degrees: perspective
 					continue
 				}
 				mj, mk := cands[j].GetEstimatedModuleSize(), cands[k].GetEstimatedModuleSize()

@@ -139,7 +139,7 @@ func solve8(m [8][9]float64) ([8]float64, bool) {
 func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) ([4]point, bool) {
 	const rays = 90
 	var edges []point
-	maxDist := 8 * module
+	maxDist := 12 * module
 	step := 0.5
 	for k := range rays {
 		th := 2 * math.Pi * float64(k) / rays
@@ -207,12 +207,12 @@ func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) (
 		if len(pts) < 3 {
 			return [4]point{}, false
 		}
-		lines[s] = fitLine(pts)
+		lines[s] = fitLineTrimmed(pts, math.Max(1, module/2))
 	}
 	var corners [4]point
 	for s := range 4 {
 		p, ok := intersect(lines[(s+3)%4], lines[s])
-		if !ok || math.Hypot(p.x-c.x, p.y-c.y) > 8*module {
+		if !ok || math.Hypot(p.x-c.x, p.y-c.y) > 12*module {
 			return [4]point{}, false
 		}
 		corners[s] = p
@@ -269,6 +269,26 @@ func fitLine(pts []point) [3]float64 {
 	th := 0.5 * math.Atan2(2*sxy, sxx-syy)
 	a, b := -math.Sin(th), math.Cos(th)
 	return [3]float64{a, b, a*mx + b*my}
+}
+
+// fitLineTrimmed fits a line to pts, then again without the points
+// farther than tol from it (rays that ran past a blurred or merged edge).
+func fitLineTrimmed(pts []point, tol float64) [3]float64 {
+	l := fitLine(pts)
+	for range 2 {
+		var keep []point
+		for _, p := range pts {
+			if math.Abs(l[0]*p.x+l[1]*p.y-l[2]) <= tol {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) < 3 || len(keep) == len(pts) {
+			return l
+		}
+		pts = keep
+		l = fitLine(pts)
+	}
+	return l
 }
 
 func intersect(l1, l2 [3]float64) (point, bool) {
