@@ -319,13 +319,13 @@ func TestDiagnose(t *testing.T) {
 		}, QRGlare},
 		// Slightly soft, as small codes in photos are.
 		{"TooSmall", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.1*53, 0)}}}, func(g *image.Gray) *image.Gray {
-			return gaussianBlur(g, 0.5)
+			return gaussianBlur(g, 0.6)
 		}, QRTooSmall},
 		{"TooSmallSofter", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.4*53, 0)}}}, func(g *image.Gray) *image.Gray {
 			return gaussianBlur(g, 0.8)
 		}, QRTooSmall},
 		{"Blurred", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 0)}}}, func(g *image.Gray) *image.Gray {
-			return gaussianBlur(g, 4)
+			return gaussianBlur(g, 5)
 		}, QRBlurred},
 		{"Damaged", big(200), func(g *image.Gray) *image.Gray {
 			// Scribble over the data region, sparing the finder patterns.

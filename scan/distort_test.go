@@ -53,6 +53,11 @@ func TestDecodeDistorted(t *testing.T) {
 		{"Perspective60", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, tilted(400, 300, 420, 60, 3)}}}, func(g *image.Gray) *image.Gray {
 			return gaussianBlur(g, 0.8)
 		}},
+		// Samples sharpened at module scale (sampleGrayDecode): blur of
+		// two thirds of a module.
+		{"Blur", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 0)}}}, func(g *image.Gray) *image.Gray {
+			return gaussianBlur(g, 4)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

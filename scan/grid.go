@@ -635,13 +635,22 @@ func (s *scanner) sampleDecode(m *gozxing.BitMatrix, g *grid, lv level) bool {
 // threshold follows glare and shadow at the scale of the code rather than
 // of a binariser's window. A module's distance from that mean is its
 // confidence: the least certain codewords become erasures (soft.go).
+// A blurred photo mixes each module with its neighbours (a light module
+// among dark ones reads grey): failing the plain read, the samples are
+// sharpened at module scale, each moved away from the mean of its four
+// neighbours.
 func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
-	sg, ok := sampleGray(g, lv.g)
-	return ok && s.decodeSoftGrid(sg, g, lv)
+	for _, sharpen := range []float64{0, 0.6} {
+		if sg, ok := sampleGray(g, lv.g, sharpen); ok && s.decodeSoftGrid(sg, g, lv) {
+			return true
+		}
+	}
+	return false
 }
 
-// sampleGray samples g's modules from the luminance im.
-func sampleGray(g *grid, im *gray) (*softGrid, bool) {
+// sampleGray samples g's modules from the luminance im, sharpened by
+// sharpen (0 for none).
+func sampleGray(g *grid, im *gray, sharpen float64) (*softGrid, bool) {
 	d := g.dim
 	vals := make([]float64, d*d)
 	for y := range d {
@@ -653,6 +662,22 @@ func sampleGray(g *grid, im *gray) (*softGrid, bool) {
 			}
 			vals[y*d+x] = v
 		}
+	}
+	if sharpen > 0 {
+		sharp := make([]float64, d*d)
+		for y := range d {
+			for x := range d {
+				n, t := 0.0, 0.0
+				for _, o := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+					if xx, yy := x+o[0], y+o[1]; xx >= 0 && yy >= 0 && xx < d && yy < d {
+						t += vals[yy*d+xx]
+						n++
+					}
+				}
+				sharp[y*d+x] = vals[y*d+x] + sharpen*(vals[y*d+x]-t/n)
+			}
+		}
+		vals = sharp
 	}
 	// Integral over the module grid.
 	sum := make([]float64, (d+1)*(d+1))
