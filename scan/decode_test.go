@@ -318,8 +318,8 @@ func TestDiagnose(t *testing.T) {
 			})
 		}, QRGlare},
 		// Slightly soft, as small codes in photos are.
-		{"TooSmall", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.1*53, 0)}}}, func(g *image.Gray) *image.Gray {
-			return gaussianBlur(g, 0.6)
+		{"TooSmall", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.2*53, 0)}}}, func(g *image.Gray) *image.Gray {
+			return gaussianBlur(g, 0.8)
 		}, QRTooSmall},
 		{"TooSmallSofter", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.4*53, 0)}}}, func(g *image.Gray) *image.Gray {
 			return gaussianBlur(g, 0.8)

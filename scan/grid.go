@@ -640,7 +640,7 @@ func (s *scanner) sampleDecode(m *gozxing.BitMatrix, g *grid, lv level) bool {
 // sharpened at module scale, each moved away from the mean of its four
 // neighbours.
 func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
-	for _, sharpen := range []float64{0, 0.6} {
+	for _, sharpen := range []float64{0, 0.6, 1.2} {
 		if sg, ok := sampleGray(g, lv.g, sharpen); ok && s.decodeSoftGrid(sg, g, lv) {
 			return true
 		}
