@@ -88,10 +88,16 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 		}
 	}
 	keepBest()
-	out := make([]*detector.FinderPatternInfo, len(ts))
-	for n, t := range ts {
+	out := make([]*detector.FinderPatternInfo, 0, len(ts))
+	for _, t := range ts {
+		// As found, then as gozxing orders them (top-left opposite the
+		// longest side) when that differs: that picks the wrong corner when
+		// perspective shortens one side, this one when the angle is wide.
+		out = append(out, detector.NewFinderPatternInfo(cands[t.bl], cands[t.tl], cands[t.tr]))
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(cands[t.tl], cands[t.tr], cands[t.bl])
-		out[n] = detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
+		if tl != gozxing.ResultPoint(cands[t.tl]) {
+			out = append(out, detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)))
+		}
 	}
 	return out
 }
