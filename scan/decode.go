@@ -448,9 +448,12 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 			s.diag.rsFailed = true
 		}
 		// The same grid read from the luminance, doubtful modules as
-		// erasures.
-		if g, ok := detGrid(det); ok && s.sampleGrayDecode(g, lv) {
-			return
+		// erasures, when its format was read but too many codewords were
+		// wrong.
+		if errors.As(err, &ce) {
+			if g, ok := detGrid(det); ok && s.sampleGrayDecode(g, lv) {
+				return
+			}
 		}
 		s.tryGridBudget(m, info, lv)
 		return
