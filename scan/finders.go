@@ -104,7 +104,7 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 
 func similarSize(a, b float64) bool {
 	r := a / b
-	return r > 0.7 && r < 1/0.7
+	return r > 0.6 && r < 1/0.6
 }
 
 // maxPairs bounds the finder-pattern pairs tryPairs completes per image.
