@@ -43,21 +43,43 @@ func adaptive(g *gray, r int) *gozxing.BitMatrix {
 			cur[x+1] = prev[x+1] + rowSum
 		}
 	}
+	// Rows are built a 32-bit word at a time, as gozxing's BitMatrix
+	// stores them (pixel x at bit x%32 of word x/32), and copied in whole.
 	m, _ := gozxing.NewBitMatrix(w, h)
+	row := gozxing.NewBitArray(w)
+	words := row.GetBitArray()
 	for y := range h {
 		y0, y1 := max(y-r, 0), min(y+r+1, h)
 		top := sum[y0*iw : (y0+1)*iw]
 		bot := sum[y1*iw : (y1+1)*iw]
 		src := g.pix[y*w : (y+1)*w]
-		for x, v := range src {
-			x0, x1 := max(x-r, 0), min(x+r+1, w)
-			n := uint32((x1 - x0) * (y1 - y0))
+		dy := uint32(y1 - y0)
+		clear(words)
+		// Dark when v < mean*(1-1/16) - 2, in integers: v*n*16 + 32*n <
+		// s*15 over the n pixels of the window, of sum s.
+		dark := func(x, x0, x1 int) {
+			n := uint32(x1-x0) * dy
 			s := bot[x1] - bot[x0] - top[x1] + top[x0]
-			// Dark when v < mean*(1-1/16) - 2, in integers.
-			if uint32(v)*n*16+32*n < s*15 {
-				m.Set(x, y)
+			if (uint32(src[x])*16+32)*n < s*15 {
+				words[x>>5] |= 1 << (x & 31)
 			}
 		}
+		lo, hi := min(r, w), max(w-r-1, min(r, w))
+		for x := 0; x < lo; x++ {
+			dark(x, 0, min(x+r+1, w))
+		}
+		// Inside, the window is whole: no clamping.
+		n := uint32(2*r+1) * dy
+		for x := lo; x < hi; x++ {
+			s := bot[x+r+1] - bot[x-r] - top[x+r+1] + top[x-r]
+			if (uint32(src[x])*16+32)*n < s*15 {
+				words[x>>5] |= 1 << (x & 31)
+			}
+		}
+		for x := hi; x < w; x++ {
+			dark(x, max(x-r, 0), w)
+		}
+		m.SetRow(y, row)
 	}
 	return m
 }

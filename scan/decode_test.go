@@ -318,19 +318,19 @@ func TestDiagnose(t *testing.T) {
 			})
 		}, QRGlare},
 		// Slightly soft, as small codes in photos are.
-		{"TooSmall", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.1*53, 0)}}}, func(g *image.Gray) *image.Gray {
-			return gaussianBlur(g, 0.5)
+		{"TooSmall", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.2*53, 0)}}}, func(g *image.Gray) *image.Gray {
+			return gaussianBlur(g, 0.8)
 		}, QRTooSmall},
 		{"TooSmallSofter", scene{w: 1200, h: 900, bg: 200, codes: []placed{{permitText, 4, square(500, 400, 1.4*53, 0)}}}, func(g *image.Gray) *image.Gray {
 			return gaussianBlur(g, 0.8)
 		}, QRTooSmall},
 		{"Blurred", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 0)}}}, func(g *image.Gray) *image.Gray {
-			return gaussianBlur(g, 4)
+			return gaussianBlur(g, 5)
 		}, QRBlurred},
 		{"Damaged", big(200), func(g *image.Gray) *image.Gray {
 			// Scribble over the data region, sparing the finder patterns.
 			return mapGray(g, func(x, y int, v uint8) uint8 {
-				if x > 230 && x < 400 && y > 230 && y < 400 && (x/7+y/5)%3 == 0 {
+				if x > 230 && x < 440 && y > 230 && y < 440 && (x/7+y/5)%3 == 0 {
 					return 255 - v
 				}
 				return v

@@ -62,11 +62,11 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 				}
 				lb := math.Hypot(bx, by)
 				ratio := la / lb
-				if ratio < 0.5 || ratio > 2 {
+				if ratio < 1.0/3 || ratio > 3 {
 					continue
 				}
 				cos := (ax*bx + ay*by) / (la * lb)
-				if math.Abs(cos) > 0.6 { // 53 to 127 degrees
+				if math.Abs(cos) > 0.8 { // 37 to 143 degrees: perspective
 					continue
 				}
 				mj, mk := cands[j].GetEstimatedModuleSize(), cands[k].GetEstimatedModuleSize()
@@ -88,17 +88,23 @@ func groupFinders(cands []*detector.FinderPattern, limit int) []*detector.Finder
 		}
 	}
 	keepBest()
-	out := make([]*detector.FinderPatternInfo, len(ts))
-	for n, t := range ts {
+	out := make([]*detector.FinderPatternInfo, 0, len(ts))
+	for _, t := range ts {
+		// As found, then as gozxing orders them (top-left opposite the
+		// longest side) when that differs: that picks the wrong corner when
+		// perspective shortens one side, this one when the angle is wide.
+		out = append(out, detector.NewFinderPatternInfo(cands[t.bl], cands[t.tl], cands[t.tr]))
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(cands[t.tl], cands[t.tr], cands[t.bl])
-		out[n] = detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
+		if tl != gozxing.ResultPoint(cands[t.tl]) {
+			out = append(out, detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)))
+		}
 	}
 	return out
 }
 
 func similarSize(a, b float64) bool {
 	r := a / b
-	return r > 0.7 && r < 1/0.7
+	return r > 0.6 && r < 1/0.6
 }
 
 // maxPairs bounds the finder-pattern pairs tryPairs completes per image.

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
@@ -23,18 +24,19 @@ func findFinders(m *gozxing.BitMatrix, step int) []*detector.FinderPattern {
 	w, h := m.GetWidth(), m.GetHeight()
 	var cands []*fcand
 	runs := make([]int, 0, 64)
+	row := gozxing.NewBitArray(w)
 	for y := 0; y < h; y += step {
-		// Run lengths of row y, starting with a white run (maybe empty).
+		// Run lengths of row y, starting with a white run (maybe empty),
+		// found a word at a time.
+		row = m.GetRow(y, row)
+		words := row.GetBitArray()
 		runs = runs[:0]
-		black, n := false, 0
-		for x := range w {
-			if m.Get(x, y) != black {
-				runs = append(runs, n)
-				black, n = !black, 0
-			}
-			n++
+		black, x := false, 0
+		for x < w {
+			next := nextChange(words, x, w, black)
+			runs = append(runs, next-x)
+			x, black = next, !black
 		}
-		runs = append(runs, n)
 		// Odd indices are black runs.
 		x0 := runs[0]
 		for i := 1; i+4 < len(runs); i += 2 {
@@ -52,6 +54,23 @@ func findFinders(m *gozxing.BitMatrix, step int) []*detector.FinderPattern {
 		}
 	}
 	return toPatterns(cands)
+}
+
+// nextChange returns the first x' >= x whose pixel in the row words is
+// not black (when black) or black (when not), or w.
+func nextChange(words []uint32, x, w int, black bool) int {
+	for x < w {
+		word := words[x>>5]
+		if black {
+			word = ^word
+		}
+		word >>= uint(x & 31)
+		if word != 0 {
+			return min(x+bits.TrailingZeros32(word), w)
+		}
+		x = (x | 31) + 1
+	}
+	return w
 }
 
 // ratios checks five run lengths for 1:1:3:1:1 and returns the module size.

@@ -139,7 +139,7 @@ func solve8(m [8][9]float64) ([8]float64, bool) {
 func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) ([4]point, bool) {
 	const rays = 90
 	var edges []point
-	maxDist := 8 * module
+	maxDist := 12 * module
 	step := 0.5
 	for k := range rays {
 		th := 2 * math.Pi * float64(k) / rays
@@ -207,12 +207,12 @@ func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) (
 		if len(pts) < 3 {
 			return [4]point{}, false
 		}
-		lines[s] = fitLine(pts)
+		lines[s] = fitLineTrimmed(pts, math.Max(1, module/2))
 	}
 	var corners [4]point
 	for s := range 4 {
 		p, ok := intersect(lines[(s+3)%4], lines[s])
-		if !ok || math.Hypot(p.x-c.x, p.y-c.y) > 8*module {
+		if !ok || math.Hypot(p.x-c.x, p.y-c.y) > 12*module {
 			return [4]point{}, false
 		}
 		corners[s] = p
@@ -269,6 +269,26 @@ func fitLine(pts []point) [3]float64 {
 	th := 0.5 * math.Atan2(2*sxy, sxx-syy)
 	a, b := -math.Sin(th), math.Cos(th)
 	return [3]float64{a, b, a*mx + b*my}
+}
+
+// fitLineTrimmed fits a line to pts, then again without the points
+// farther than tol from it (rays that ran past a blurred or merged edge).
+func fitLineTrimmed(pts []point, tol float64) [3]float64 {
+	l := fitLine(pts)
+	for range 2 {
+		var keep []point
+		for _, p := range pts {
+			if math.Abs(l[0]*p.x+l[1]*p.y-l[2]) <= tol {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) < 3 || len(keep) == len(pts) {
+			return l
+		}
+		pts = keep
+		l = fitLine(pts)
+	}
+	return l
 }
 
 func intersect(l1, l2 [3]float64) (point, bool) {
@@ -613,19 +633,51 @@ func (s *scanner) sampleDecode(m *gozxing.BitMatrix, g *grid, lv level) bool {
 // sampleGrayDecode samples the luminance at the module centres and
 // thresholds each module against the mean of the modules around it, so the
 // threshold follows glare and shadow at the scale of the code rather than
-// of a binariser's window.
+// of a binariser's window. A module's distance from that mean is its
+// confidence: the least certain codewords become erasures (soft.go).
+// A blurred photo mixes each module with its neighbours (a light module
+// among dark ones reads grey): failing the plain read, the samples are
+// sharpened at module scale, each moved away from the mean of its four
+// neighbours.
 func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
+	for _, sharpen := range []float64{0, 0.6, 1.2} {
+		if sg, ok := sampleGray(g, lv.g, sharpen); ok && s.decodeSoftGrid(sg, g, lv) {
+			return true
+		}
+	}
+	return false
+}
+
+// sampleGray samples g's modules from the luminance im, sharpened by
+// sharpen (0 for none).
+func sampleGray(g *grid, im *gray, sharpen float64) (*softGrid, bool) {
 	d := g.dim
 	vals := make([]float64, d*d)
 	for y := range d {
 		for x := range d {
 			p := g.at(float64(x)+0.5, float64(y)+0.5)
-			v, ok := lv.g.bilinear(p.x, p.y)
+			v, ok := im.bilinear(p.x, p.y)
 			if !ok {
-				return false
+				return nil, false
 			}
 			vals[y*d+x] = v
 		}
+	}
+	if sharpen > 0 {
+		sharp := make([]float64, d*d)
+		for y := range d {
+			for x := range d {
+				n, t := 0.0, 0.0
+				for _, o := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+					if xx, yy := x+o[0], y+o[1]; xx >= 0 && yy >= 0 && xx < d && yy < d {
+						t += vals[yy*d+xx]
+						n++
+					}
+				}
+				sharp[y*d+x] = vals[y*d+x] + sharpen*(vals[y*d+x]-t/n)
+			}
+		}
+		vals = sharp
 	}
 	// Integral over the module grid.
 	sum := make([]float64, (d+1)*(d+1))
@@ -639,20 +691,23 @@ func (s *scanner) sampleGrayDecode(g *grid, lv level) bool {
 	const r = 4 // modules either side
 	bits, err := gozxing.NewSquareBitMatrix(d)
 	if err != nil {
-		return false
+		return nil, false
 	}
+	conf := make([]float32, d*d)
 	for y := range d {
 		y0, y1 := max(y-r, 0), min(y+r+1, d)
 		for x := range d {
 			x0, x1 := max(x-r, 0), min(x+r+1, d)
 			n := float64((x1 - x0) * (y1 - y0))
 			mean := (sum[y1*(d+1)+x1] - sum[y0*(d+1)+x1] - sum[y1*(d+1)+x0] + sum[y0*(d+1)+x0]) / n
-			if vals[y*d+x] < mean {
+			v := vals[y*d+x]
+			if v < mean {
 				bits.Set(x, y)
 			}
+			conf[y*d+x] = float32(math.Abs(v - mean))
 		}
 	}
-	return s.decodeBits(bits, g, lv)
+	return &softGrid{dim: d, bits: bits, conf: conf}, true
 }
 
 func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs [][2]float64) bool {
@@ -660,6 +715,7 @@ func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs
 	if err != nil {
 		return false
 	}
+	conf := make([]float32, g.dim*g.dim)
 	w, hh := m.GetWidth(), m.GetHeight()
 	for y := range g.dim {
 		for x := range g.dim {
@@ -677,29 +733,34 @@ func (s *scanner) sampleDecodeWith(m *gozxing.BitMatrix, g *grid, lv level, offs
 			if 2*votes > len(offs) {
 				bits.Set(x, y)
 			}
+			conf[y*g.dim+x] = float32(max(2*votes-len(offs), len(offs)-2*votes))
 		}
 	}
-	return s.decodeBits(bits, g, lv)
+	return s.decodeSoftGrid(&softGrid{dim: g.dim, bits: bits, conf: conf}, g, lv)
 }
 
-// decodeBits decodes sampled modules and records the code with the
+// decodeSoftGrid decodes sampled modules and records the code with the
 // corners of g.
-func (s *scanner) decodeBits(bits *gozxing.BitMatrix, g *grid, lv level) bool {
-	res, err := decoder.NewDecoder().Decode(bits, tryHarder)
+func (s *scanner) decodeSoftGrid(sg *softGrid, g *grid, lv level) bool {
+	res, mirrored, err := decodeSoft(sg)
 	if err != nil {
 		return false
 	}
+	s.addGrid(res.GetText(), mirrored, g, lv)
+	return true
+}
+
+func (s *scanner) addGrid(text string, mirrored bool, g *grid, lv level) {
 	d := float64(g.dim)
 	var corners [4]point
 	for i, c := range []point{{0, 0}, {d, 0}, {d, d}, {0, d}} {
 		p := g.at(c.x, c.y)
 		corners[i] = lv.full(p.x, p.y)
 	}
-	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok && md.IsMirrored() {
+	if mirrored {
 		corners[1], corners[3] = corners[3], corners[1]
 	}
-	s.add(res.GetText(), corners)
-	return true
+	s.add(text, corners)
 }
 
 // bilinear interpolates g at (x, y) (pixel centres at half-integers).

@@ -8,7 +8,7 @@
 //	citesd verify [--offline --anchor FILE --trust FILE --status DIR] [--direction export|import] CODE|PHOTO
 //	citesd species list | import FILE --version V [--effective YYYY-MM-DD]   CITES listings
 //	citesd backup DIR             a consistent copy of an SQLite registry and its keys, while it serves
-//	citesd scan-bench DIR         QR reading benchmark on a folder of photos
+//	citesd scan-bench [-quick] DIR QR reading benchmark on a folder of photos
 //	citesd version
 //	citesd help                   print the commands
 //
@@ -128,10 +128,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "verify":
 		return verifyCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "scan-bench":
-		if len(args) != 2 {
-			return usageError("usage: citesd scan-bench DIR")
+		fs := flag.NewFlagSet("scan-bench", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var sc scanbench.Config
+		fs.BoolVar(&sc.Quick, "quick", false, "scores and the time to read every code only (no verifier pass, no zbarimg)")
+		fs.BoolVar(&sc.Verbose, "v", false, "print each image's result")
+		if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+			return usageError("usage: citesd scan-bench [-quick] [-v] DIR")
 		}
-		_, err := scanbench.Run(ctx, args[1], stdout)
+		_, err := scanbench.Run(ctx, fs.Arg(0), stdout, sc)
 		return err
 	case "version":
 		fmt.Fprintln(stdout, "citesd", version)
