@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -719,10 +720,15 @@ func endorseFromVerdict(port string) chromedp.Tasks {
 }
 
 // switchLanguage picks the app's language as a user does, from the menu.
+// It waits until the server's messages in lang have arrived (or failed to),
+// since their arrival draws the screen again and would wipe what a step
+// typed meanwhile.
 func switchLanguage(lang string) chromedp.Tasks {
 	return chromedp.Tasks{
+		chromedp.Evaluate(`delete document.documentElement.dataset.messagesLang`, nil),
 		chromedp.SetValue(`#lang`, lang, chromedp.ByQuery),
 		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
+		chromedp.Poll(`document.documentElement.dataset.messagesLang === `+strconv.Quote(lang), nil, chromedp.WithPollingTimeout(20*time.Second)),
 	}
 }
 

@@ -148,7 +148,9 @@ offline.onChange(status);
 document.getElementById("lang").addEventListener("change", (e) => {
   setLang(e.target.value);
   render();
-  messages.load(e.target.value).then((changed) => { if (changed) render(); }).catch(() => {});
+  const l = e.target.value;
+  messages.load(l).then((changed) => { if (changed) render(); }).catch(() => {})
+    .finally(() => { document.documentElement.dataset.messagesLang = l; }); // the browser tests wait for this
 });
 setLang(lang());
 

@@ -222,7 +222,9 @@ async function loadLists(asked) {
 document.getElementById("lang").addEventListener("change", (e) => {
   setLang(e.target.value);
   draw();
-  messages.load(e.target.value).then((changed) => { if (changed) draw(); }).catch(() => {});
+  const l = e.target.value;
+  messages.load(l).then((changed) => { if (changed) draw(); }).catch(() => {})
+    .finally(() => { document.documentElement.dataset.messagesLang = l; }); // the browser tests wait for this
 });
 window.addEventListener("online", header);
 window.addEventListener("offline", header);
