@@ -68,10 +68,12 @@ func TestVerifyByNumber(t *testing.T) {
 func TestGuidanceInLanguage(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		p := e.issue(falconPermit())
-		for lang, name := range map[string]string{"en": "saker falcon", "ru": "балобан", "ky": "ителги"} {
+		// English "saker falcon" on the starter list, "Saker" on Species+
+		// (CITES_TEST_LISTING); the Russian and Kyrgyz names are ours on both.
+		for lang, name := range map[string]string{"en": "saker", "ru": "балобан", "ky": "ителги"} {
 			var g api.GuidanceJSON
 			e.do("officer", "GET", "/api/v1/permits/"+p.Number+"/guidance?direction=export&lang="+lang, nil, 200, &g)
-			if len(g.Species) != 1 || g.Species[0].CommonName != name || g.Species[0].IDHints == "" {
+			if len(g.Species) != 1 || !strings.HasPrefix(strings.ToLower(g.Species[0].CommonName), name) || g.Species[0].IDHints == "" {
 				t.Errorf("%s: %+v", lang, g.Species)
 			}
 		}
