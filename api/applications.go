@@ -238,12 +238,17 @@ func (s *Server) addAttachment(c echo.Context) error {
 	return c.JSON(http.StatusCreated, AttachmentJSON(at))
 }
 
-func (s *Server) deleteAttachment(c echo.Context) error {
-	id, err := pathID(c, "id", "application_not_found", "application")
-	if err != nil {
-		return err
+// attachmentPath reads /applications/:id/attachments/:aid.
+func attachmentPath(c echo.Context) (id, aid int64, err error) {
+	if id, err = pathID(c, "id", "application_not_found", "application"); err != nil {
+		return 0, 0, err
 	}
-	aid, err := pathID(c, "aid", "attachment_not_found", "attachment")
+	aid, err = pathID(c, "aid", "attachment_not_found", "attachment")
+	return id, aid, err
+}
+
+func (s *Server) deleteAttachment(c echo.Context) error {
+	id, aid, err := attachmentPath(c)
 	if err != nil {
 		return err
 	}
@@ -254,11 +259,7 @@ func (s *Server) deleteAttachment(c echo.Context) error {
 }
 
 func (s *Server) getAttachment(c echo.Context) error {
-	id, err := pathID(c, "id", "application_not_found", "application")
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(c, "aid", "attachment_not_found", "attachment")
+	id, aid, err := attachmentPath(c)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,23 @@ func TestDecodeDegraded(t *testing.T) {
 			return mapGray(g, func(x, _ int, v uint8) uint8 { return uint8(float64(v) * (1 - 0.7*float64(x)/640)) })
 		}, 5},
 		{"SmallInLargeFrame", scene{w: 2400, h: 1800, bg: 190, codes: []placed{{"CP1:small", 3, square(1700, 1300, 3*29, 0)}}}, nil, 4},
+		// Distortions of the benchmark's hardest categories; each failed
+		// before the change named in its comment.
+		// Soft decisions and erasures (soft.go, rs.go): a glare spot over
+		// the data washes out a disc of modules.
+		{"GlareOverData", one(square(150, 60, 340, 0)), func(g *image.Gray) *image.Gray {
+			return addNoise(highlight(g, 330, 250, 50, 3), 6, 1)
+		}, 0},
+		// Perspective-tolerant grouping of finder patterns and a finder
+		// square fit that ignores rays running past a merged edge.
+		{"Perspective60", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, tilted(400, 300, 420, 60, 3)}}}, func(g *image.Gray) *image.Gray {
+			return gaussianBlur(g, 0.8)
+		}, 0},
+		// Samples sharpened at module scale (sampleGrayDecode): blur of
+		// two thirds of a module.
+		{"BlurTwoThirdsOfAModule", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 0)}}}, func(g *image.Gray) *image.Gray {
+			return gaussianBlur(g, 4)
+		}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
