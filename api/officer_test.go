@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -70,10 +71,14 @@ func TestGuidanceInLanguage(t *testing.T) {
 		p := e.issue(falconPermit())
 		// English "saker falcon" on the starter list, "Saker" on Species+
 		// (CITES_TEST_LISTING); the Russian and Kyrgyz names are ours on both.
-		for lang, name := range map[string]string{"en": "saker", "ru": "балобан", "ky": "ителги"} {
+		english := "saker falcon"
+		if os.Getenv("CITES_TEST_LISTING") != "" {
+			english = "Saker"
+		}
+		for lang, name := range map[string]string{"en": english, "ru": "балобан", "ky": "ителги"} {
 			var g api.GuidanceJSON
 			e.do("officer", "GET", "/api/v1/permits/"+p.Number+"/guidance?direction=export&lang="+lang, nil, 200, &g)
-			if len(g.Species) != 1 || !strings.HasPrefix(strings.ToLower(g.Species[0].CommonName), name) || g.Species[0].IDHints == "" {
+			if len(g.Species) != 1 || g.Species[0].CommonName != name || g.Species[0].IDHints == "" {
 				t.Errorf("%s: %+v", lang, g.Species)
 			}
 		}
