@@ -3,6 +3,7 @@ module github.com/opencites/opencites
 go 1.26.8
 
 require (
+	filippo.io/nistec v0.0.4
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
 	github.com/chromedp/chromedp v0.14.2
 	github.com/glebarez/sqlite v1.11.0

@@ -3,9 +3,12 @@
 package verifier
 
 import (
+	"crypto/sha256"
+	"sync"
 	"time"
 
 	"github.com/opencites/opencites/internal/cache"
+	"github.com/opencites/opencites/verifier/internal/p256table"
 )
 
 // Cache remembers codes whose signature has verified, so that a code
@@ -19,14 +22,78 @@ import (
 // expired permit are seen at once. An entry counts only while its kid
 // still resolves to the very key that verified it. Forged or garbled codes
 // are never remembered, so they cannot fill the cache.
+//
+// A code new to the cache is verified with its key's precomputed table
+// (package p256table, twice as fast as crypto/ecdsa) once the key has
+// signed enough of the codes checked to pay for the table.
 type Cache struct {
-	codes *cache.Cache[string, *signedCode]
+	codes  *cache.Cache[string, *signedCode]
+	tables *cache.Cache[string, *p256table.PublicKey] // by the key's encoding
+
+	mu     sync.Mutex
+	checks map[string]int // codes checked with crypto/ecdsa, by key, while it has no table
 }
 
+// Key tables: a table costs about as much to build as tableAfter checks
+// without it, so a key gets one at its tableAfter-th check (ski rental:
+// a key that signs few codes never costs more than twice what crypto/ecdsa
+// would). The tables of the tableKeys keys used most recently are kept;
+// checks counts at most countedKeys keys before it starts again.
+const (
+	tableAfter  = 16
+	tableKeys   = 8
+	countedKeys = 64
+	tablesBytes = tableKeys * (p256table.TableBytes + 65 + cache.EntryOverhead)
+)
+
 // NewCache returns a cache of verified codes within maxBytes of memory
-// (a code of four lines costs about 2 KB).
+// (a code of four lines costs about 2 KB). Of maxBytes, a quarter and at
+// most about 1 MB (tableKeys keys' tables) goes to key tables; a budget
+// under 0.5 MB keeps one key's table (132 KB) besides.
 func NewCache(maxBytes int) *Cache {
-	return &Cache{codes: cache.New(maxBytes, codeCost)}
+	tb := min(maxBytes/4, tablesBytes)
+	return &Cache{
+		codes:  cache.New(maxBytes-tb, codeCost),
+		tables: cache.NewSmall(max(tb, p256table.TableBytes+65+cache.EntryOverhead), func(string, *p256table.PublicKey) int { return p256table.TableBytes + 65 }),
+		checks: make(map[string]int),
+	}
+}
+
+// verifyES256 checks a signature with the key's table, building the table
+// at the key's tableAfter-th check.
+func (c *Cache) verifyES256(pub *PublicKey, signingInput string, sig []byte) bool {
+	enc, err := pub.Bytes()
+	if err != nil {
+		return false
+	}
+	id := string(enc)
+	t, ok := c.tables.Get(id)
+	if !ok {
+		if !c.due(id) {
+			return verifyES256(pub, signingInput, sig)
+		}
+		if t, err = p256table.New(pub); err != nil {
+			return verifyES256(pub, signingInput, sig)
+		}
+		c.tables.Put(id, t)
+	}
+	return t.Verify(sha256.Sum256([]byte(signingInput)), sig)
+}
+
+// due counts a check with key id and reports whether it is the one that
+// builds the key's table.
+func (c *Cache) due(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.checks) >= countedKeys {
+		clear(c.checks)
+	}
+	c.checks[id]++
+	if c.checks[id] < tableAfter {
+		return false
+	}
+	delete(c.checks, id)
+	return true
 }
 
 // codeCost counts the code's text and its decoded claims.
@@ -56,7 +123,7 @@ func (c *Cache) CheckToken(text string, keys KeyLookup, now time.Time) TokenChec
 			return checkClaims(hit, now)
 		}
 	}
-	sc, fail := checkSignature(text, keys)
+	sc, fail := checkSignature(text, keys, c.verifyES256)
 	if fail != nil {
 		return *fail
 	}

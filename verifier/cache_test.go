@@ -87,3 +87,47 @@ func TestCacheBounded(t *testing.T) {
 		t.Fatalf("cache holds %d codes in %d bytes, budget %d", n, b, budget)
 	}
 }
+
+// Once a key has signed tableAfter checked codes, the cache verifies with
+// its precomputed table, and must still answer every code, valid or
+// altered, as CheckToken does.
+func TestCacheKeyTable(t *testing.T) {
+	key, other := newTestKey(t), newTestKey(t)
+	cache := NewCache(8 << 20)
+	for i := range 3 * tableAfter {
+		for _, k := range []*testKey{key, other} {
+			c := testClaims()
+			c.ID = fmt.Sprintf("26KG%06d", i)
+			code, err := signToken(c, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range []string{code, alterSignature(t, code, 5), alterSignature(t, code, 60)} {
+				got, plain := cache.CheckToken(text, lookupFor(key, other), testNow), CheckToken(text, lookupFor(key, other), testNow)
+				if !reflect.DeepEqual(got, plain) {
+					t.Fatalf("code %d: cache says %+v, CheckToken %+v", i, got, plain)
+				}
+				if text == code && got.Verdict != VerdictValid {
+					t.Fatalf("code %d: verdict %s", i, got.Verdict)
+				}
+			}
+		}
+	}
+	if n := cache.tables.Len(); n != 2 {
+		t.Fatalf("%d key tables after %d codes under each of two keys, want 2", n, 3*tableAfter)
+	}
+}
+
+// alterSignature changes the character at from the end of the code's
+// signature, keeping the code well formed.
+func alterSignature(t *testing.T, code string, at int) string {
+	t.Helper()
+	jws, err := DecodeCode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := []byte(jws)
+	i := len(b) - at
+	b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+	return EncodeCode(string(b))
+}

@@ -147,7 +147,7 @@ type KeyLookup func(kid string) (k Key, ok bool)
 // reported as bad_signature even if its payload is garbage, because
 // tampering is what the officer must hear about.
 func CheckToken(text string, keys KeyLookup, now time.Time) TokenCheck {
-	sc, fail := checkSignature(text, keys)
+	sc, fail := checkSignature(text, keys, verifyES256)
 	if fail != nil {
 		return *fail
 	}
@@ -162,9 +162,10 @@ type signedCode struct {
 	claims Claims
 }
 
-// checkSignature runs the checks up to and including the signature and
-// decodes the claims; a code that fails one gets its TokenCheck instead.
-func checkSignature(text string, keys KeyLookup) (signedCode, *TokenCheck) {
+// checkSignature runs the checks up to and including the signature, which
+// verify checks, and decodes the claims; a code that fails one gets its
+// TokenCheck instead.
+func checkSignature(text string, keys KeyLookup, verify func(pub *PublicKey, signingInput string, sig []byte) bool) (signedCode, *TokenCheck) {
 	fail := func(tc TokenCheck) (signedCode, *TokenCheck) { return signedCode{}, &tc }
 	jws, err := DecodeCode(text)
 	if err != nil {
@@ -183,7 +184,7 @@ func checkSignature(text string, keys KeyLookup) (signedCode, *TokenCheck) {
 		return signedCode{}, tc
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
-	if err != nil || key.Public == nil || !verifyES256(key.Public, parts[0]+"."+parts[1], sig) {
+	if err != nil || key.Public == nil || !verify(key.Public, parts[0]+"."+parts[1], sig) {
 		return fail(TokenCheck{Verdict: VerdictBadSignature, Kid: hdr.Kid, Reason: Reason{Code: "bad_signature", Message: "The signature does not match: the code is forged or has been altered."}})
 	}
 	// The signature is verified above, once; checkClaims then validates

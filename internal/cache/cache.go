@@ -19,7 +19,7 @@ const shards = 16
 type Cache[K comparable, V any] struct {
 	seed   maphash.Seed
 	cost   func(K, V) int
-	shards [shards]shard[K, V]
+	shards []shard[K, V]
 }
 
 type shard[K comparable, V any] struct {
@@ -45,18 +45,32 @@ const EntryOverhead = 96
 // shard whatever its cost). cost reports an entry's size in bytes, key
 // and value included; EntryOverhead is added to it.
 func New[K comparable, V any](maxBytes int, cost func(K, V) int) *Cache[K, V] {
-	c := &Cache[K, V]{seed: maphash.MakeSeed(), cost: cost}
+	return newSharded(maxBytes, shards, cost)
+}
+
+// NewSmall returns a cache of one shard, for a few large entries that
+// are read far more often than written: a shard's budget is its share of
+// maxBytes, and sixteen shards would leave each too little for one entry.
+func NewSmall[K comparable, V any](maxBytes int, cost func(K, V) int) *Cache[K, V] {
+	return newSharded(maxBytes, 1, cost)
+}
+
+func newSharded[K comparable, V any](maxBytes, n int, cost func(K, V) int) *Cache[K, V] {
+	c := &Cache[K, V]{seed: maphash.MakeSeed(), cost: cost, shards: make([]shard[K, V], n)}
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.items = make(map[K]*entry[K, V])
 		s.root.next, s.root.prev = &s.root, &s.root
-		s.max = maxBytes / shards
+		s.max = maxBytes / n
 	}
 	return c
 }
 
 func (c *Cache[K, V]) shard(k K) *shard[K, V] {
-	return &c.shards[maphash.Comparable(c.seed, k)%shards]
+	if len(c.shards) == 1 {
+		return &c.shards[0]
+	}
+	return &c.shards[maphash.Comparable(c.seed, k)%uint64(len(c.shards))]
 }
 
 // Get returns the value of k and marks it recently used.

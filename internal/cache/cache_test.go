@@ -93,3 +93,25 @@ func BenchmarkGetHit(b *testing.B) {
 		}
 	})
 }
+
+// TestSmallHoldsLargeEntries: a one-shard cache keeps entries of a
+// sixteenth of its budget or more, which New's shards would each refuse.
+func TestSmallHoldsLargeEntries(t *testing.T) {
+	const entry = 100 << 10
+	budget := 4 * (entry + 10 + cache.EntryOverhead)
+	small, sharded := cache.NewSmall[string, []byte](budget, cost), cache.New[string, []byte](budget, cost)
+	for i := range 4 {
+		small.Put(fmt.Sprintf("key-%d", i), make([]byte, entry))
+		sharded.Put(fmt.Sprintf("key-%d", i), make([]byte, entry))
+	}
+	if n := small.Len(); n != 4 {
+		t.Fatalf("the small cache holds %d of 4 entries that fit its budget", n)
+	}
+	if n := sharded.Len(); n != 0 {
+		t.Fatalf("the sharded cache holds %d entries larger than a shard", n)
+	}
+	small.Put("key-4", make([]byte, entry))
+	if _, ok := small.Get("key-0"); ok || small.Len() != 4 {
+		t.Fatalf("a fifth entry did not evict the oldest (len %d)", small.Len())
+	}
+}
