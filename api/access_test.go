@@ -282,7 +282,7 @@ func TestVerifyPhoto(t *testing.T) {
 
 // composePhoto pastes the QR image, rotated by 90°, into a 1600x1200 grey
 // scene and compresses it as a JPEG.
-func composePhoto(t *testing.T, qrPNG []byte) []byte {
+func composePhoto(t testing.TB, qrPNG []byte) []byte {
 	t.Helper()
 	qr, _, err := image.Decode(bytes.NewReader(qrPNG))
 	if err != nil {
