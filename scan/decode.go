@@ -41,6 +41,15 @@ type Options struct {
 	// Timeout, when positive, bounds the search for codes once the pool
 	// has let the decode start; ctx bounds the wait as well.
 	Timeout time.Duration
+	// Budget, when positive, bounds the search too, from the same start,
+	// but a search that runs out of it ends as one that tried everything:
+	// with the codes read so far or, if none, the *Error telling why
+	// (no_qr_found, qr_blurred, ...), not a context error. It is for an
+	// officer waiting at a checkpoint, better served by "take another
+	// photo" within a second than by a read after several: the photos
+	// that take longest are mostly those with nothing readable in them
+	// (docs/benchmarks.md).
+	Budget time.Duration
 }
 
 func (o Options) pool() *Pool {
@@ -84,6 +93,7 @@ func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
 }
 
 func (e *encoded) search(ctx context.Context, opt Options) ([]Code, error) {
+	start := time.Now()
 	g, or, err := e.gray()
 	if err != nil {
 		return nil, err
@@ -93,7 +103,7 @@ func (e *encoded) search(ctx context.Context, opt Options) ([]Code, error) {
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
-	return decodeGray(ctx, g, or, opt)
+	return decodeGray(ctx, g, or, opt, start)
 }
 
 // DecodeImage is Decode for an already decoded image, taken as upright.
@@ -113,6 +123,7 @@ func DecodeImage(ctx context.Context, img image.Image, opt Options) ([]Code, err
 }
 
 func decodeUpright(ctx context.Context, img image.Image, opt Options) ([]Code, error) {
+	start := time.Now()
 	if opt.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
@@ -120,7 +131,7 @@ func decodeUpright(ctx context.Context, img image.Image, opt Options) ([]Code, e
 	}
 	b := img.Bounds()
 	or := orientation{o: 1, w: b.Dx(), h: b.Dy()}
-	codes, err := decodeGray(ctx, toGray(img), or, opt)
+	codes, err := decodeGray(ctx, toGray(img), or, opt, start)
 	for i := range codes {
 		for j := range codes[i].Corners {
 			codes[i].Corners[j] = codes[i].Corners[j].Add(b.Min)
@@ -144,6 +155,8 @@ type point struct{ x, y float64 }
 type scanner struct {
 	ctx     context.Context
 	opt     Options
+	end     time.Time // Options.Budget runs out; zero for none
+	shallow bool      // the first sweep for a first code (run)
 	full    *gray
 	codes   []*found
 	done    bool // Accept was satisfied
@@ -157,8 +170,13 @@ type scanner struct {
 
 var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 
-func decodeGray(ctx context.Context, g *gray, or orientation, opt Options) ([]Code, error) {
+// decodeGray searches g, an image in orientation or, for codes; the
+// decode started at start (Options.Budget).
+func decodeGray(ctx context.Context, g *gray, or orientation, opt Options, start time.Time) ([]Code, error) {
 	s := &scanner{ctx: ctx, opt: opt, full: g}
+	if opt.Budget > 0 {
+		s.end = start.Add(opt.Budget)
+	}
 	s.run()
 	if len(s.codes) == 0 {
 		if err := ctx.Err(); err != nil {
@@ -186,7 +204,7 @@ func decodeGray(ctx context.Context, g *gray, or orientation, opt Options) ([]Co
 
 // stop reports whether the scan should end now.
 func (s *scanner) stop() bool {
-	return s.done || s.ctx.Err() != nil
+	return s.done || s.ctx.Err() != nil || !s.end.IsZero() && time.Now().After(s.end)
 }
 
 // level is the image at one scale, maybe with a white margin added:
@@ -202,11 +220,27 @@ func (lv level) full(x, y float64) point {
 	return point{(x - float64(lv.pad)) * lv.scale, (y - float64(lv.pad)) * lv.scale}
 }
 
-// run tries the passes, cheapest and most productive first. Phone photos
-// are mostly read best at 1000-1600 pixels on the long side: smaller loses
+// run tries the passes, cheapest and most productive first. Looking for
+// the first code (Options.Accept), a shallow sweep goes first: every pass
+// with gozxing's reading and the soft read of its grid only, which reads
+// most photos, before the deep search of each pass (grid fitting, local
+// refinement, lost finder patterns), which costs most on photos with
+// nothing readable in them.
+func (s *scanner) run() {
+	levels := s.levels()
+	if s.opt.Accept != nil {
+		s.shallow = true
+		s.passes(levels)
+		s.shallow = false
+	}
+	s.passes(levels)
+}
+
+// levels returns the scales of the image to search. Phone photos are
+// mostly read best at 1000-1600 pixels on the long side: smaller loses
 // modules, larger gives gozxing's finder scan noise and JPEG blocks to
 // trip on, and costs more.
-func (s *scanner) run() {
+func (s *scanner) levels() []level {
 	long := max(s.full.w, s.full.h)
 	var levels []level
 	k := 1
@@ -242,6 +276,13 @@ func (s *scanner) run() {
 			}
 		}
 	}
+	return levels
+}
+
+// passes searches the levels: each binarisation, then, when nothing was
+// read, the inverted image and the search for codes with a lost finder
+// pattern.
+func (s *scanner) passes(levels []level) {
 	for _, lv := range levels {
 		lv.g = lv.g.stretch()
 		for bi, b := range binarizers {
@@ -280,7 +321,7 @@ func (s *scanner) run() {
 			s.tryMatrix(m, lv)
 		}
 	}
-	if len(s.codes) == 0 {
+	if len(s.codes) == 0 && !s.shallow {
 		// Last resort: a code whose third finder pattern is lost (glare,
 		// a tear, a sticker), from pairs of the others.
 		for _, lv := range levels {
@@ -478,7 +519,7 @@ const (
 )
 
 func (s *scanner) tryGridBudget(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, lv level) {
-	if s.grids >= gridTries || s.sampled >= gridSamples {
+	if s.shallow || s.grids >= gridTries || s.sampled >= gridSamples {
 		return
 	}
 	s.grids++
