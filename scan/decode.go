@@ -210,7 +210,9 @@ func (s *scanner) stop() bool {
 // level is the image at one scale, maybe with a white margin added:
 // full maps its coordinates to full-resolution ones.
 type level struct {
-	g     *gray
+	g     *gray // nil until made (built)
+	make  func() *gray
+	long  int // the long side, before padding
 	scale float64
 	pad   int // margin added on each side, in level pixels
 	role  int // levelBase, ...
@@ -236,10 +238,11 @@ func (s *scanner) run() {
 	s.passes(levels)
 }
 
-// levels returns the scales of the image to search. Phone photos are
-// mostly read best at 1000-1600 pixels on the long side: smaller loses
-// modules, larger gives gozxing's finder scan noise and JPEG blocks to
-// trip on, and costs more.
+// levels returns the scales of the image to search, each made when first
+// searched (level.make), since most photos are read at the first. Phone
+// photos are mostly read best at 1000-1600 pixels on the long side:
+// smaller loses modules, larger gives gozxing's finder scan noise and JPEG
+// blocks to trip on, and costs more.
 func (s *scanner) levels() []level {
 	long := max(s.full.w, s.full.h)
 	var levels []level
@@ -247,43 +250,53 @@ func (s *scanner) levels() []level {
 	for long/k > 1600 {
 		k++
 	}
-	if k > 1 {
-		levels = append(levels, level{g: s.full.downscale(k), scale: float64(k), role: levelBase})
-	} else {
-		levels = append(levels, level{g: s.full, scale: 1, role: levelBase})
+	down := func(k, role int) level {
+		return level{scale: float64(k), role: role, long: long / k, make: func() *gray { return s.full.downscale(k) }}
 	}
+	levels = append(levels, down(k, levelBase))
 	if k > 2 {
 		// Fine detail: small codes in a big photo.
-		levels = append(levels, level{g: s.full.downscale(k / 2), scale: float64(k / 2), role: levelFine})
+		levels = append(levels, down(k/2, levelFine))
 	}
 	if long/(2*k) >= 400 {
 		// Coarse: very large or blurred codes.
-		levels = append(levels, level{g: s.full.downscale(2 * k), scale: float64(2 * k), role: levelCoarse})
+		levels = append(levels, down(2*k, levelCoarse))
 	}
 	if long/(4*k) >= 300 {
 		// Coarser: a code filling the frame, whose modules carry texture
 		// (a screen's pixels, paper fibres) that finer levels binarise.
-		levels = append(levels, level{g: s.full.downscale(4 * k), scale: float64(4 * k), role: levelCoarser})
+		levels = append(levels, down(4*k, levelCoarser))
 	}
 	if long < 800 {
-		levels = append(levels, level{g: s.full.upscale2(), scale: 0.5, role: levelUp})
+		levels = append(levels, level{scale: 0.5, role: levelUp, long: 2 * long, make: s.full.upscale2})
 		// Codes cropped to the edge of a small image lack the quiet zone
 		// the finder search needs there: give them one.
 		for i := range levels {
-			if lv := &levels[i]; max(lv.g.w, lv.g.h) < 1600 {
-				lv.pad = max(lv.g.w, lv.g.h) / 10
-				lv.g = lv.g.padded(lv.pad, 255)
+			if lv := &levels[i]; lv.long < 1600 {
+				lv.pad = lv.long / 10
 			}
 		}
 	}
 	return levels
 }
 
+// built makes lv's image, padded, once, and returns lv.
+func built(lv *level) level {
+	if lv.g == nil {
+		lv.g = lv.make()
+		if lv.pad > 0 {
+			lv.g = lv.g.padded(lv.pad, 255)
+		}
+	}
+	return *lv
+}
+
 // passes searches the levels: each binarisation, then, when nothing was
 // read, the inverted image and the search for codes with a lost finder
 // pattern.
 func (s *scanner) passes(levels []level) {
-	for _, lv := range levels {
+	for i := range levels {
+		lv := built(&levels[i])
 		lv.g = lv.g.stretch()
 		for bi, b := range binarizers {
 			if s.stop() {
@@ -314,7 +327,7 @@ func (s *scanner) passes(levels []level) {
 	}
 	if len(s.codes) == 0 && !s.stop() {
 		// Light modules on dark ground.
-		lv := levels[0]
+		lv := built(&levels[0])
 		if m, err := hybrid(lv.g.stretch()); err == nil {
 			m.FlipAll()
 			s.startPass(passID(levelBase, 0, true))
@@ -324,7 +337,8 @@ func (s *scanner) passes(levels []level) {
 	if len(s.codes) == 0 && !s.shallow {
 		// Last resort: a code whose third finder pattern is lost (glare,
 		// a tear, a sticker), from pairs of the others.
-		for _, lv := range levels {
+		for i := range levels {
+			lv := built(&levels[i])
 			for bi, b := range binarizers[:2] {
 				if s.stop() {
 					return
