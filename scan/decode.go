@@ -41,6 +41,15 @@ type Options struct {
 	// Timeout, when positive, bounds the search for codes once the pool
 	// has let the decode start; ctx bounds the wait as well.
 	Timeout time.Duration
+	// Budget, when positive, bounds the search too, from the same start,
+	// but a search that runs out of it ends as one that tried everything:
+	// with the codes read so far or, if none, the *Error telling why
+	// (no_qr_found, qr_blurred, ...), not a context error. It is for an
+	// officer waiting at a checkpoint, better served by "take another
+	// photo" within a second than by a read after several: the photos
+	// that take longest are mostly those with nothing readable in them
+	// (docs/benchmarks.md).
+	Budget time.Duration
 }
 
 func (o Options) pool() *Pool {
@@ -84,6 +93,7 @@ func Decode(ctx context.Context, r io.Reader, opt Options) ([]Code, error) {
 }
 
 func (e *encoded) search(ctx context.Context, opt Options) ([]Code, error) {
+	start := time.Now()
 	g, or, err := e.gray()
 	if err != nil {
 		return nil, err
@@ -93,7 +103,7 @@ func (e *encoded) search(ctx context.Context, opt Options) ([]Code, error) {
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
-	return decodeGray(ctx, g, or, opt)
+	return decodeGray(ctx, g, or, opt, start)
 }
 
 // DecodeImage is Decode for an already decoded image, taken as upright.
@@ -113,6 +123,7 @@ func DecodeImage(ctx context.Context, img image.Image, opt Options) ([]Code, err
 }
 
 func decodeUpright(ctx context.Context, img image.Image, opt Options) ([]Code, error) {
+	start := time.Now()
 	if opt.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
@@ -120,7 +131,7 @@ func decodeUpright(ctx context.Context, img image.Image, opt Options) ([]Code, e
 	}
 	b := img.Bounds()
 	or := orientation{o: 1, w: b.Dx(), h: b.Dy()}
-	codes, err := decodeGray(ctx, toGray(img), or, opt)
+	codes, err := decodeGray(ctx, toGray(img), or, opt, start)
 	for i := range codes {
 		for j := range codes[i].Corners {
 			codes[i].Corners[j] = codes[i].Corners[j].Add(b.Min)
@@ -144,6 +155,8 @@ type point struct{ x, y float64 }
 type scanner struct {
 	ctx     context.Context
 	opt     Options
+	end     time.Time // Options.Budget runs out; zero for none
+	shallow bool      // the first sweep for a first code (run)
 	full    *gray
 	codes   []*found
 	done    bool // Accept was satisfied
@@ -157,8 +170,13 @@ type scanner struct {
 
 var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 
-func decodeGray(ctx context.Context, g *gray, or orientation, opt Options) ([]Code, error) {
+// decodeGray searches g, an image in orientation or, for codes; the
+// decode started at start (Options.Budget).
+func decodeGray(ctx context.Context, g *gray, or orientation, opt Options, start time.Time) ([]Code, error) {
 	s := &scanner{ctx: ctx, opt: opt, full: g}
+	if opt.Budget > 0 {
+		s.end = start.Add(opt.Budget)
+	}
 	s.run()
 	if len(s.codes) == 0 {
 		if err := ctx.Err(); err != nil {
@@ -186,13 +204,15 @@ func decodeGray(ctx context.Context, g *gray, or orientation, opt Options) ([]Co
 
 // stop reports whether the scan should end now.
 func (s *scanner) stop() bool {
-	return s.done || s.ctx.Err() != nil
+	return s.done || s.ctx.Err() != nil || !s.end.IsZero() && time.Now().After(s.end)
 }
 
 // level is the image at one scale, maybe with a white margin added:
 // full maps its coordinates to full-resolution ones.
 type level struct {
-	g     *gray
+	g     *gray // nil until made (built)
+	make  func() *gray
+	long  int // the long side, before padding
 	scale float64
 	pad   int // margin added on each side, in level pixels
 	role  int // levelBase, ...
@@ -202,47 +222,81 @@ func (lv level) full(x, y float64) point {
 	return point{(x - float64(lv.pad)) * lv.scale, (y - float64(lv.pad)) * lv.scale}
 }
 
-// run tries the passes, cheapest and most productive first. Phone photos
-// are mostly read best at 1000-1600 pixels on the long side: smaller loses
-// modules, larger gives gozxing's finder scan noise and JPEG blocks to
-// trip on, and costs more.
+// run tries the passes, cheapest and most productive first. Looking for
+// the first code (Options.Accept), a shallow sweep goes first: every pass
+// with gozxing's reading and the soft read of its grid only, which reads
+// most photos, before the deep search of each pass (grid fitting, local
+// refinement, lost finder patterns), which costs most on photos with
+// nothing readable in them.
 func (s *scanner) run() {
+	levels := s.levels()
+	if s.opt.Accept != nil {
+		s.shallow = true
+		s.passes(levels)
+		s.shallow = false
+	}
+	s.passes(levels)
+}
+
+// levels returns the scales of the image to search, each made when first
+// searched (level.make), since most photos are read at the first. Phone
+// photos are mostly read best at 1000-1600 pixels on the long side:
+// smaller loses modules, larger gives gozxing's finder scan noise and JPEG
+// blocks to trip on, and costs more.
+func (s *scanner) levels() []level {
 	long := max(s.full.w, s.full.h)
 	var levels []level
 	k := 1
 	for long/k > 1600 {
 		k++
 	}
-	if k > 1 {
-		levels = append(levels, level{g: s.full.downscale(k), scale: float64(k), role: levelBase})
-	} else {
-		levels = append(levels, level{g: s.full, scale: 1, role: levelBase})
+	down := func(k, role int) level {
+		return level{scale: float64(k), role: role, long: long / k, make: func() *gray { return s.full.downscale(k) }}
 	}
+	levels = append(levels, down(k, levelBase))
 	if k > 2 {
 		// Fine detail: small codes in a big photo.
-		levels = append(levels, level{g: s.full.downscale(k / 2), scale: float64(k / 2), role: levelFine})
+		levels = append(levels, down(k/2, levelFine))
 	}
 	if long/(2*k) >= 400 {
 		// Coarse: very large or blurred codes.
-		levels = append(levels, level{g: s.full.downscale(2 * k), scale: float64(2 * k), role: levelCoarse})
+		levels = append(levels, down(2*k, levelCoarse))
 	}
 	if long/(4*k) >= 300 {
 		// Coarser: a code filling the frame, whose modules carry texture
 		// (a screen's pixels, paper fibres) that finer levels binarise.
-		levels = append(levels, level{g: s.full.downscale(4 * k), scale: float64(4 * k), role: levelCoarser})
+		levels = append(levels, down(4*k, levelCoarser))
 	}
 	if long < 800 {
-		levels = append(levels, level{g: s.full.upscale2(), scale: 0.5, role: levelUp})
+		levels = append(levels, level{scale: 0.5, role: levelUp, long: 2 * long, make: s.full.upscale2})
 		// Codes cropped to the edge of a small image lack the quiet zone
 		// the finder search needs there: give them one.
 		for i := range levels {
-			if lv := &levels[i]; max(lv.g.w, lv.g.h) < 1600 {
-				lv.pad = max(lv.g.w, lv.g.h) / 10
-				lv.g = lv.g.padded(lv.pad, 255)
+			if lv := &levels[i]; lv.long < 1600 {
+				lv.pad = lv.long / 10
 			}
 		}
 	}
-	for _, lv := range levels {
+	return levels
+}
+
+// built makes lv's image, padded, once, and returns lv.
+func built(lv *level) level {
+	if lv.g == nil {
+		lv.g = lv.make()
+		if lv.pad > 0 {
+			lv.g = lv.g.padded(lv.pad, 255)
+		}
+	}
+	return *lv
+}
+
+// passes searches the levels: each binarisation, then, when nothing was
+// read, the inverted image and the search for codes with a lost finder
+// pattern.
+func (s *scanner) passes(levels []level) {
+	for i := range levels {
+		lv := built(&levels[i])
 		lv.g = lv.g.stretch()
 		for bi, b := range binarizers {
 			if s.stop() {
@@ -273,17 +327,18 @@ func (s *scanner) run() {
 	}
 	if len(s.codes) == 0 && !s.stop() {
 		// Light modules on dark ground.
-		lv := levels[0]
+		lv := built(&levels[0])
 		if m, err := hybrid(lv.g.stretch()); err == nil {
 			m.FlipAll()
 			s.startPass(passID(levelBase, 0, true))
 			s.tryMatrix(m, lv)
 		}
 	}
-	if len(s.codes) == 0 {
+	if len(s.codes) == 0 && !s.shallow {
 		// Last resort: a code whose third finder pattern is lost (glare,
 		// a tear, a sticker), from pairs of the others.
-		for _, lv := range levels {
+		for i := range levels {
+			lv := built(&levels[i])
 			for bi, b := range binarizers[:2] {
 				if s.stop() {
 					return
@@ -478,7 +533,7 @@ const (
 )
 
 func (s *scanner) tryGridBudget(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, lv level) {
-	if s.grids >= gridTries || s.sampled >= gridSamples {
+	if s.shallow || s.grids >= gridTries || s.sampled >= gridSamples {
 		return
 	}
 	s.grids++

@@ -312,6 +312,21 @@ func TestDecodeCanceled(t *testing.T) {
 }
 
 // TestDiagnose builds one failing photo per error code.
+// TestDecodeBudget checks that a search cut short by Options.Budget ends
+// as a failed read, with a code the officer can act on, not as a context
+// error, and soon.
+func TestDecodeBudget(t *testing.T) {
+	img := addNoise(whiteLike(image.NewGray(image.Rect(0, 0, 1200, 900))), 60, 2)
+	start := time.Now()
+	_, err := DecodeImage(context.Background(), img, Options{Accept: func(string) bool { return true }, Budget: time.Millisecond})
+	if errCode(err) == "" {
+		t.Errorf("err = %v, want an *Error", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v past a budget of 1 ms", d)
+	}
+}
+
 func TestDiagnose(t *testing.T) {
 	big := func(bg uint8) scene {
 		return scene{w: 640, h: 480, bg: bg, codes: []placed{{permitText, 4, square(150, 60, 340, 0)}}}

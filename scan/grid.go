@@ -356,6 +356,9 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 	s.sampled++
 	dims := symbolSizes(m, sq, local, tl, tr, bl)
 	for _, dim := range dims {
+		if s.stop() {
+			return false
+		}
 		d := float64(dim)
 		src := []point{
 			{0, 0}, {7, 0}, {7, 7}, {0, 7},
