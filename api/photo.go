@@ -111,14 +111,22 @@ func tooLargeOr(err error, other error) error {
 // request is refused as busy.
 const PhotoWait = 30 * time.Second
 
+// PhotoBudget bounds the search for a permit's code in a photo sent to
+// POST /api/v1/verify/photo (scan.Options.Budget): past it the officer
+// hears "no code found: take another photo" rather than wait. Nearly
+// every dev photo that is read at all is read within it, and those that
+// take longest are mostly photos with nothing readable (docs/benchmarks.md,
+// where scan-bench's verify pass uses the same budget).
+const PhotoBudget = time.Second
+
 // decodePhoto finds QR codes in a photo. Decodes share scan.DefaultPool
 // with case photos and attachments, which bounds the memory and the cores
 // they take; a photo waits up to PhotoWait for its turn, then the search
-// has PhotoTimeout.
-func (s *Server) decodePhoto(ctx context.Context, photo []byte, accept func(string) bool) ([]scan.Code, error) {
+// has PhotoTimeout, or budget when positive (see scan.Options).
+func (s *Server) decodePhoto(ctx context.Context, photo []byte, accept func(string) bool, budget time.Duration) ([]scan.Code, error) {
 	ctx, cancel := context.WithTimeout(ctx, PhotoWait+PhotoTimeout)
 	defer cancel()
-	codes, err := scan.Decode(ctx, bytes.NewReader(photo), scan.Options{Accept: accept, Timeout: PhotoTimeout})
+	codes, err := scan.Decode(ctx, bytes.NewReader(photo), scan.Options{Accept: accept, Timeout: PhotoTimeout, Budget: budget})
 	return codes, busyOr(err)
 }
 
@@ -138,7 +146,7 @@ func (s *Server) verifyPhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	codes, err := s.decodePhoto(c.Request().Context(), photo, isPermitCode)
+	codes, err := s.decodePhoto(c.Request().Context(), photo, isPermitCode, PhotoBudget)
 	if err != nil {
 		return err
 	}
@@ -164,7 +172,7 @@ func (s *Server) scanPhoto(c echo.Context) error {
 		return err
 	}
 	start := time.Now()
-	codes, err := s.decodePhoto(c.Request().Context(), photo, nil)
+	codes, err := s.decodePhoto(c.Request().Context(), photo, nil, 0)
 	if err != nil {
 		return err
 	}

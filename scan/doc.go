@@ -51,11 +51,9 @@
 // were pruned (29 of 40 binarisations, 6 of 10 pair searches; decode.go,
 // pruned).
 //
-// Looking for a first code (Options.Accept, as a verifier does), a shallow
-// sweep of every pass, gozxing's reading and the soft read of its grid
-// only, goes before the deep search, whose grid fitting and refinement
-// cost most on photos with nothing readable; Options.Budget bounds the
-// whole search and ends it as a failed read with its diagnosis.
+// Options.Budget bounds a search for an officer who waits (POST
+// /api/v1/verify/photo) and ends it as a failed read with its diagnosis:
+// the photos that take longest are mostly those with nothing readable.
 //
 // Each of these was kept because it raised the score that `citesd
 // scan-bench` measures on real photos (docs/benchmarks.md). Results are

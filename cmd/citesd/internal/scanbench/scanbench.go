@@ -16,6 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/opencites/opencites/api"
+
 	"github.com/opencites/opencites/scan"
 )
 
@@ -92,9 +94,9 @@ type CategoryScore struct {
 	All, Verify, ZBarTime Times
 }
 
-// VerifyBudget is the scan.Options.Budget of the verifier's pass, as POST
-// /api/v1/verify/photo passes it: an officer waits for the answer.
-const VerifyBudget = time.Second
+// VerifyBudget is the scan.Options.Budget of the verifier's pass: the
+// one POST /api/v1/verify/photo passes, since an officer waits for it.
+const VerifyBudget = api.PhotoBudget
 
 // Run decodes every labelled image in dir's category folders (the
 // BoofCV QR detection data set layout: CATEGORY/imageNNN.jpg next to
