@@ -45,13 +45,12 @@ type Options struct {
 	// is decoded (decoding a 49-megapixel JPEG alone takes about a second
 	// on a small server; the search works on at most 1600 pixels a side
 	// whatever the photo), but a search that runs out of it ends as one
-	// that tried everything:
-	// with the codes read so far or, if none, the *Error telling why
-	// (no_qr_found, qr_blurred, ...), not a context error. It is for an
-	// officer waiting at a checkpoint, better served by "take another
-	// photo" within a second than by a read after several: the photos
-	// that take longest are mostly those with nothing readable in them
-	// (docs/benchmarks.md).
+	// that tried everything: with the codes read so far or, if none, the
+	// *Error telling why (no_qr_found, qr_blurred, ...), not a context
+	// error. It is for an officer waiting at a checkpoint, better served
+	// by "take another photo" within a second than by a read after
+	// several: the photos that take longest are mostly those with nothing
+	// readable in them (docs/benchmarks.md).
 	Budget time.Duration
 }
 
@@ -173,7 +172,7 @@ type scanner struct {
 var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // decodeGray searches g, an image in orientation or, for codes; the
-// decode started at start (Options.Budget).
+// search started at start (Options.Budget).
 func decodeGray(ctx context.Context, g *gray, or orientation, opt Options, start time.Time) ([]Code, error) {
 	s := &scanner{ctx: ctx, opt: opt, full: g}
 	if opt.Budget > 0 {
@@ -222,14 +221,6 @@ type level struct {
 
 func (lv level) full(x, y float64) point {
 	return point{(x - float64(lv.pad)) * lv.scale, (y - float64(lv.pad)) * lv.scale}
-}
-
-// run tries the passes, cheapest and most productive first. (A shallow
-// sweep of every pass before the deep search of each, looking for a first
-// code, was measured and dropped: verify p95 551 -> 861 ms over the dev
-// photos, and two more photos unread within Options.Budget.)
-func (s *scanner) run() {
-	s.passes(s.levels())
 }
 
 // levels returns the scales of the image to search, each made when first
@@ -285,10 +276,11 @@ func built(lv *level) level {
 	return *lv
 }
 
-// passes searches the levels: each binarisation, then, when nothing was
-// read, the inverted image and the search for codes with a lost finder
-// pattern.
-func (s *scanner) passes(levels []level) {
+// run tries the passes, cheapest and most productive first: each
+// binarisation of each level, then, when nothing was read, the inverted
+// image and the search for codes with a lost finder pattern.
+func (s *scanner) run() {
+	levels := s.levels()
 	for i := range levels {
 		lv := built(&levels[i])
 		lv.g = lv.g.stretch()

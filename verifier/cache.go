@@ -43,7 +43,8 @@ const (
 	tableAfter  = 16
 	tableKeys   = 8
 	countedKeys = 64
-	tablesBytes = tableKeys * (p256table.TableBytes + 65 + cache.EntryOverhead)
+	tableCost   = p256table.TableBytes + 65 // with its key's encoding
+	tablesBytes = tableKeys * (tableCost + cache.EntryOverhead)
 )
 
 // NewCache returns a cache of verified codes within maxBytes of memory
@@ -54,7 +55,7 @@ func NewCache(maxBytes int) *Cache {
 	tb := min(maxBytes/4, tablesBytes)
 	return &Cache{
 		codes:  cache.New(maxBytes-tb, codeCost),
-		tables: cache.NewSmall(max(tb, p256table.TableBytes+65+cache.EntryOverhead), func(string, *p256table.PublicKey) int { return p256table.TableBytes + 65 }),
+		tables: cache.NewSmall(max(tb, tableCost+cache.EntryOverhead), func(string, *p256table.PublicKey) int { return tableCost }),
 		checks: make(map[string]int),
 	}
 }

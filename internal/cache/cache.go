@@ -67,9 +67,6 @@ func newSharded[K comparable, V any](maxBytes, n int, cost func(K, V) int) *Cach
 }
 
 func (c *Cache[K, V]) shard(k K) *shard[K, V] {
-	if len(c.shards) == 1 {
-		return &c.shards[0]
-	}
 	return &c.shards[maphash.Comparable(c.seed, k)%uint64(len(c.shards))]
 }
 

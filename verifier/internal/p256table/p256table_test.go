@@ -12,6 +12,20 @@ import (
 	"filippo.io/nistec"
 )
 
+// newKey returns a fresh P-256 key and its table.
+func newKey(tb testing.TB) (*ecdsa.PrivateKey, *PublicKey) {
+	tb.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k, err := New(&priv.PublicKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return priv, k
+}
+
 // sign returns a JWS-style (r || s) signature of digest.
 func sign(t testing.TB, key *ecdsa.PrivateKey, digest []byte) []byte {
 	t.Helper()
@@ -35,14 +49,7 @@ func stdVerify(pub *ecdsa.PublicKey, digest [32]byte, sig []byte) bool {
 func TestAgreesWithCryptoECDSA(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	for range 20 {
-		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := New(&priv.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
+		priv, k := newKey(t)
 		for m := range 10 {
 			digest := sha256.Sum256([]byte{byte(m), byte(rng.Uint32())})
 			sig := sign(t, priv, digest[:])
@@ -74,11 +81,7 @@ func TestAgreesWithCryptoECDSA(t *testing.T) {
 // TestRefusesOutOfRange covers what crypto/ecdsa refuses before any
 // arithmetic: r or s zero or at least n, and a signature of another length.
 func TestRefusesOutOfRange(t *testing.T) {
-	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	k, err := New(&priv.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	priv, k := newKey(t)
 	digest := sha256.Sum256([]byte("permit"))
 	sig := sign(t, priv, digest[:])
 	n := order.FillBytes(make([]byte, 32))
@@ -108,11 +111,7 @@ func TestRefusesOutOfRange(t *testing.T) {
 // nistec's on scalars that exercise every digit and carry: 1, 2^k, 2^k-1,
 // n-1, and runs of ones.
 func TestMultAgreesWithScalarMult(t *testing.T) {
-	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	k, err := New(&priv.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	priv, k := newKey(t)
 	enc, _ := priv.PublicKey.Bytes()
 	q, _ := nistec.NewP256Point().SetBytes(enc)
 	scalars := []*big.Int{big.NewInt(1), big.NewInt(31), big.NewInt(32), big.NewInt(33), big.NewInt(63), new(big.Int).Sub(order, big.NewInt(1))}
@@ -141,11 +140,7 @@ func TestMultAgreesWithScalarMult(t *testing.T) {
 // FuzzVerify compares Verify with crypto/ecdsa on arbitrary signatures
 // and digests under one key, seeded with a valid signature.
 func FuzzVerify(f *testing.F) {
-	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	k, err := New(&priv.PublicKey)
-	if err != nil {
-		f.Fatal(err)
-	}
+	priv, k := newKey(f)
 	digest := sha256.Sum256([]byte("permit"))
 	f.Add(digest[:], sign(f, priv, digest[:]))
 	f.Fuzz(func(t *testing.T, d, sig []byte) {

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/opencites/opencites/api"
-
 	"github.com/opencites/opencites/scan"
 )
 
