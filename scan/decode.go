@@ -50,7 +50,9 @@ type Options struct {
 	// error. It is for an officer waiting at a checkpoint, better served
 	// by "take another photo" within a second than by a read after
 	// several: the photos that take longest are mostly those with nothing
-	// readable in them (docs/benchmarks.md).
+	// readable in them (docs/benchmarks.md). The budget is wall-clock
+	// time, so it never cuts the first pass over the image short: on a
+	// server busy with other decodes a plain photo is still read.
 	Budget time.Duration
 }
 
@@ -155,16 +157,20 @@ type point struct{ x, y float64 }
 
 // scanner runs the passes over one upright luminance image.
 type scanner struct {
-	ctx     context.Context
-	opt     Options
-	end     time.Time // Options.Budget runs out; zero for none
-	full    *gray
-	codes   []*found
-	done    bool // Accept was satisfied
-	diag    diagnosis
-	grids   int // grid fits tried
-	sampled int // grid fits sampled and decoded
-	pass    int // the pass running (passID)
+	ctx context.Context
+	opt Options
+	end time.Time // Options.Budget runs out; zero for none
+	// firstDone is set once the first pass has searched the whole base
+	// level: the budget never cuts that pass short, so a busy server
+	// (the budget is wall-clock time) still reads a plain photo.
+	firstDone bool
+	full      *gray
+	codes     []*found
+	done      bool // Accept was satisfied
+	diag      diagnosis
+	grids     int // grid fits tried
+	sampled   int // grid fits sampled and decoded
+	pass      int // the pass running (passID)
 	// onPass, when set, is called as each pass starts.
 	onPass func(pass int)
 }
@@ -205,7 +211,7 @@ func decodeGray(ctx context.Context, g *gray, or orientation, opt Options, start
 
 // stop reports whether the scan should end now.
 func (s *scanner) stop() bool {
-	return s.done || s.ctx.Err() != nil || !s.end.IsZero() && time.Now().After(s.end)
+	return s.done || s.ctx.Err() != nil || s.firstDone && !s.end.IsZero() && time.Now().After(s.end)
 }
 
 // level is the image at one scale, maybe with a white margin added:
@@ -300,6 +306,7 @@ func (s *scanner) run() {
 			if !pruned[id] {
 				s.startPass(id)
 				s.tryMatrix(m, lv)
+				s.firstDone = true
 				if s.stop() {
 					return
 				}
