@@ -18,6 +18,10 @@ import (
 
 const permitText = "CP1:eyJwZXJtaXQiOiIyMDI2L0tFLzAwMTIzNCJ9.c2lnbmF0dXJl"
 
+// longPermitText is as long as a permit token with a signature and a
+// few boxes: a version 12 code (65 modules) at level Q.
+var longPermitText = "CP1:" + strings.Repeat("eyJwZXJtaXQiOiIyMDI2L0tFLzAwMTIzNCJ9", 3) + ".c2lnbmF0dXJlX19fX19fX19fX19fX19fX19fX19fX19fX19fX19fX19fX19fX19fXw"
+
 var levelQ = decoder.ErrorCorrectionLevel_Q
 
 // scene is a synthetic photo: symbols placed on a canvas, then degraded.
@@ -114,6 +118,23 @@ func TestDecodeDegraded(t *testing.T) {
 		// two thirds of a module.
 		{"BlurTwoThirdsOfAModule", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 0)}}}, func(g *image.Gray) *image.Gray {
 			return gaussianBlur(g, 4)
+		}, 0},
+		// Piecewise sampling between alignment patterns (grid.align): a
+		// version 12 code (65 modules) bent round a cylinder, its edges
+		// foreshortened to three quarters of its middle, drifts off one
+		// homography by modules.
+		{"Cylinder", scene{w: 900, h: 700, bg: 200, codes: []placed{{longPermitText, 5, square(450-182.5, 350-182.5, 5*73, 0)}}}, func(g *image.Gray) *image.Gray {
+			return addNoise(cylinder(g, 450, 250, 90), 4, 5)
+		}, 0},
+		// Motion blur over two modules (the camera moved sideways during
+		// the exposure), read by the passes as they were: it guards them.
+		{"MotionBlur", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 6, square(240, 140, 6*53, 3)}}}, func(g *image.Gray) *image.Gray {
+			return addNoise(motionBlur(g, 12), 3, 6)
+		}, 0},
+		// Codes with a lost finder pattern read from the other two
+		// (tryPairs): a specular highlight burns out the top left one.
+		{"GlareOverFinder", one(square(150, 60, 340, 0)), func(g *image.Gray) *image.Gray {
+			return addNoise(highlight(g, 150+340*7.5/53, 60+340*7.5/53, 22, 4), 4, 7)
 		}, 0},
 	}
 	for _, tt := range tests {

@@ -31,3 +31,51 @@ func tilted(cx, cy, side, deg, dist float64) [4]point {
 	}
 	return q
 }
+
+// cylinder bends img around a vertical cylinder of radius r whose axis
+// passes through column cx, seen face on from far away: a column at arc
+// length u from the axis lands at cx + r sin(u/r), so the paper narrows
+// towards both edges, as a permit in a curved plastic sleeve or round a
+// bottle does. Columns beyond the cylinder's rim show bg.
+func cylinder(img *image.Gray, cx, r float64, bg uint8) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(b)
+	for x := range b.Dx() {
+		s := (float64(x) + 0.5 - cx) / r
+		for y := range b.Dy() {
+			v := bg
+			if math.Abs(s) < 1 {
+				// Bilinear along the row.
+				u := cx + r*math.Asin(s) - 0.5
+				if x0 := int(math.Floor(u)); x0 >= 0 && x0+1 < b.Dx() {
+					f := u - float64(x0)
+					row := img.Pix[y*img.Stride:]
+					v = clamp8(float64(row[x0])*(1-f) + float64(row[x0+1])*f)
+				}
+			}
+			out.Pix[y*out.Stride+x] = v
+		}
+	}
+	return out
+}
+
+// motionBlur smears img along the rows over length pixels, as a camera
+// moving sideways during the exposure does.
+func motionBlur(img *image.Gray, length int) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(b)
+	for y := range b.Dy() {
+		row := img.Pix[y*img.Stride:]
+		for x := range b.Dx() {
+			sum, n := 0, 0
+			for k := x - length/2; k < x-length/2+length; k++ {
+				if k >= 0 && k < b.Dx() {
+					sum += int(row[k])
+					n++
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(sum / n)
+		}
+	}
+	return out
+}
