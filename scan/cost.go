@@ -120,6 +120,9 @@ func sofCost(seg []byte, progressive bool) (int64, bool) {
 // level is at most about 4800 pixels on the long side (3500 for a
 // 49-megapixel photo), so this is about 125 MB for 49 megapixels and 110
 // MB for a 12-megapixel photo, whose fine level is the photo itself.
+// A helper (run's split) searches the other levels while the base one is
+// searched: the base level's working memory, 9 bytes a pixel of it, comes
+// on top (12 MB for 12 megapixels).
 func scanCost(w, h int) int64 {
 	long := max(w, h)
 	k := 1
@@ -130,10 +133,12 @@ func scanCost(w, h int) int64 {
 	// The levels of run: k, k/2 when k > 2, 2k and 4k when large enough.
 	// downscale(1) is the image itself, not a copy.
 	var copies, largest int64
+	levels, base := 0, area(k)
 	for i, f := range []int{k, k / 2, 2 * k, 4 * k} {
 		if (i == 1 && k <= 2) || (i == 2 && long/f < 400) || (i == 3 && long/f < 300) {
 			continue
 		}
+		levels++
 		if f > 1 {
 			copies += area(f)
 		}
@@ -144,6 +149,10 @@ func scanCost(w, h int) int64 {
 		// padded by a tenth on each side.
 		copies = (copies + 5*area(1)) * 144 / 100
 		largest = 4 * area(1) * 144 / 100
+		levels, base = levels+1, area(1)*144/100
+	}
+	if levels > 1 {
+		copies += 9 * base
 	}
 	return copies + 9*largest + 64<<10
 }

@@ -7,8 +7,11 @@ import (
 	"image"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
@@ -51,8 +54,9 @@ type Options struct {
 	// by "take another photo" within a second than by a read after
 	// several: the photos that take longest are mostly those with nothing
 	// readable in them (docs/benchmarks.md). The budget is wall-clock
-	// time, so it never cuts the first pass over the image short: on a
-	// server busy with other decodes a plain photo is still read.
+	// time, so it never cuts the first pass over the image short before
+	// that pass has read a code: on a server busy with other decodes a
+	// plain photo is still read.
 	Budget time.Duration
 }
 
@@ -161,7 +165,8 @@ type scanner struct {
 	opt Options
 	end time.Time // Options.Budget runs out; zero for none
 	// firstDone is set once the first pass has searched the whole base
-	// level: the budget never cuts that pass short, so a busy server
+	// level: the budget cuts that pass short only once it has read a code
+	// (a page of many codes, none of them accepted), so a busy server
 	// (the budget is wall-clock time) still reads a plain photo.
 	firstDone bool
 	full      *gray
@@ -171,7 +176,8 @@ type scanner struct {
 	grids     int // grid fits tried
 	sampled   int // grid fits sampled and decoded
 	pass      int // the pass running (passID)
-	// onPass, when set, is called as each pass starts.
+	// onPass, when set, is called as each pass starts, from the
+	// goroutine running it (run may search with a helper).
 	onPass func(pass int)
 }
 
@@ -211,7 +217,7 @@ func decodeGray(ctx context.Context, g *gray, or orientation, opt Options, start
 
 // stop reports whether the scan should end now.
 func (s *scanner) stop() bool {
-	return s.done || s.ctx.Err() != nil || s.firstDone && !s.end.IsZero() && time.Now().After(s.end)
+	return s.done || s.ctx.Err() != nil || (s.firstDone || len(s.codes) > 0) && !s.end.IsZero() && time.Now().After(s.end)
 }
 
 // level is the image at one scale, maybe with a white margin added:
@@ -284,9 +290,51 @@ func built(lv *level) level {
 
 // run tries the passes, cheapest and most productive first: each
 // binarisation of each level, then, when nothing was read, the inverted
-// image and the search for codes with a lost finder pattern.
+// image and the search for codes with a lost finder pattern. While a core
+// is idle, a helper searches the other levels beside the base one (see
+// split).
 func (s *scanner) run() {
+	searching.Add(1)
+	defer searching.Add(-1)
 	levels := s.levels()
+	if len(levels) > 1 && takeCore() {
+		s.split(levels)
+	} else {
+		s.searchLevels(levels)
+	}
+	if len(s.codes) == 0 && !s.stop() {
+		// Light modules on dark ground.
+		lv := built(&levels[0])
+		if m, err := hybrid(lv.g.stretch()); err == nil {
+			m.FlipAll()
+			s.startPass(passID(levelBase, 0, true))
+			s.tryMatrix(m, lv)
+		}
+	}
+	if len(s.codes) == 0 {
+		// Last resort: a code whose third finder pattern is lost (glare,
+		// a tear, a sticker), from pairs of the others.
+		for i := range levels {
+			lv := built(&levels[i])
+			for bi, b := range binarizers[:2] {
+				if s.stop() {
+					return
+				}
+				id := pairsPass + passID(lv.role, bi, false)
+				if pruned[id] {
+					continue
+				}
+				if m, err := b(lv.g.stretch()); err == nil {
+					s.startPass(id)
+					s.tryPairs(m, lv)
+				}
+			}
+		}
+	}
+}
+
+// searchLevels runs the binarisations of levels, in order.
+func (s *scanner) searchLevels(levels []level) {
 	for i := range levels {
 		lv := built(&levels[i])
 		lv.g = lv.g.stretch()
@@ -318,35 +366,57 @@ func (s *scanner) run() {
 			}
 		}
 	}
-	if len(s.codes) == 0 && !s.stop() {
-		// Light modules on dark ground.
-		lv := built(&levels[0])
-		if m, err := hybrid(lv.g.stretch()); err == nil {
-			m.FlipAll()
-			s.startPass(passID(levelBase, 0, true))
-			s.tryMatrix(m, lv)
-		}
+}
+
+// searching counts the goroutines searching images, helpers included.
+var searching atomic.Int64
+
+// takeCore reports whether a core is idle for a helper, and counts the
+// helper if so; it calls searching.Add(-1) when it ends.
+func takeCore() bool {
+	if searching.Add(1) <= int64(runtime.GOMAXPROCS(0)) {
+		return true
 	}
-	if len(s.codes) == 0 {
-		// Last resort: a code whose third finder pattern is lost (glare,
-		// a tear, a sticker), from pairs of the others.
-		for i := range levels {
-			lv := built(&levels[i])
-			for bi, b := range binarizers[:2] {
-				if s.stop() {
-					return
-				}
-				id := pairsPass + passID(lv.role, bi, false)
-				if pruned[id] {
-					continue
-				}
-				if m, err := b(lv.g.stretch()); err == nil {
-					s.startPass(id)
-					s.tryPairs(m, lv)
-				}
-			}
+	searching.Add(-1)
+	return false
+}
+
+// split searches the base level here and the others in a helper at the
+// same time, and merges what the helper found. Most photos are read at
+// the base level; those that are not wait for the finer and coarser
+// levels, which an idle core has started meanwhile: on two cores a lone
+// officer's hard photo is answered in about two thirds of the time
+// (docs/benchmarks.md). The first to read an accepted code stops the
+// other. The helper has its own codes, diagnosis and grid budget, so the
+// two never share memory but the images they only read.
+func (s *scanner) split(levels []level) {
+	parent := s.ctx
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	h := &scanner{ctx: ctx, opt: s.opt, end: s.end, full: s.full, onPass: s.onPass}
+	s.ctx = ctx
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer searching.Add(-1)
+		h.searchLevels(levels[1:])
+		if h.done {
+			cancel()
 		}
+	})
+	s.searchLevels(levels[:1])
+	if s.done {
+		cancel()
 	}
+	wg.Wait()
+	s.ctx = parent
+	for _, f := range h.codes {
+		s.addFound(f)
+	}
+	s.done = s.done || h.done
+	s.firstDone = true
+	s.grids += h.grids
+	s.sampled += h.sampled
+	s.diag.merge(&h.diag)
 }
 
 // Local thresholds first (gozxing's 8x8-block hybrid, then a mean over
@@ -547,6 +617,17 @@ func (s *scanner) add(text string, corners [4]point) {
 	if s.opt.Accept != nil && s.opt.Accept(text) {
 		f.accept = true
 		s.done = true
+	}
+	s.codes = append(s.codes, f)
+}
+
+// addFound records a code a helper read, unless it was read here too.
+func (s *scanner) addFound(f *found) {
+	c := center(f.corners)
+	for _, o := range s.codes {
+		if o.text == f.text && (inside(c, o.corners) || inside(center(o.corners), f.corners)) {
+			return
+		}
 	}
 	s.codes = append(s.codes, f)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/gif"
 	"image/png"
@@ -360,6 +361,21 @@ func TestDecodeBudget(t *testing.T) {
 	if err != nil || len(codes) != 1 || codes[0].Text != permitText {
 		t.Errorf("a plain photo with its budget spent: codes %v, err %v", codes, err)
 	}
+
+	// But a page of codes none of which is accepted (labels on a crate)
+	// ends at the budget once one is read, not after reading them all.
+	page := scene{w: 1400, h: 1000, bg: 200}
+	for i := range 12 {
+		page.codes = append(page.codes, placed{fmt.Sprintf("LABEL-%02d", i), 4, square(float64(60+(i%4)*330), float64(60+(i/4)*310), 4*29, 0)})
+	}
+	img, _ = page.render(t)
+	if all := mustDecodeImage(t, img); len(all) != len(page.codes) {
+		t.Fatalf("the whole search read %d of %d codes", len(all), len(page.codes))
+	}
+	codes, err = DecodeImage(context.Background(), img, Options{Accept: func(string) bool { return false }, Budget: time.Nanosecond})
+	if err != nil || len(codes) == 0 || len(codes) == len(page.codes) {
+		t.Errorf("a page of unaccepted codes with its budget spent: read %d, err %v", len(codes), err)
+	}
 }
 
 // TestDiagnose builds one failing photo per error code.
@@ -441,4 +457,24 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestDecodeHelper reads a code that only a finer level than the base
+// one holds, with a helper searching that level beside the base one and,
+// all cores being busy, without: both read it at the same place.
+func TestDecodeHelper(t *testing.T) {
+	sc := scene{w: 4000, h: 3000, bg: 190, codes: []placed{{"CP1:small", 3, square(2900, 2200, 3*29, 0)}}}
+	img, want := sc.render(t)
+	read := func() []Code {
+		codes, err := DecodeImage(context.Background(), img, Options{Accept: func(string) bool { return true }})
+		if err != nil || len(codes) != 1 || codes[0].Text != "CP1:small" || !near(codes[0].Corners, want[0], 4) {
+			t.Fatalf("codes %+v, err %v", codes, err)
+		}
+		return codes
+	}
+	read()
+	busy := int64(runtime.GOMAXPROCS(0))
+	searching.Add(busy)
+	defer searching.Add(-busy)
+	read()
 }

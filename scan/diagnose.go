@@ -24,6 +24,13 @@ type cand struct {
 // maxCands bounds the candidates kept; a textured photo yields many.
 const maxCands = 256
 
+// merge adds what another search of the same image noted.
+func (d *diagnosis) merge(o *diagnosis) {
+	d.finders = d.finders || o.finders
+	d.rsFailed = d.rsFailed || o.rsFailed
+	d.cands = append(d.cands, o.cands[:max(0, min(len(o.cands), maxCands-len(d.cands)))]...)
+}
+
 func (d *diagnosis) noteCandidates(fps []*detector.FinderPattern, lv level) {
 	for _, fp := range fps {
 		if len(d.cands) >= maxCands {

@@ -54,6 +54,11 @@
 // Options.Budget bounds a search for an officer who waits (POST
 // /api/v1/verify/photo) and ends it as a failed read with its diagnosis:
 // the photos that take longest are mostly those with nothing readable.
+// While a core is idle, a helper goroutine searches the finer and coarser
+// levels at the same time as the base level is searched (decode.go,
+// split): a photo not read at the base level is answered sooner, and more
+// is searched within a budget. A server busy with as many searches as it
+// has cores starts no helpers.
 //
 // Each of these was kept because it raised the score that `citesd
 // scan-bench` measures on real photos (docs/benchmarks.md). Results are
@@ -83,13 +88,14 @@
 //     JPEG's Y plane is used in place, not copied; a PNG's is the decode),
 //     a turned copy for a JPEG whose EXIF orientation is not upright, the
 //     levels of the passes (at most 4800 pixels on the long side) and the
-//     working set of the largest one, 9 bytes a pixel of it (measured);
+//     working set of the largest one, 9 bytes a pixel of it (measured),
+//     and that of the base level, which a helper may search beside it;
 //   - checking and thumbnails (Check, Thumbnail): the image as above, and
 //     the thumbnail (4 bytes a pixel).
 //
-// So a 49-megapixel PNG costs about 170 MB to read codes in and under 1 MB
-// to check or make a thumbnail of; a 49-megapixel 4:2:0 JPEG about 200 MB
-// and 75 MB; a 12-megapixel phone JPEG about 130 MB and 18 MB. A decode
+// So a 49-megapixel PNG costs about 190 MB to read codes in and under 1 MB
+// to check or make a thumbnail of; a 49-megapixel 4:2:0 JPEG about 220 MB
+// and 75 MB; a 12-megapixel phone JPEG about 140 MB and 18 MB. A decode
 // that would need more than its pool (a progressive 4:4:4 JPEG of 49
 // megapixels needs 735 MB) is refused with image_too_large.
 //
