@@ -66,16 +66,35 @@ func newEngine(s *Service, cfg RulesConfig) *Engine {
 	return e
 }
 
-func (e *Engine) observe(ctx context.Context, ev permits.Event) {
+// ObserveWait is how long an observer waits for room in a full queue
+// before its event is dropped with a warning.
+const ObserveWait = 30 * time.Second
+
+// observe queues ev for the rules. What ev reports is committed, so it is
+// queued whether or not the client that caused it is still there (ctx
+// ended: an issuing client that hung up after the commit must not let its
+// permit escape the rules). A full queue holds the observer back, up to
+// ObserveWait: backpressure on whoever makes events faster than the rules
+// evaluate them.
+func (e *Engine) observe(_ context.Context, ev permits.Event) {
 	if v := ev.Verification; v != nil {
 		e.recent.put(scan{ID: v.ID, CheckedAt: ev.At, UserID: ev.Actor.UserID, Scanner: ev.Actor.Authority, Verdict: v.Verdict,
 			Authority: ev.Authority, Number: ev.Number, Port: v.Port, Direction: v.Direction, CodeSHA256: v.CodeSHA256})
 	}
 	select {
 	case e.ch <- item{ev: &ev}:
+		return
 	case <-e.done:
-	case <-ctx.Done():
-		e.s.log.Warn("alert rules: event dropped", "kind", ev.Kind, "number", ev.Number, "err", ctx.Err())
+		return
+	default:
+	}
+	t := time.NewTimer(ObserveWait)
+	defer t.Stop()
+	select {
+	case e.ch <- item{ev: &ev}:
+	case <-e.done:
+	case <-t.C:
+		e.s.log.Warn("alert rules: event dropped, the queue stayed full", "kind", ev.Kind, "number", ev.Number, "wait", ObserveWait)
 	}
 }
 

@@ -53,8 +53,9 @@ func New(cfg Config) *Service {
 // Close stops the rules engine after it has evaluated what is queued.
 func (s *Service) Close() { s.engine.close() }
 
-// Observe queues a registry event for the rules; it implements
-// permits.Observer and never blocks for long.
+// Observe queues a registry event for the rules, whether or not ctx has
+// ended (the event is committed); it implements permits.Observer and waits
+// only while the rules' queue is full, at most ObserveWait.
 func (s *Service) Observe(ctx context.Context, e permits.Event) { s.engine.observe(ctx, e) }
 
 // Flush returns once every event queued before the call is evaluated.

@@ -1,12 +1,15 @@
 package cases_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/opencites/opencites/cases"
 	"github.com/opencites/opencites/models"
 	"github.com/opencites/opencites/models/modelstest"
+	"github.com/opencites/opencites/permits"
 )
 
 // A burst of issues from one exporter is checked by its newest permit once
@@ -34,6 +37,35 @@ func TestDeferredVolumeCheckRunsOnItsOwn(t *testing.T) {
 				t.Fatalf("%d captive-volume alerts 5 s after the second issue, want 1", n)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// An event is committed before it is observed: a client that hung up
+// after its permit was issued (its request's context ended) must not let
+// the permit escape the rules. Before, a select between the free queue and
+// the ended context dropped about half of such events.
+func TestObserveAfterTheClientLeft(t *testing.T) {
+	modelstest.ForEachDB(t, func(t *testing.T, dsn string) {
+		r := newTestRegistry(t, dsn, &cases.RulesConfig{})
+		gone, cancel := context.WithCancel(context.Background())
+		cancel()
+		const n = 20
+		for i := range n {
+			p := &permits.Permit{Number: fmt.Sprintf("26KG9%05d", i), Authority: "KG", Type: "export", Purpose: "T", IssuedAt: time.Now(),
+				Exporter: permits.Party{Name: "Ala-Too Trade LLC", Country: "KG"},
+				Lines:    []permits.Line{{Line: "1", Taxon: "Panthera uncia", Appendix: "I", Source: "W", Term: "SKI", Quantity: 1}}}
+			r.cases.Observe(gone, permits.Event{Kind: permits.EventIssue, At: p.IssuedAt, Actor: r.issuer, Authority: "KG", Number: p.Number, Permit: p})
+		}
+		if err := r.cases.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var got int64
+		if err := r.db.Model(&models.Alert{}).Where("rule = ?", cases.RuleAppendixI).Count(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			t.Errorf("%d Appendix I alerts from %d issues observed after their clients left, want %d", got, n, n)
 		}
 	})
 }
