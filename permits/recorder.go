@@ -194,8 +194,16 @@ func (r *Recorder) note(written, dead int64, err error) {
 	}
 }
 
-// Record queues one verification record.
+// Record queues one verification record. The verdict was reached, so a
+// record with room in the queue is always taken, even when ctx has ended
+// (the officer's phone lost the connection); only a full queue makes the
+// caller wait, until ctx ends.
 func (r *Recorder) Record(ctx context.Context, v models.Verification) error {
+	select {
+	case r.ch <- v:
+		return nil
+	default:
+	}
 	select {
 	case r.ch <- v:
 		return nil
