@@ -384,11 +384,11 @@ func takeCore() bool {
 // split searches the base level here and the others in a helper at the
 // same time, and merges what the helper found. Most photos are read at
 // the base level; those that are not wait for the finer and coarser
-// levels, which an idle core has started meanwhile: on two cores a lone
-// officer's hard photo is answered in about two thirds of the time
-// (docs/benchmarks.md). The first to read an accepted code stops the
+// levels, which an idle core has started meanwhile (on the dev photos the
+// verifier's median fell by a tenth and more were read within a budget:
+// docs/benchmarks.md). The first to read an accepted code stops the
 // other. The helper has its own codes, diagnosis and grid budget, so the
-// two never share memory but the images they only read.
+// two share only the images, which they read.
 func (s *scanner) split(levels []level) {
 	parent := s.ctx
 	ctx, cancel := context.WithCancel(parent)
@@ -410,7 +410,9 @@ func (s *scanner) split(levels []level) {
 	wg.Wait()
 	s.ctx = parent
 	for _, f := range h.codes {
-		s.addFound(f)
+		if !s.known(f.text, f.corners) {
+			s.codes = append(s.codes, f)
+		}
 	}
 	s.done = s.done || h.done
 	s.firstDone = true
@@ -607,11 +609,8 @@ func (s *scanner) tryGridBudget(m *gozxing.BitMatrix, info *detector.FinderPatte
 // place. The same text elsewhere is another printed copy and is kept (a
 // sheet of labels, or a permit photographed next to its copy).
 func (s *scanner) add(text string, corners [4]point) {
-	c := center(corners)
-	for _, f := range s.codes {
-		if f.text == text && (inside(c, f.corners) || inside(center(f.corners), corners)) {
-			return
-		}
+	if s.known(text, corners) {
+		return
 	}
 	f := &found{text: text, corners: corners, pass: s.pass}
 	if s.opt.Accept != nil && s.opt.Accept(text) {
@@ -621,15 +620,15 @@ func (s *scanner) add(text string, corners [4]point) {
 	s.codes = append(s.codes, f)
 }
 
-// addFound records a code a helper read, unless it was read here too.
-func (s *scanner) addFound(f *found) {
-	c := center(f.corners)
-	for _, o := range s.codes {
-		if o.text == f.text && (inside(c, o.corners) || inside(center(o.corners), f.corners)) {
-			return
+// known reports whether text was read before at the place of corners.
+func (s *scanner) known(text string, corners [4]point) bool {
+	c := center(corners)
+	for _, f := range s.codes {
+		if f.text == text && (inside(c, f.corners) || inside(center(f.corners), corners)) {
+			return true
 		}
 	}
-	s.codes = append(s.codes, f)
+	return false
 }
 
 // outerCorners maps the corners of the module grid (including the finder
