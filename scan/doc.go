@@ -78,14 +78,17 @@
 // What one decode costs:
 //
 //   - the image: a PNG is decoded row by row (pngRows), holding about 20
-//     bytes a pixel of width, straight into what the caller wants; other
-//     formats are decoded whole by the standard decoders, which cannot
-//     subsample: a JPEG 1 (grey), 1.5 (4:2:0, phones), 2 (4:2:2) or 3
-//     (4:4:4) bytes a pixel, 4 more for CMYK and 4 more a component pixel
-//     when progressive (its coefficients, read from the frame header); GIF
-//     1; WebP 1.5 to 8;
+//     bytes a pixel of width, straight into what the caller wants; to read
+//     codes, a baseline JPEG (what cameras write) is decoded to its Y plane
+//     alone (jpegluma.go), 1 byte a pixel; other formats, and every JPEG
+//     that is checked or thumbnailed, are decoded whole by the standard
+//     decoders, which cannot subsample: a JPEG 1 (grey), 1.5 (4:2:0,
+//     phones), 2 (4:2:2) or 3 (4:4:4) bytes a pixel, 4 more for CMYK and 4
+//     more a component pixel when progressive (its coefficients, read from
+//     the frame header); GIF 1; WebP 1.5 to 8;
 //   - reading codes (Decode): the luminance plane, 1 byte a pixel (a
-//     JPEG's Y plane is used in place, not copied; a PNG's is the decode),
+//     JPEG's Y plane is the decode or used in place, not copied; a PNG's
+//     is the decode),
 //     a turned copy for a JPEG whose EXIF orientation is not upright, the
 //     levels of the passes (at most 4800 pixels on the long side) and the
 //     working set of the largest one, 9 bytes a pixel of it (measured),
@@ -94,8 +97,8 @@
 //     the thumbnail (4 bytes a pixel).
 //
 // So a 49-megapixel PNG costs about 190 MB to read codes in and under 1 MB
-// to check or make a thumbnail of; a 49-megapixel 4:2:0 JPEG about 220 MB
-// and 75 MB; a 12-megapixel phone JPEG about 140 MB and 18 MB. A decode
+// to check or make a thumbnail of; a 49-megapixel 4:2:0 JPEG about 195 MB
+// and 75 MB; a 12-megapixel phone JPEG about 135 MB and 18 MB. A decode
 // that would need more than its pool (a progressive 4:4:4 JPEG of 49
 // megapixels needs 735 MB) is refused with image_too_large.
 //
@@ -112,6 +115,7 @@
 // API (api/memory_test.go, the server alone in a child process), the peak
 // resident size of the whole server was 56-70 MB for PNG case
 // photos and 117-138 MB for PNG photos to verify (3,043 and 1,146 MB
-// before the pool), and 217-251 MB and 197-215 MB for JPEGs (1,201 and
-// 491 MB before); GOGC 200, as citesd serve runs, changes little.
+// before the pool), and 217-253 MB and 190 MB for JPEGs (1,201 and
+// 491 MB before the pool; 197-215 MB to verify before the Y plane was
+// decoded alone); GOGC 200, as citesd serve runs, changes little.
 package scan

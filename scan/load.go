@@ -38,17 +38,38 @@ func readHeader(data []byte, maxPixels int) (*encoded, error) {
 	return &encoded{data: data, format: format, cfg: cfg}, nil
 }
 
+// lumaFrame returns the headers of a JPEG that decodeJPEGLuma reads, and
+// an error for any other image, which image.Decode is left to decode (or
+// to refuse with its own error).
+func (e *encoded) lumaFrame() (*lumaFrame, error) {
+	if e.format != "jpeg" {
+		return nil, errLumaUnsupported
+	}
+	f, err := parseLumaFrame(e.data)
+	if err == nil && (f.w != e.cfg.Width || f.h != e.cfg.Height) {
+		return nil, errLumaUnsupported
+	}
+	return f, err
+}
+
 func (e *encoded) pixels() int64 { return int64(e.cfg.Width) * int64(e.cfg.Height) }
 
 // grayCost is what gray allocates: for a PNG the luminance plane and the
-// row decoder; otherwise the decoded image, a luminance copy unless the
-// image has a Y or grey plane to use in place (most JPEGs), and a turned
-// copy for a JPEG whose EXIF orientation is not upright.
+// row decoder; for a baseline JPEG its Y plane padded to whole MCUs;
+// otherwise the decoded image and a luminance copy unless the image has a
+// Y or grey plane to use in place; and a turned copy for a JPEG whose EXIF
+// orientation is not upright.
 func (e *encoded) grayCost() int64 {
 	if e.format == "png" {
 		return e.pixels() + streamPNGCost(e.cfg.Width)
 	}
-	cost := decodedCost(e.data, e.format, e.cfg)
+	var cost int64
+	if f, err := e.lumaFrame(); err == nil {
+		w, h := f.planeSize()
+		cost = int64(w)*int64(h) + 64<<10
+	} else {
+		cost = decodedCost(e.data, e.format, e.cfg)
+	}
 	if !hasLumaPlane(e.cfg) {
 		cost += e.pixels()
 	}
@@ -59,8 +80,9 @@ func (e *encoded) grayCost() int64 {
 }
 
 // gray decodes the image to an upright luminance plane, without the
-// decoder's full-colour image where it can: a PNG row by row, a JPEG's Y
-// plane taken as it is.
+// decoder's full-colour image where it can: a PNG row by row, a baseline
+// JPEG's Y plane alone (jpegluma.go), another JPEG's Y plane taken from
+// image/jpeg's output as it is.
 func (e *encoded) gray() (*gray, orientation, error) {
 	or := orientation{o: 1, w: e.cfg.Width, h: e.cfg.Height}
 	if e.format == "png" {
@@ -76,15 +98,22 @@ func (e *encoded) gray() (*gray, orientation, error) {
 		}
 		return g, or, nil
 	}
+	if e.format == "jpeg" {
+		or.o = jpegOrientation(e.data)
+	}
+	if f, err := e.lumaFrame(); err == nil {
+		g, err := decodeJPEGLuma(e.data, f)
+		if err != nil {
+			return nil, or, newError(InvalidImage, fmt.Errorf("decode jpeg: %w", err))
+		}
+		return or.apply(g), or, nil
+	}
 	img, _, err := image.Decode(bytes.NewReader(e.data))
 	if err != nil {
 		return nil, or, newError(InvalidImage, fmt.Errorf("decode %s: %w", e.format, err))
 	}
 	if b := img.Bounds(); b.Dx() != e.cfg.Width || b.Dy() != e.cfg.Height {
 		return nil, or, newError(InvalidImage, fmt.Errorf("decoded %v, header said %dx%d", b, e.cfg.Width, e.cfg.Height))
-	}
-	if e.format == "jpeg" {
-		or.o = jpegOrientation(e.data)
 	}
 	return or.apply(lumaPlane(img)), or, nil
 }

@@ -1,0 +1,234 @@
+package scan
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The files in testdata/jpeg were written by libjpeg-turbo's cjpeg from one
+// synthetic 157x117 scene with a QR code, so that the decoder meets what
+// Go's encoder never writes: 4:4:4, 4:2:2, 4:4:0 and 4:1:1 sampling,
+// restart markers every MCU, every 3 MCUs and every MCU row, optimized
+// Huffman tables (codes longer than the lookup's 9 bits), and two files it
+// must leave to image/jpeg (progressive, and RGB with an Adobe marker):
+//
+//	cjpeg -sample 1x1 -quality 75 scene.ppm > 444.jpg
+//	cjpeg -sample 2x1 -quality 85 -optimize scene.ppm > 422-optimized.jpg
+//	cjpeg -sample 2x2 -quality 75 -restart 3B scene.ppm > 420-restart.jpg
+//	cjpeg -sample 1x2 -quality 80 scene.ppm > 440.jpg
+//	cjpeg -sample 4x1 -quality 80 -restart 1 scene.ppm > 411-restart.jpg
+//	cjpeg -grayscale -quality 90 -restart 1B scene.ppm > grey-restart.jpg
+//	cjpeg -progressive -quality 85 scene.ppm > progressive.jpg
+//	cjpeg -rgb -quality 75 scene.ppm > rgb.jpg
+var lumaFixtures = map[string]bool{ // file: read by the luminance decoder
+	"444.jpg": true, "422-optimized.jpg": true, "420-restart.jpg": true, "440.jpg": true,
+	"411-restart.jpg": true, "grey-restart.jpg": true, "progressive.jpg": false, "rgb.jpg": false,
+}
+
+// lumaDiff decodes data with gray and with image/jpeg and returns the
+// largest difference of a luminance sample, and whether gray used the
+// luminance decoder.
+func lumaDiff(t *testing.T, data []byte) (worst int, luma bool) {
+	t.Helper()
+	want, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("image/jpeg: %v", err)
+	}
+	e, err := readHeader(data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ferr := e.lumaFrame()
+	got, or, err := e.gray()
+	if err != nil {
+		t.Fatalf("gray: %v", err)
+	}
+	wg := or.apply(toGray(want))
+	if got.w != wg.w || got.h != wg.h {
+		t.Fatalf("decoded %dx%d, image/jpeg %dx%d", got.w, got.h, wg.w, wg.h)
+	}
+	for i := range wg.pix {
+		worst = max(worst, abs(int(wg.pix[i])-int(got.pix[i])))
+	}
+	return worst, ferr == nil
+}
+
+// TestJPEGLuma checks that the luminance decoder reads what it claims to
+// as image/jpeg does (its inverse DCT rounds differently, by one level at
+// most), and leaves the rest to image/jpeg.
+func TestJPEGLuma(t *testing.T) {
+	for name, wantLuma := range lumaFixtures {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata/jpeg", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, luma := lumaDiff(t, data)
+			if luma != wantLuma {
+				t.Errorf("read by the luminance decoder: %v, want %v", luma, wantLuma)
+			}
+			if d > 1 {
+				t.Errorf("luminance differs from image/jpeg's by %d", d)
+			}
+		})
+	}
+	// What Go's encoder writes (4:2:0 and grey), at sizes that are not
+	// whole MCUs and at every quality band.
+	for _, size := range []image.Point{{1, 1}, {17, 9}, {203, 157}} {
+		for _, q := range []int{5, 50, 100} {
+			for _, grey := range []bool{false, true} {
+				var img image.Image = stripes(size.X, size.Y)
+				if grey {
+					g := image.NewGray(img.Bounds())
+					for i := range g.Pix {
+						g.Pix[i] = uint8(i * 7)
+					}
+					img = g
+				}
+				data := MustJPEG(t, img, q)
+				if d, luma := lumaDiff(t, data); !luma || d > 1 {
+					t.Errorf("%v q%d grey %v: luminance decoder %v, differs by %d", size, q, grey, luma, d)
+				}
+			}
+		}
+	}
+}
+
+func stripes(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x * 13), uint8(y * 5), uint8((x ^ y) * 3), 255})
+		}
+	}
+	return img
+}
+
+// TestJPEGLumaPhotos compares the luminance decoder with image/jpeg on the
+// first photo of each category of the dev photos.
+func TestJPEGLumaPhotos(t *testing.T) {
+	dir := "../../shared/qr-photos"
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no photos at %s", dir)
+		}
+		t.Skipf("no photos at %s", dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*/image00[0-2].jpg"))
+	read := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, luma := lumaDiff(t, data)
+		if d > 1 {
+			t.Errorf("%s: luminance differs from image/jpeg's by %d", f, d)
+		}
+		if luma {
+			read++
+		}
+	}
+	if read < len(files)/2 {
+		t.Errorf("the luminance decoder read %d of %d photos", read, len(files))
+	}
+	t.Logf("%d of %d photos read by the luminance decoder", read, len(files))
+}
+
+// TestJPEGLumaBroken cuts and corrupts the fixtures: the decoder must
+// never panic, and a file cut inside its image data is refused with
+// invalid_image, as image/jpeg refuses it.
+func TestJPEGLumaBroken(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for name, luma := range lumaFixtures {
+		if !luma {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("testdata/jpeg", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parseLumaFrame(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cut := f.scan + 1; cut < len(data)-64; cut += 97 {
+			e, err := readHeader(data[:cut], 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := e.gray(); !isCode(err, InvalidImage) {
+				t.Errorf("%s cut at %d of %d: %v, want invalid_image", name, cut, len(data), err)
+			}
+		}
+		for range 300 {
+			bad := bytes.Clone(data)
+			for range 1 + rng.IntN(4) {
+				bad[rng.IntN(len(bad))] = byte(rng.IntN(256))
+			}
+			if e, err := readHeader(bad, 0); err == nil {
+				e.gray() // must not panic
+			}
+		}
+	}
+}
+
+func isCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// FuzzJPEGLuma feeds the luminance decoder arbitrary files that start as
+// the fixtures: go test -fuzz FuzzJPEGLuma ./scan.
+func FuzzJPEGLuma(f *testing.F) {
+	for name := range lumaFixtures {
+		data, err := os.ReadFile(filepath.Join("testdata/jpeg", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := parseLumaFrame(data)
+		if err != nil || fr.w*fr.h > 1<<22 {
+			return
+		}
+		if g, err := decodeJPEGLuma(data, fr); err == nil && (g.w != fr.w || g.h != fr.h || len(g.pix) != g.w*g.h) {
+			t.Fatalf("decoded %dx%d (%d bytes) for a %dx%d frame", g.w, g.h, len(g.pix), fr.w, fr.h)
+		}
+	})
+}
+
+// BenchmarkJPEGLuma times the luminance decoder against image/jpeg on the
+// largest dev photo it reads (12 megapixels, 4:4:4).
+func BenchmarkJPEGLuma(b *testing.B) {
+	data, err := os.ReadFile("../../shared/qr-photos/glare/image017.jpg")
+	if err != nil {
+		b.Skip("no dev photos")
+	}
+	b.Run("image-jpeg", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("luma", func(b *testing.B) {
+		f, err := parseLumaFrame(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := decodeJPEGLuma(data, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
