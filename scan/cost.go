@@ -17,14 +17,18 @@ import (
 func streamPNGCost(w int) int64 { return 20*int64(w) + 64<<10 }
 
 // decodedCost is what image.Decode allocates for an image of the given
-// format and header: the pixels in the decoder's output form, and for a
-// progressive JPEG its coefficients (4 bytes a pixel of each component).
+// format and header: the pixels in the decoder's output form (for an RGB
+// JPEG its planes and the RGBA image made of them), and for a progressive
+// JPEG its coefficients (4 bytes a pixel of each component).
 // data is the whole file, from which a JPEG's frame header is read.
 func decodedCost(data []byte, format string, cfg image.Config) int64 {
 	px := int64(cfg.Width) * int64(cfg.Height)
 	switch format {
 	case "jpeg":
 		if c, ok := jpegCost(data); ok {
+			if cfg.ColorModel == color.RGBAModel {
+				c += 4 * px // RGB components, turned into an RGBA image
+			}
 			return c
 		}
 		return 24 * px // unreadable frame header: the worst, CMYK and progressive

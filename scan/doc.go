@@ -79,20 +79,21 @@
 //
 //   - the image: a PNG is decoded row by row (pngRows), holding about 20
 //     bytes a pixel of width, straight into what the caller wants; to read
-//     codes, a baseline JPEG (what cameras write) is decoded to its Y plane
-//     alone (jpegluma.go), 1 byte a pixel; other formats, and every JPEG
-//     that is checked or thumbnailed, are decoded whole by the standard
-//     decoders, which cannot subsample: a JPEG 1 (grey), 1.5 (4:2:0,
-//     phones), 2 (4:2:2) or 3 (4:4:4) bytes a pixel, 4 more for CMYK and 4
-//     more a component pixel when progressive (its coefficients, read from
-//     the frame header); GIF 1; WebP 1.5 to 8;
+//     codes, a grey or YCbCr JPEG is decoded to its Y plane alone
+//     (jpegluma.go, jpegprog.go), 1 byte a pixel, 3 when progressive (the
+//     luminance's coefficients); other formats, RGB and CMYK JPEGs, and
+//     every JPEG that is checked or thumbnailed, are decoded whole by the
+//     standard decoders, which cannot subsample: a JPEG 1 (grey), 1.5
+//     (4:2:0, phones), 2 (4:2:2) or 3 (4:4:4) bytes a pixel, 4 more for
+//     RGB or CMYK and 4 more a component pixel when progressive (its
+//     coefficients, read from the frame header); GIF 1; WebP 1.5 to 8;
 //   - reading codes (Decode): the luminance plane, 1 byte a pixel (a
 //     JPEG's Y plane is the decode or used in place, not copied; a PNG's
-//     is the decode),
-//     a turned copy for a JPEG whose EXIF orientation is not upright, the
-//     levels of the passes (at most 4800 pixels on the long side) and the
-//     working set of the largest one, 9 bytes a pixel of it (measured),
-//     and that of the base level, which a helper may search beside it;
+//     is the decode), a turned copy for a JPEG whose EXIF orientation is
+//     not upright, the levels of the passes (at most 4800 pixels on the
+//     long side) and the working set of the largest one, 9 bytes a pixel
+//     of it (measured), and that of the base level, which a helper may
+//     search beside it;
 //   - checking and thumbnails (Check, Thumbnail): the image as above, and
 //     the thumbnail (4 bytes a pixel).
 //

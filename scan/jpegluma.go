@@ -93,7 +93,10 @@ type lumaFrame struct {
 	quantSet   [4]bool
 	dc, ac     [4]huffTable
 	restart    int // MCUs between restart markers, 0 for none
-	scan       int // offset of the entropy-coded data
+	// scan is the offset of the entropy-coded data; of a progressive
+	// frame, of its first scan's header.
+	scan        int
+	progressive bool
 }
 
 type lumaComp struct {
@@ -143,15 +146,16 @@ func parseLumaFrame(b []byte) (*lumaFrame, error) {
 		seg := b[p+4 : p+2+n]
 		p += 2 + n
 		switch {
-		case m == 0xC0 || m == 0xC1:
+		case m == 0xC0 || m == 0xC1 || m == 0xC2:
 			if f.comps != nil {
 				return nil, errLumaUnsupported
 			}
+			f.progressive = m == 0xC2
 			if err := f.readFrame(seg); err != nil {
 				return nil, err
 			}
-		case m >= 0xC2 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
-			return nil, errLumaUnsupported // progressive, lossless or arithmetic
+		case m >= 0xC3 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+			return nil, errLumaUnsupported // lossless or arithmetic
 		case m == 0xC4:
 			if err := f.readHuffman(seg); err != nil {
 				return nil, err
@@ -178,6 +182,10 @@ func parseLumaFrame(b []byte) (*lumaFrame, error) {
 			if len(f.comps) == 3 && !jfif && ((adobe && adobeTransform == 0) ||
 				(f.comps[0].id == 'R' && f.comps[1].id == 'G' && f.comps[2].id == 'B')) {
 				return nil, errLumaUnsupported // RGB: the first component is red
+			}
+			if f.progressive {
+				f.scan = p - 2 - n // decodeProgressive reads each scan's header
+				return f, nil
 			}
 			if err := f.readScan(seg); err != nil {
 				return nil, err
@@ -381,6 +389,9 @@ func (r *bitReader) restart(want byte) error {
 // decodeJPEGLuma decodes the luminance of a JPEG whose frame f describes
 // into a gray image of the frame's size.
 func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
+	if f.progressive {
+		return decodeProgressive(data, f)
+	}
 	pw, ph := f.planeSize()
 	plane := make([]byte, pw*ph)
 	r := &bitReader{data: data, pos: f.scan}

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -16,8 +18,9 @@ import (
 // synthetic 157x117 scene with a QR code, so that the decoder meets what
 // Go's encoder never writes: 4:4:4, 4:2:2, 4:4:0 and 4:1:1 sampling,
 // restart markers every MCU, every 3 MCUs and every MCU row, optimized
-// Huffman tables (codes longer than the lookup's 9 bits), and two files it
-// must leave to image/jpeg (progressive, and RGB with an Adobe marker):
+// Huffman tables (codes longer than the lookup's 9 bits), progressive
+// frames, and one file it must leave to image/jpeg (RGB with an Adobe
+// marker):
 //
 //	cjpeg -sample 1x1 -quality 75 scene.ppm > 444.jpg
 //	cjpeg -sample 2x1 -quality 85 -optimize scene.ppm > 422-optimized.jpg
@@ -26,15 +29,23 @@ import (
 //	cjpeg -sample 4x1 -quality 80 -restart 1 scene.ppm > 411-restart.jpg
 //	cjpeg -grayscale -quality 90 -restart 1B scene.ppm > grey-restart.jpg
 //	cjpeg -progressive -quality 85 scene.ppm > progressive.jpg
+//	cjpeg -progressive -sample 1x1 -quality 75 -restart 2B scene.ppm > progressive-444-restart.jpg
+//	cjpeg -progressive -grayscale -quality 85 scene.ppm > progressive-grey.jpg
 //	cjpeg -rgb -quality 75 scene.ppm > rgb.jpg
+//
+// The progressive files use libjpeg's default script: spectral selection
+// and successive approximation of both DC and AC coefficients, with
+// end-of-band runs.
 var lumaFixtures = map[string]bool{ // file: read by the luminance decoder
 	"444.jpg": true, "422-optimized.jpg": true, "420-restart.jpg": true, "440.jpg": true,
-	"411-restart.jpg": true, "grey-restart.jpg": true, "progressive.jpg": false, "rgb.jpg": false,
+	"411-restart.jpg": true, "grey-restart.jpg": true, "progressive.jpg": true,
+	"progressive-444-restart.jpg": true, "progressive-grey.jpg": true, "rgb.jpg": false,
 }
 
 // lumaDiff decodes data with gray and with image/jpeg and returns the
 // largest difference of a luminance sample, and whether gray used the
-// luminance decoder.
+// luminance decoder. It fails the test if gray allocated more than
+// grayCost reserves.
 func lumaDiff(t *testing.T, data []byte) (worst int, luma bool) {
 	t.Helper()
 	want, err := jpeg.Decode(bytes.NewReader(data))
@@ -46,9 +57,16 @@ func lumaDiff(t *testing.T, data []byte) (worst int, luma bool) {
 		t.Fatal(err)
 	}
 	_, ferr := e.lumaFrame()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	got, or, err := e.gray()
+	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatalf("gray: %v", err)
+	}
+	// What the pool reserves must cover what the decode allocates.
+	if alloc, cost := after.TotalAlloc-before.TotalAlloc, e.grayCost(); alloc > uint64(cost) {
+		t.Errorf("decoding allocated %d bytes, more than the %d reserved", alloc, cost)
 	}
 	wg := or.apply(toGray(want))
 	if got.w != wg.w || got.h != wg.h {
@@ -122,6 +140,7 @@ func TestJPEGLumaPhotos(t *testing.T) {
 		t.Skipf("no photos at %s", dir)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*/image00[0-2].jpg"))
+	files = append(files, filepath.Join(dir, "nominal/image025.jpg")) // progressive
 	read := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -180,6 +199,42 @@ func TestJPEGLumaBroken(t *testing.T) {
 	}
 }
 
+// TestJPEGLumaScanLimit: a progressive file of more than maxScans scans
+// (each a pass over every block) is refused rather than decoded for
+// minutes; one of a normal count is read.
+func TestJPEGLumaScanLimit(t *testing.T) {
+	data, err := os.ReadFile("testdata/jpeg/progressive-grey.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parseLumaFrame(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first scan, header and data, repeated: each repeat is valid.
+	n := int(data[f.scan+2])<<8 | int(data[f.scan+3])
+	end := nextMarker(data, f.scan+2+n)
+	for _, repeats := range []int{5, 150} {
+		var b bytes.Buffer
+		b.Write(data[:end])
+		for range repeats {
+			b.Write(data[f.scan:end])
+		}
+		b.Write(data[end:])
+		e, err := readHeader(b.Bytes(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = e.gray()
+		if repeats > 100 && (!isCode(err, InvalidImage) || !strings.Contains(err.Error(), "too many scans")) {
+			t.Errorf("%d more scans: %v, want invalid_image: too many scans", repeats, err)
+		}
+		if repeats <= 100 && err != nil {
+			t.Errorf("%d more scans: %v", repeats, err)
+		}
+	}
+}
+
 func isCode(err error, code string) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
@@ -207,28 +262,31 @@ func FuzzJPEGLuma(f *testing.F) {
 }
 
 // BenchmarkJPEGLuma times the luminance decoder against image/jpeg on the
-// largest dev photo it reads (12 megapixels, 4:4:4).
+// largest dev photo (12 megapixels, baseline 4:4:4) and on a progressive
+// one (3 megapixels, 4:2:0).
 func BenchmarkJPEGLuma(b *testing.B) {
-	data, err := os.ReadFile("../../shared/qr-photos/glare/image017.jpg")
-	if err != nil {
-		b.Skip("no dev photos")
-	}
-	b.Run("image-jpeg", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("luma", func(b *testing.B) {
-		f, err := parseLumaFrame(data)
+	for name, file := range map[string]string{"baseline": "glare/image017.jpg", "progressive": "nominal/image025.jpg"} {
+		data, err := os.ReadFile(filepath.Join("../../shared/qr-photos", file))
 		if err != nil {
-			b.Fatal(err)
+			b.Skip("no dev photos")
 		}
-		for b.Loop() {
-			if _, err := decodeJPEGLuma(data, f); err != nil {
-				b.Fatal(err)
+		b.Run(name+"/image-jpeg", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+		b.Run(name+"/luma", func(b *testing.B) {
+			for b.Loop() {
+				f, err := parseLumaFrame(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := decodeJPEGLuma(data, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -67,6 +67,9 @@ func (e *encoded) grayCost() int64 {
 	if f, err := e.lumaFrame(); err == nil {
 		w, h := f.planeSize()
 		cost = int64(w)*int64(h) + 64<<10
+		if f.progressive {
+			cost += 2 * int64(w) * int64(h) // the coefficients
+		}
 	} else {
 		cost = decodedCost(e.data, e.format, e.cfg)
 	}
