@@ -33,6 +33,7 @@ bench:
 fuzz:
 	go test -run '^$$' -fuzz FuzzCheckToken -fuzztime 60s ./verifier/
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./scan/
+	go test -run '^$$' -fuzz FuzzJPEGLuma -fuzztime 60s ./scan/
 	CITES_TEST_POSTGRES_DSN='$(PG_DSN)' go test -run '^$$' -fuzz FuzzTextFields -fuzztime 60s ./api/
 
 # Load run against the real server on PostgreSQL; see README "Benchmarks".

@@ -20,6 +20,8 @@ DURATION="${DURATION:-20s}"
 WARM_PERMITS="${WARM_PERMITS:-500}"
 COLD_PERMITS="${COLD_PERMITS:-1000000}"
 COLD_SCANNED="${COLD_SCANNED:-100000}"
+# psql without a NOTICE for each table a fresh schema drops.
+psql() { PGOPTIONS="-c client_min_messages=warning" command psql "$@"; }
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 schema="loadtest_$$"
 data=$(mktemp -d)
