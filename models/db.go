@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -42,6 +46,27 @@ func DialectOf(dsn string) Dialect {
 	return SQLite
 }
 
+// cancelQueries makes a PostgreSQL connection end the query of a context
+// that is cancelled (a client that hung up) by asking the server to cancel
+// it, instead of pgx's default of closing the connection. database/sql
+// cannot tell a connection pgx closed from a live one until it hands it
+// out again (pgx's driver has no IsValid), and a transaction that draws a
+// closed connection three times fails with "driver: bad connection": when
+// many clients left at once, as at the end of every load run, requests of
+// clients still connected were answered database_unavailable. The
+// connection is closed only if the server has not answered the cancel
+// request within cancelGrace.
+func cancelQueries(_ context.Context, c *pgx.ConnConfig) error {
+	c.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelGrace}
+	}
+	return nil
+}
+
+// cancelGrace is how long a cancelled query's connection waits for the
+// server to cancel it before it is closed.
+const cancelGrace = 500 * time.Millisecond
+
 // Open connects to the database named by dsn. It does not migrate.
 func Open(dsn string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
@@ -56,7 +81,10 @@ func Open(dsn string) (*gorm.DB, error) {
 	)
 	switch DialectOf(dsn) {
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		db, err = gorm.Open(postgres.New(postgres.Config{
+			DSN:          dsn,
+			OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(cancelQueries)},
+		}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
