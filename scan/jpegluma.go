@@ -361,12 +361,6 @@ func (r *bitReader) value(s int32) int32 {
 	return v
 }
 
-// skip drops s bits.
-func (r *bitReader) skip(s int32) {
-	r.acc <<= uint(s)
-	r.n -= uint(s)
-}
-
 // restart moves past the restart marker the data should hold next,
 // tolerating fill bytes or junk before it, as image/jpeg does.
 func (r *bitReader) restart(want byte) error {
@@ -400,22 +394,26 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 		blk  [64]int32
 		rst  = byte(0xD0)
 	)
-	q0 := &f.quant[f.comps[0].tq]
-	// luma decodes one luminance block to the plane at (x, y).
-	luma := func(x, y int) error {
-		c := &f.comps[0]
+	// block decodes one block of component i: its dequantized
+	// coefficients into blk, or with blk nil only past it (a chroma
+	// block). It returns the zig-zag index of the last non-zero one.
+	block := func(i int, blk *[64]int32) (int, error) {
+		c := &f.comps[i]
+		q := &f.quant[c.tq]
 		r.fill()
 		s, err := r.symbol(&f.dc[c.td])
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if s > 11 {
-			return errors.New("jpeg: bad DC coefficient")
+			return 0, errors.New("jpeg: bad DC coefficient")
 		}
 		if s > 0 {
-			pred[0] += r.value(s)
+			pred[i] += r.value(s)
 		}
-		blk[0] = pred[0] * q0[0]
+		if blk != nil {
+			blk[0] = pred[i] * q[0]
+		}
 		last := 0
 		ac := &f.ac[c.ta]
 		for k := 1; k < 64; k++ {
@@ -424,7 +422,7 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 			}
 			rs, err := r.symbol(ac)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			run, size := rs>>4, rs&15
 			if size == 0 {
@@ -436,49 +434,24 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 			}
 			k += int(run)
 			if k > 63 {
-				return errors.New("jpeg: too many coefficients")
+				return 0, errors.New("jpeg: too many coefficients")
 			}
-			blk[zigzag[k]] = r.value(size) * q0[k]
-			last = k
+			v := r.value(size)
+			if blk != nil {
+				blk[zigzag[k]] = v * q[k]
+				last = k
+			}
 		}
-		idct8x8(&blk, last, plane[y*pw+x:], pw)
-		blk = [64]int32{}
-		return nil
+		return last, nil
 	}
-	// chroma reads past one chroma block of component c.
-	chroma := func(c *lumaComp) error {
-		r.fill()
-		s, err := r.symbol(&f.dc[c.td])
+	// luma decodes one luminance block to the plane at (x, y).
+	luma := func(x, y int) error {
+		last, err := block(0, &blk)
 		if err != nil {
 			return err
 		}
-		if s > 11 {
-			return errors.New("jpeg: bad DC coefficient")
-		}
-		r.skip(s)
-		ac := &f.ac[c.ta]
-		for k := 1; k < 64; k++ {
-			if r.n < 32 {
-				r.fill()
-			}
-			rs, err := r.symbol(ac)
-			if err != nil {
-				return err
-			}
-			run, size := rs>>4, rs&15
-			if size == 0 {
-				if run != 15 {
-					break
-				}
-				k += 15
-				continue
-			}
-			k += int(run)
-			if k > 63 {
-				return errors.New("jpeg: too many coefficients")
-			}
-			r.skip(size)
-		}
+		idct8x8(&blk, last, plane[y*pw+x:], pw)
+		blk = [64]int32{}
 		return nil
 	}
 
@@ -514,9 +487,8 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 				}
 			}
 			for i := 1; i < len(f.comps); i++ {
-				c := &f.comps[i]
-				for range c.h * c.v {
-					if err := chroma(c); err != nil {
+				for range f.comps[i].h * f.comps[i].v {
+					if _, err := block(i, nil); err != nil {
 						return nil, err
 					}
 				}
