@@ -103,7 +103,8 @@ func sniffPhoto(b []byte) (string, bool) {
 // thumbnail checks a photo by decoding it whole, within the server's
 // decode memory (scan.DefaultPool, shared with scans and attachments), and
 // returns it scaled so that its longer side is at most ThumbSize, as JPEG.
-// A PNG is reduced row by row; a JPEG is decoded whole, its cost budgeted.
+// A PNG is reduced row by row; a camera's JPEG is read block by block and
+// scaled from the blocks' means (scan.Thumbnail), its cost budgeted.
 func thumbnail(ctx context.Context, data []byte) ([]byte, qrscan.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, PhotoWait)
 	defer cancel()

@@ -81,12 +81,16 @@
 //     bytes a pixel of width, straight into what the caller wants; to read
 //     codes, a grey or YCbCr JPEG is decoded to its Y plane alone
 //     (jpegluma.go, jpegprog.go), 1 byte a pixel, 3 when progressive (the
-//     luminance's coefficients); other formats, RGB and CMYK JPEGs, and
-//     every JPEG that is checked or thumbnailed, are decoded whole by the
-//     standard decoders, which cannot subsample: a JPEG 1 (grey), 1.5
-//     (4:2:0, phones), 2 (4:2:2) or 3 (4:4:4) bytes a pixel, 4 more for
-//     RGB or CMYK and 4 more a component pixel when progressive (its
-//     coefficients, read from the frame header); GIF 1; WebP 1.5 to 8;
+//     luminance's coefficients); to check or thumbnail a baseline grey or
+//     YCbCr JPEG, its blocks are read without a transform and its DC
+//     coefficients make the image at an eighth of its size (jpegdc.go), 3
+//     bytes a block; other formats, RGB and CMYK JPEGs, and progressive
+//     ones to check or thumbnail (or a thumbnail more than an eighth of
+//     the photo) are decoded whole by the standard decoders, which cannot
+//     subsample: a JPEG 1 (grey), 1.5 (4:2:0, phones), 2 (4:2:2) or 3
+//     (4:4:4) bytes a pixel, 4 more for RGB or CMYK and 4 more a
+//     component pixel when progressive (its coefficients, read from the
+//     frame header); GIF 1; WebP 1.5 to 8;
 //   - reading codes (Decode): the luminance plane, 1 byte a pixel (a
 //     JPEG's Y plane is the decode or used in place, not copied; a PNG's
 //     is the decode), a turned copy for a JPEG whose EXIF orientation is
@@ -94,12 +98,14 @@
 //     long side) and the working set of the largest one, 9 bytes a pixel
 //     of it (measured), and that of the base level, which a helper may
 //     search beside it;
-//   - checking and thumbnails (Check, Thumbnail): the image as above, and
-//     the thumbnail (4 bytes a pixel).
+//   - checking and thumbnails (Check, Thumbnail): the image as above, the
+//     thumbnail (4 bytes a pixel) and, from DC coefficients, the scaler's
+//     rows (32 bytes a pixel of the thumbnail's side by the eighth-size
+//     image's).
 //
 // So a 49-megapixel PNG costs about 190 MB to read codes in and under 1 MB
 // to check or make a thumbnail of; a 49-megapixel 4:2:0 JPEG about 195 MB
-// and 75 MB; a 12-megapixel phone JPEG about 135 MB and 18 MB. A decode
+// and 3 MB; a 12-megapixel phone JPEG about 135 MB and 4 MB. A decode
 // that would need more than its pool (a progressive 4:4:4 JPEG of 49
 // megapixels needs 735 MB) is refused with image_too_large.
 //
@@ -116,7 +122,8 @@
 // API (api/memory_test.go, the server alone in a child process), the peak
 // resident size of the whole server was 56-70 MB for PNG case
 // photos and 117-138 MB for PNG photos to verify (3,043 and 1,146 MB
-// before the pool), and 217-253 MB and 190 MB for JPEGs (1,201 and
-// 491 MB before the pool; 197-215 MB to verify before the Y plane was
-// decoded alone); GOGC 200, as citesd serve runs, changes little.
+// before the pool), and 119 MB and 186-190 MB for JPEGs (1,201 and 491
+// MB before the pool; 217-253 MB for case photos before their DC
+// thumbnails, 197-215 MB to verify before the Y plane was decoded alone);
+// GOGC 200, as citesd serve runs, changes little.
 package scan

@@ -388,25 +388,56 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 	}
 	pw, ph := f.planeSize()
 	plane := make([]byte, pw*ph)
+	var blk [64]int32
+	_, err := walkBaseline(data, f, func(i, bx, by int) *[64]int32 {
+		if i == 0 {
+			return &blk
+		}
+		return nil
+	}, func(i, bx, by int, _ int32, last int) {
+		if i == 0 {
+			idct8x8(&blk, last, plane[8*by*pw+8*bx:], pw)
+			blk = [64]int32{}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Pack the rows to the image's width, in place.
+	for y := 1; y < f.h; y++ {
+		copy(plane[y*f.w:(y+1)*f.w], plane[y*pw:y*pw+f.w])
+	}
+	return &gray{w: f.w, h: f.h, pix: plane[: f.w*f.h : f.w*f.h]}, nil
+}
+
+// walkBaseline entropy-decodes every block of a baseline frame in order.
+// For the block of component i at (bx, by) in that component's blocks,
+// into (when not nil) says where its dequantized coefficients go (nil:
+// only past it); then done (when not nil) gets its dequantized DC
+// coefficient and the zig-zag index of its last non-zero coefficient
+// written. The data are checked as image/jpeg checks them: a bad code, a
+// missing restart marker or data cut short is an error.
+//
+// It returns the offset of the marker that ends the scan.
+func walkBaseline(data []byte, f *lumaFrame, into func(i, bx, by int) *[64]int32, done func(i, bx, by int, dc int32, last int)) (int, error) {
 	r := &bitReader{data: data, pos: f.scan}
-	var (
-		pred [3]int32
-		blk  [64]int32
-		rst  = byte(0xD0)
-	)
-	// block decodes one block of component i: its dequantized
-	// coefficients into blk, or with blk nil only past it (a chroma
-	// block). It returns the zig-zag index of the last non-zero one.
-	block := func(i int, blk *[64]int32) (int, error) {
+	var pred [3]int32
+	rst := byte(0xD0)
+	// block decodes one block of component i.
+	block := func(i, bx, by int) error {
+		var blk *[64]int32
+		if into != nil {
+			blk = into(i, bx, by)
+		}
 		c := &f.comps[i]
 		q := &f.quant[c.tq]
 		r.fill()
 		s, err := r.symbol(&f.dc[c.td])
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if s > 11 {
-			return 0, errors.New("jpeg: bad DC coefficient")
+			return errors.New("jpeg: bad DC coefficient")
 		}
 		if s > 0 {
 			pred[i] += r.value(s)
@@ -422,7 +453,7 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 			}
 			rs, err := r.symbol(ac)
 			if err != nil {
-				return 0, err
+				return err
 			}
 			run, size := rs>>4, rs&15
 			if size == 0 {
@@ -434,7 +465,7 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 			}
 			k += int(run)
 			if k > 63 {
-				return 0, errors.New("jpeg: too many coefficients")
+				return errors.New("jpeg: too many coefficients")
 			}
 			v := r.value(size)
 			if blk != nil {
@@ -442,19 +473,13 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 				last = k
 			}
 		}
-		return last, nil
-	}
-	// luma decodes one luminance block to the plane at (x, y).
-	luma := func(x, y int) error {
-		last, err := block(0, &blk)
-		if err != nil {
-			return err
+		if done != nil {
+			done(i, bx, by, pred[i]*q[0], last)
 		}
-		idct8x8(&blk, last, plane[y*pw+x:], pw)
-		blk = [64]int32{}
 		return nil
 	}
 
+	pw, ph := f.planeSize()
 	var mcux, mcuy int
 	if len(f.comps) == 1 {
 		mcux, mcuy = pw/8, ph/8
@@ -466,43 +491,34 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 		for mx := range mcux {
 			if f.restart > 0 && mcus > 0 && mcus%f.restart == 0 {
 				if err := r.restart(rst); err != nil {
-					return nil, err
+					return 0, err
 				}
 				rst = 0xD0 + (rst-0xD0+1)%8
 				pred = [3]int32{}
 			}
 			mcus++
 			if len(f.comps) == 1 {
-				if err := luma(8*mx, 8*my); err != nil {
-					return nil, err
+				if err := block(0, mx, my); err != nil {
+					return 0, err
 				}
 				continue
 			}
-			c0 := &f.comps[0]
-			for v := range c0.v {
-				for h := range c0.h {
-					if err := luma(8*(mx*c0.h+h), 8*(my*c0.v+v)); err != nil {
-						return nil, err
-					}
-				}
-			}
-			for i := 1; i < len(f.comps); i++ {
-				for range f.comps[i].h * f.comps[i].v {
-					if _, err := block(i, nil); err != nil {
-						return nil, err
+			for i := range f.comps {
+				c := &f.comps[i]
+				for v := range c.v {
+					for h := range c.h {
+						if err := block(i, mx*c.h+h, my*c.v+v); err != nil {
+							return 0, err
+						}
 					}
 				}
 			}
 		}
 		if r.short() {
-			return nil, errors.New("jpeg: short Huffman data")
+			return 0, errors.New("jpeg: short Huffman data")
 		}
 	}
-	// Pack the rows to the image's width, in place.
-	for y := 1; y < f.h; y++ {
-		copy(plane[y*f.w:(y+1)*f.w], plane[y*pw:y*pw+f.w])
-	}
-	return &gray{w: f.w, h: f.h, pix: plane[: f.w*f.h : f.w*f.h]}, nil
+	return nextMarker(data, r.pos), nil
 }
 
 // The inverse DCT is the accurate integer one of the IJG's jidctint.c

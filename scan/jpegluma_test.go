@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -12,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/draw"
 )
 
 // The files in testdata/jpeg were written by libjpeg-turbo's cjpeg from one
@@ -186,14 +189,19 @@ func TestJPEGLumaBroken(t *testing.T) {
 			if _, _, err := e.gray(); !isCode(err, InvalidImage) {
 				t.Errorf("%s cut at %d of %d: %v, want invalid_image", name, cut, len(data), err)
 			}
+			if _, err := Check(context.Background(), data[:cut], Options{}); !isCode(err, InvalidImage) {
+				t.Errorf("Check: %s cut at %d of %d: %v, want invalid_image", name, cut, len(data), err)
+			}
 		}
-		for range 300 {
+		for range 150 {
 			bad := bytes.Clone(data)
 			for range 1 + rng.IntN(4) {
 				bad[rng.IntN(len(bad))] = byte(rng.IntN(256))
 			}
 			if e, err := readHeader(bad, 0); err == nil {
 				e.gray() // must not panic
+				Check(context.Background(), bad, Options{})
+				Thumbnail(context.Background(), bad, 16, Options{})
 			}
 		}
 	}
@@ -289,4 +297,104 @@ func BenchmarkJPEGLuma(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestJPEGThumbnailDC: a baseline JPEG's thumbnail, made from its DC
+// coefficients (an eighth of its size, each pixel a block's mean), is the
+// image/jpeg decode scaled down, within a few levels; and it holds a few
+// bytes a block, not the decoded image.
+func TestJPEGThumbnailDC(t *testing.T) {
+	type input struct {
+		data []byte
+		side int
+		tol  float64 // mean difference allowed, in levels
+	}
+	inputs := map[string]input{}
+	for name, luma := range lumaFixtures {
+		data, err := os.ReadFile(filepath.Join("testdata/jpeg", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if luma && !strings.HasPrefix(name, "progressive") {
+			// 157x117: the blocks' means and a kernel over the pixels
+			// of a 29-module code 16 pixels wide differ more.
+			inputs[name] = input{data, 16, 4}
+		}
+	}
+	photo, err := os.ReadFile("../../shared/qr-photos/glare/image017.jpg")
+	switch {
+	case err == nil:
+		inputs["12-megapixel photo"] = input{photo, 256, 1}
+	case os.Getenv("CI") != "":
+		t.Fatal(err)
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got, info, err := Thumbnail(context.Background(), in.data, in.side, Options{})
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := readHeader(in.data, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl := planPreview(e, in.side)
+			if pl.dc == nil {
+				t.Fatal("not thumbnailed from the DC coefficients")
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(pl.cost) {
+				t.Errorf("allocated %d bytes, more than the %d reserved", alloc, pl.cost)
+			}
+			if full := decodedCost(e.data, e.format, e.cfg); info.Width*info.Height > 1e6 && pl.cost > full/3 {
+				t.Errorf("reserved %d bytes, against %d to decode the %dx%d image whole", pl.cost, full, info.Width, info.Height)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(in.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := image.NewRGBA(got.Bounds())
+			draw.BiLinear.Scale(want, want.Bounds(), img, img.Bounds(), draw.Src, nil)
+			sum, worst := 0, 0
+			for i := range got.Pix {
+				d := abs(int(got.Pix[i]) - int(want.Pix[i]))
+				sum += d
+				worst = max(worst, d)
+			}
+			if mean := float64(sum) / float64(len(got.Pix)); mean > in.tol {
+				t.Errorf("thumbnail differs from the decoded image's by %.1f levels on average (%d at most)", mean, worst)
+			}
+		})
+	}
+}
+
+// BenchmarkJPEGThumbnail times a case photo's check and 256-pixel
+// thumbnail on the largest dev photo: from its DC coefficients, and
+// decoded whole by image/jpeg as before.
+func BenchmarkJPEGThumbnail(b *testing.B) {
+	data, err := os.ReadFile("../../shared/qr-photos/glare/image017.jpg")
+	if err != nil {
+		b.Skip("no dev photos")
+	}
+	e, err := readHeader(data, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pl := planPreview(e, 256)
+	b.Run("dc", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := dcThumbnail(e, pl.dc, pl.tw, pl.th, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("image-jpeg", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeThumbnail(e, pl.tw, pl.th, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

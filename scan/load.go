@@ -170,9 +170,10 @@ type Info struct {
 
 // Check decodes a whole JPEG, PNG, GIF (its first frame) or WebP image to
 // tell whether it is sound, within the memory of opt's pool (a PNG is
-// decoded row by row and costs little), and keeps none of its pixels. A
-// file cut short, a header whose size the data does not fill, or a size
-// past the limits is refused.
+// decoded row by row, a baseline JPEG's blocks read without a transform:
+// both cost little), and keeps none of its pixels. A file cut short, a
+// header whose size the data does not fill, or a size past the limits is
+// refused.
 //
 // Errors: an *Error with code invalid_image, unsupported_image_format or
 // image_too_large, or an error wrapping ErrBusy.
@@ -184,8 +185,9 @@ func Check(ctx context.Context, data []byte, opt Options) (Info, error) {
 // Thumbnail is Check that also returns the image scaled down to at most
 // side pixels on its longer side (never up), transparency over white. A
 // PNG is reduced as its rows arrive (each thumbnail pixel the mean of the
-// pixels it covers); other formats are decoded whole, within the pool's
-// budget, and sampled.
+// pixels it covers); a baseline JPEG at least 8 times side is scaled from
+// its blocks' means (their DC coefficients); other images are decoded
+// whole, within the pool's budget, and sampled.
 func Thumbnail(ctx context.Context, data []byte, side int, opt Options) (*image.RGBA, Info, error) {
 	if side <= 0 {
 		return nil, Info{}, errors.New("scan: thumbnail side must be positive")
@@ -199,24 +201,75 @@ func preview(ctx context.Context, data []byte, side int, opt Options) (*image.RG
 		return nil, Info{}, err
 	}
 	info := Info{Format: e.format, Width: e.cfg.Width, Height: e.cfg.Height}
-	tw, th := thumbSize(e.cfg.Width, e.cfg.Height, side)
-	cost := 4 * int64(tw) * int64(th)
-	if e.format == "png" {
-		cost += streamPNGCost(e.cfg.Width) + 24*int64(tw)*int64(th) // and the sums
-	} else {
-		cost += decodedCost(e.data, e.format, e.cfg)
-	}
-	release, err := opt.pool().Reserve(ctx, cost)
+	pl := planPreview(e, side)
+	release, err := opt.pool().Reserve(ctx, pl.cost)
 	if err != nil {
 		return nil, info, err
 	}
 	defer release()
-	if e.format == "png" {
-		thumb, err := pngThumbnail(e, tw, th, side > 0)
-		return thumb, info, err
+	var thumb *image.RGBA
+	switch {
+	case e.format == "png":
+		thumb, err = pngThumbnail(e, pl.tw, pl.th, side > 0)
+	case pl.dc != nil:
+		thumb, err = dcThumbnail(e, pl.dc, pl.tw, pl.th, side > 0)
+	default:
+		thumb, err = decodeThumbnail(e, pl.tw, pl.th, side > 0)
 	}
-	thumb, err := decodeThumbnail(e, tw, th, side > 0)
 	return thumb, info, err
+}
+
+// previewPlan is how preview reads an image: the thumbnail's size, what
+// the decode costs, and for a baseline JPEG read without a transform
+// (jpegdc.go) its frame.
+type previewPlan struct {
+	tw, th int
+	cost   int64
+	dc     *lumaFrame
+}
+
+func planPreview(e *encoded, side int) previewPlan {
+	tw, th := thumbSize(e.cfg.Width, e.cfg.Height, side)
+	pl := previewPlan{tw: tw, th: th, cost: 4 * int64(tw) * int64(th)}
+	// A baseline JPEG is checked by reading its blocks without a
+	// transform, and thumbnailed from the image at an eighth of its size
+	// when that is still at least the thumbnail's.
+	if f, err := e.lumaFrame(); err == nil && !f.progressive {
+		_, layout := dcLayout(f)
+		if side == 0 || (layout && max(e.cfg.Width, e.cfg.Height) >= 8*side) {
+			pl.dc = f
+		}
+	}
+	switch {
+	case e.format == "png":
+		pl.cost += streamPNGCost(e.cfg.Width) + 24*int64(tw)*int64(th) // and the sums
+	case pl.dc != nil:
+		w, h := pl.dc.dcSize()
+		// The planes, and the scaler's rows: 32 bytes a pixel of the
+		// thumbnail's width by the source's height.
+		pl.cost += pl.dc.dcCost() + 32*int64(max(tw, th))*int64(max(w, h))
+	default:
+		pl.cost += decodedCost(e.data, e.format, e.cfg)
+	}
+	return pl
+}
+
+// dcThumbnail checks a baseline JPEG and, if want, scales the image its
+// DC coefficients make to the thumbnail.
+func dcThumbnail(e *encoded, f *lumaFrame, tw, th int, want bool) (*image.RGBA, error) {
+	if !want {
+		if err := checkBaseline(e.data, f); err != nil {
+			return nil, newError(InvalidImage, fmt.Errorf("decode jpeg: %w", err))
+		}
+		return nil, nil
+	}
+	img, err := dcImage(e.data, f)
+	if err != nil {
+		return nil, newError(InvalidImage, fmt.Errorf("decode jpeg: %w", err))
+	}
+	thumb := image.NewRGBA(image.Rect(0, 0, tw, th))
+	draw.BiLinear.Scale(thumb, thumb.Bounds(), img, img.Bounds(), draw.Src, nil)
+	return thumb, nil
 }
 
 // thumbSize is the size of an image of w x h scaled to at most side
