@@ -18,14 +18,15 @@ import (
 //
 // It reads what cameras and phones write: baseline or extended sequential
 // Huffman-coded 8-bit frames, grey or YCbCr with every component in one
-// interleaved scan, with or without restart markers. Anything else
-// (progressive, 12-bit, arithmetic coding, RGB or CMYK components,
-// components in separate scans) is refused with errLumaUnsupported before
-// anything is allocated, and left to image/jpeg.
+// interleaved scan, with or without restart markers; and progressive ones
+// (jpegprog.go). Anything else (12-bit samples, arithmetic coding, RGB or
+// CMYK components, a sequential frame's components in separate scans) is
+// refused with errLumaUnsupported before anything is allocated, and left
+// to image/jpeg.
 
 // errLumaUnsupported is returned for a JPEG this decoder leaves to
 // image/jpeg.
-var errLumaUnsupported = errors.New("jpeg: not a baseline grey or YCbCr frame")
+var errLumaUnsupported = errors.New("jpeg: not a grey or YCbCr frame the luminance decoder reads")
 
 // zigzag[i] is the natural (row-major) index of the i-th coefficient in
 // zig-zag order.
