@@ -306,6 +306,9 @@ type bitReader struct {
 	acc  uint64 // the next bits, most significant first
 	n    uint   // how many bits of acc are valid
 	pad  uint   // how many of them were supplied past the data
+
+	interval int // MCUs between restart markers, 0 for none
+	mcus     int // MCUs started
 }
 
 // fill tops acc up to more than 56 bits.
@@ -360,6 +363,19 @@ func (r *bitReader) value(s int32) int32 {
 		v += -1<<s + 1
 	}
 	return v
+}
+
+// startMCU is called before each MCU of a scan. Where a restart marker is
+// due it moves past it and reports true: the caller resets what it
+// predicts from the blocks before (DC values, end-of-band runs).
+func (r *bitReader) startMCU() (bool, error) {
+	n := r.mcus
+	r.mcus++
+	if r.interval == 0 || n == 0 || n%r.interval != 0 {
+		return false, nil
+	}
+	// The markers count RST0 to RST7 and round again.
+	return true, r.restart(0xD0 + byte((n/r.interval-1)%8))
 }
 
 // restart moves past the restart marker the data should hold next,
@@ -421,9 +437,8 @@ func decodeJPEGLuma(data []byte, f *lumaFrame) (*gray, error) {
 //
 // It returns the offset of the marker that ends the scan.
 func walkBaseline(data []byte, f *lumaFrame, into func(i, bx, by int) *[64]int32, done func(i, bx, by int, dc int32, last int)) (int, error) {
-	r := &bitReader{data: data, pos: f.scan}
+	r := &bitReader{data: data, pos: f.scan, interval: f.restart}
 	var pred [3]int32
-	rst := byte(0xD0)
 	// block decodes one block of component i.
 	block := func(i, bx, by int) error {
 		var blk *[64]int32
@@ -487,17 +502,13 @@ func walkBaseline(data []byte, f *lumaFrame, into func(i, bx, by int) *[64]int32
 	} else {
 		mcux, mcuy = pw/(8*f.hmax), ph/(8*f.vmax)
 	}
-	mcus := 0
 	for my := range mcuy {
 		for mx := range mcux {
-			if f.restart > 0 && mcus > 0 && mcus%f.restart == 0 {
-				if err := r.restart(rst); err != nil {
-					return 0, err
-				}
-				rst = 0xD0 + (rst-0xD0+1)%8
+			if restarted, err := r.startMCU(); err != nil {
+				return 0, err
+			} else if restarted {
 				pred = [3]int32{}
 			}
-			mcus++
 			if len(f.comps) == 1 {
 				if err := block(0, mx, my); err != nil {
 					return 0, err

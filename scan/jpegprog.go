@@ -149,10 +149,9 @@ func (d *progressive) scan(seg []byte, p int) (int, error) {
 			return 0, errors.New("jpeg: scan refers to a missing table")
 		}
 	}
-	r := &bitReader{data: d.data, pos: p}
+	r := &bitReader{data: d.data, pos: p, interval: f.restart}
 	d.eobrun = 0
 	var pred [3]int32
-	rst := byte(0xD0)
 	var mcux, mcuy int
 	switch {
 	case len(f.comps) == 1:
@@ -165,18 +164,14 @@ func (d *progressive) scan(seg []byte, p int) (int, error) {
 	default:
 		mcux, mcuy = d.bw/f.hmax, d.bh/f.vmax
 	}
-	mcus := 0
 	for my := range mcuy {
 		for mx := range mcux {
-			if f.restart > 0 && mcus > 0 && mcus%f.restart == 0 {
-				if err := r.restart(rst); err != nil {
-					return 0, err
-				}
-				rst = 0xD0 + (rst-0xD0+1)%8
+			if restarted, err := r.startMCU(); err != nil {
+				return 0, err
+			} else if restarted {
 				pred = [3]int32{}
 				d.eobrun = 0
 			}
-			mcus++
 			if ns == 1 {
 				// In a scan of one component each MCU is one block.
 				var c []int16
