@@ -30,9 +30,10 @@ type Service struct {
 	signatures *verifier.Cache
 
 	// contents caches the parts of a permit that never change after issue
-	// (header, parties, lines), so that verification reads only the
-	// mutable status from the database; guides caches each permit's
-	// guidance per direction.
+	// (header, parties, lines), so that verification of a permit scanned
+	// before reads only the mutable status from the database (a permit
+	// is kept from its second read: cache.NewAdmitting); guides caches
+	// each permit's guidance per direction.
 	contents *cache.Cache[permitKey, *Permit]
 	guides   *cache.Cache[string, *guideEntry]
 }
@@ -81,7 +82,7 @@ func New(cfg Config) *Service {
 	if cb <= 0 {
 		cb = DefaultContentCache
 	}
-	s.contents = cache.New(cb*3/4, permitCost)
+	s.contents = cache.NewAdmitting(cb*3/4, permitCost)
 	s.status.db, s.status.contents = cfg.DB, s.contents
 	s.guides = cache.New(cb/4, guideCost)
 	switch n := cfg.SignatureCache; {

@@ -23,7 +23,8 @@ type statusReader struct {
 	db *gorm.DB
 	// contents holds permits' fixed contents: a batch reads only the
 	// status of the permits found there, and the whole permit, status
-	// included and in the same query, of the others, which it keeps.
+	// included and in the same query, of the others, which it hands to
+	// their scans and offers to the cache.
 	contents *cache.Cache[permitKey, *Permit]
 
 	mu      sync.Mutex
@@ -48,16 +49,18 @@ const statusQueryTimeout = 10 * time.Second
 type permitKey struct{ authority, number string }
 
 type statusWait struct {
-	key   permitKey
-	row   statusRow
-	found bool
-	err   error
-	done  chan struct{}
+	key     permitKey
+	row     statusRow
+	content *Permit // the permit's contents, when the batch read them
+	found   bool
+	err     error
+	done    chan struct{}
 }
 
-// read returns the status of the permit authority/number; found is false
-// when the registry has no such permit.
-func (r *statusReader) read(ctx context.Context, authority, number string) (statusRow, bool, error) {
+// read returns the status of the permit authority/number, and its
+// contents when they were not in memory; found is false when the
+// registry has no such permit.
+func (r *statusReader) read(ctx context.Context, authority, number string) (statusRow, *Permit, bool, error) {
 	w := &statusWait{key: permitKey{authority, number}, done: make(chan struct{})}
 	r.mu.Lock()
 	r.pending = append(r.pending, w)
@@ -71,9 +74,9 @@ func (r *statusReader) read(ctx context.Context, authority, number string) (stat
 	}
 	select {
 	case <-w.done:
-		return w.row, w.found, w.err
+		return w.row, w.content, w.found, w.err
 	case <-ctx.Done():
-		return statusRow{}, false, ctx.Err()
+		return statusRow{}, nil, false, ctx.Err()
 	}
 }
 
@@ -113,9 +116,9 @@ func (r *statusReader) query(batch []*statusWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), statusQueryTimeout)
 	defer cancel()
 	var err error
-	found := func(authority string, id int64, number, status, reason string) {
+	found := func(authority string, id int64, number, status, reason string, content *Permit) {
 		for _, w := range waits[permitKey{authority, number}] {
-			w.row, w.found = statusRow{ID: id, Status: status, RevocationReason: reason}, true
+			w.row, w.content, w.found = statusRow{ID: id, Status: status, RevocationReason: reason}, content, true
 		}
 	}
 	for authority, nums := range numbers {
@@ -133,7 +136,7 @@ func (r *statusReader) query(batch []*statusWait) {
 				break
 			}
 			for _, st := range sts {
-				found(authority, st.ID, st.Number, st.Status, st.RevocationReason)
+				found(authority, st.ID, st.Number, st.Status, st.RevocationReason, nil)
 			}
 		}
 		if len(unknown) > 0 {
@@ -143,8 +146,9 @@ func (r *statusReader) query(batch []*statusWait) {
 			}
 			for i := range rows {
 				p := &rows[i]
-				r.contents.Put(permitKey{authority, p.Number}, permitFromRows(p, p.Lines, nil))
-				found(authority, p.ID, p.Number, p.Status, p.RevocationReason)
+				content := permitFromRows(p, p.Lines, nil)
+				r.contents.Put(permitKey{authority, p.Number}, content)
+				found(authority, p.ID, p.Number, p.Status, p.RevocationReason, content)
 			}
 		}
 	}

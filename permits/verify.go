@@ -172,7 +172,7 @@ var statusValue = map[string]uint8{
 func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Claims) (verifier.Standing, error) {
 	// The one query every scan makes, batched with the scans arriving at
 	// the same moment (see statusReader).
-	st, found, err := s.status.read(ctx, c.Issuer, c.ID)
+	st, content, found, err := s.status.read(ctx, c.Issuer, c.ID)
 	if err != nil {
 		return verifier.Standing{}, opencites.Internal("verify: read status", err)
 	}
@@ -189,7 +189,7 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 	if !found {
 		return verifier.Standing{}, nil
 	}
-	p, err := s.content(ctx, permitKey{c.Issuer, c.ID}, st.ID)
+	p, err := s.content(ctx, permitKey{c.Issuer, c.ID}, st.ID, content)
 	if err != nil {
 		return verifier.Standing{}, err
 	}
@@ -203,10 +203,14 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 	return verifier.Standing{Known: true, Status: statusValue[st.Status], RevocationReason: st.RevocationReason}, nil
 }
 
-// content returns the immutable part of a permit, from memory when it
-// can (the status reader keeps what it read): header, parties and lines
-// never change after issue.
-func (s *Service) content(ctx context.Context, key permitKey, id int64) (*Permit, error) {
+// content returns the immutable part of a permit: read, the status
+// reader's read of it if it read it, or from memory when it can, or from
+// the database. Header, parties and lines never change after issue.
+func (s *Service) content(ctx context.Context, key permitKey, id int64, read *Permit) (*Permit, error) {
+	if read != nil {
+		cp := *read
+		return &cp, nil
+	}
 	if c, ok := s.contents.Get(key); ok {
 		cp := *c
 		return &cp, nil

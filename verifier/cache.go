@@ -17,6 +17,10 @@ import (
 // by far the dearest step of a scan, and its answer for the same bytes
 // under the same key never changes.
 //
+// A code is remembered at its second check (cache.NewAdmitting): most
+// codes of a large registry are scanned once, and remembering them would
+// push out the ones scanned again and again.
+//
 // Only what is fixed by the bytes is remembered: the key's status and the
 // dates are judged again on every check, so a key marked compromised or an
 // expired permit are seen at once. An entry counts only while its kid
@@ -54,7 +58,7 @@ const (
 func NewCache(maxBytes int) *Cache {
 	tb := min(maxBytes/4, tablesBytes)
 	return &Cache{
-		codes:  cache.New(maxBytes-tb, codeCost),
+		codes:  cache.NewAdmitting(maxBytes-tb, codeCost),
 		tables: cache.NewSmall(max(tb, tableCost+cache.EntryOverhead), func(string, *p256table.PublicKey) int { return tableCost }),
 		checks: make(map[string]int),
 	}

@@ -79,8 +79,11 @@ func TestCacheBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc := cache.CheckToken(code, keys, testNow); tc.Verdict != VerdictValid || tc.Claims.ID != c.ID {
-			t.Fatalf("got %+v", tc)
+		// Checked twice: the cache stores a code at its second check.
+		for range 2 {
+			if tc := cache.CheckToken(code, keys, testNow); tc.Verdict != VerdictValid || tc.Claims.ID != c.ID {
+				t.Fatalf("got %+v", tc)
+			}
 		}
 	}
 	if n, b := cache.Len(), cache.Bytes(); n == 0 || b > budget {

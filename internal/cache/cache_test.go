@@ -115,3 +115,39 @@ func TestSmallHoldsLargeEntries(t *testing.T) {
 		t.Fatalf("a fifth entry did not evict the oldest (len %d)", small.Len())
 	}
 }
+
+// An admitting cache stores a key at its second put, and a stream of keys
+// put once each, ten times what the cache holds, neither fills it nor
+// pushes out what was read again and again.
+func TestAdmittingKeepsWhatIsUsedAgain(t *testing.T) {
+	const budget = 256 << 10
+	c := cache.NewAdmitting[string, []byte](budget, cost)
+	c.Put("hot", make([]byte, 100))
+	if _, ok := c.Get("hot"); ok {
+		t.Fatal("a key put once was stored")
+	}
+	c.Put("hot", make([]byte, 100))
+	if _, ok := c.Get("hot"); !ok {
+		t.Fatal("a key put twice was not stored")
+	}
+	holds := budget / (100 + 8 + cache.EntryOverhead)
+	for i := range 10 * holds {
+		c.Put(fmt.Sprintf("once-%d", i), make([]byte, 100))
+	}
+	if _, ok := c.Get("hot"); !ok {
+		t.Fatal("keys put once pushed out the key put twice")
+	}
+	if n := c.Len(); n > holds/4 { // the doorkeeper's false positives
+		t.Fatalf("%d keys put once each left %d entries (the cache holds %d)", 10*holds, n, holds)
+	}
+	if b := c.Bytes(); b > budget-budget/16 {
+		t.Fatalf("the entries take %d bytes, past the budget less the doorkeeper's", b)
+	}
+	// The same keys put a second time are stored, within the budget.
+	for i := range 10 * holds {
+		c.Put(fmt.Sprintf("once-%d", i), make([]byte, 100))
+	}
+	if n := c.Len(); n < holds/2 {
+		t.Fatalf("keys put twice filled %d entries of %d", n, holds)
+	}
+}
