@@ -198,7 +198,8 @@ func ClearAttempts(ctx context.Context, db *gorm.DB, key string) error {
 
 // PermitContents reads the permits with the given ids and their lines,
 // lines in order, in one query through database/sql (no reflection: the
-// verify path reads the contents of every permit new to memory).
+// verify path reads the contents of every permit new to memory), without
+// the code (see permitRecords).
 func PermitContents(ctx context.Context, db *gorm.DB, ids []int64) ([]Permit, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -211,7 +212,8 @@ func PermitContents(ctx context.Context, db *gorm.DB, ids []int64) ([]Permit, er
 // with their status and lines, in one query: a scan of a permit not in
 // memory needs both, and one round trip instead of a status query and a
 // contents query is what a scan new to the server costs the database.
-// Unknown numbers are left out.
+// Unknown numbers are left out; like PermitContents, it leaves out the
+// code (see permitRecords).
 func PermitsByNumber(ctx context.Context, db *gorm.DB, authority string, numbers []string) ([]Permit, error) {
 	if len(numbers) == 0 {
 		return nil, nil
@@ -223,7 +225,10 @@ func PermitsByNumber(ctx context.Context, db *gorm.DB, authority string, numbers
 
 // permitRecords reads the (at most n) permits matching where (over "p")
 // joined with their lines; a permit without lines (none is issued so)
-// still comes back.
+// still comes back. It is the verify path's read and leaves out the
+// permit's code (Code is empty): a verdict does not repeat the code the
+// officer holds, and at about 700 bytes the code was most of each row
+// and of each permit the contents cache keeps.
 func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args []any) ([]Permit, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -231,7 +236,7 @@ func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args [
 	}
 	rows, err := sqlDB.QueryContext(ctx, `SELECT p.id, p.authority, p.number, p.type, p.purpose, p.status, p.exporter_name,
 		p.exporter_address, p.exporter_country, p.importer_name, p.importer_address, p.importer_country, p.exporter_account,
-		p.conditions, p.security_stamp, p.valid_from, p.valid_until, p.issued_at, p.issued_by, p.issued_place, p.key_id, p.code,
+		p.conditions, p.security_stamp, p.valid_from, p.valid_until, p.issued_at, p.issued_by, p.issued_place, p.key_id,
 		p.revoked_at, p.revoked_by, p.revocation_reason, p.listing_version, p.status_index,
 		l.id, l.line, l.taxon, l.listed_as, l.appendix, l.description, l.term, l.source, l.quantity, l.unit, l.marks,
 		l.origin_country, l.requested_as, l.out_of_range, l.quota_id, l.quota_used, l.quota_total, l.quota_year
@@ -251,7 +256,7 @@ func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args [
 		p, l = Permit{}, PermitLine{}
 		if err := rows.Scan(&p.ID, &p.Authority, &p.Number, &p.Type, &p.Purpose, &p.Status, &p.ExporterName,
 			&p.ExporterAddress, &p.ExporterCountry, &p.ImporterName, &p.ImporterAddress, &p.ImporterCountry, &p.ExporterAccount,
-			&p.Conditions, &p.SecurityStamp, &p.ValidFrom, &p.ValidUntil, &p.IssuedAt, &p.IssuedBy, &p.IssuedPlace, &p.KeyID, &p.Code,
+			&p.Conditions, &p.SecurityStamp, &p.ValidFrom, &p.ValidUntil, &p.IssuedAt, &p.IssuedBy, &p.IssuedPlace, &p.KeyID,
 			&p.RevokedAt, &p.RevokedBy, &p.RevocationReason, &p.ListingVersion, &p.StatusIndex,
 			&lo.id, &lo.line, &lo.taxon, &lo.listedAs, &lo.appendix, &lo.description, &lo.term, &lo.source, &lo.quantity, &lo.unit,
 			&lo.marks, &lo.origin, &lo.requestedAs, &lo.outOfRange, &l.QuotaID, &l.QuotaUsed, &l.QuotaTotal, &l.QuotaYear); err != nil {
