@@ -44,8 +44,8 @@ type Cache struct {
 // would). The tables of the tableKeys keys used most recently are kept;
 // checks counts at most countedKeys keys before it starts again.
 const (
-	tableAfter  = 16
-	tableKeys   = 8
+	tableAfter  = 40
+	tableKeys   = 4
 	countedKeys = 64
 	tableCost   = p256table.TableBytes + 65 // with its key's encoding
 	tablesBytes = tableKeys * (tableCost + cache.EntryOverhead)
@@ -53,8 +53,8 @@ const (
 
 // NewCache returns a cache of verified codes within maxBytes of memory
 // (a code of four lines costs about 2 KB). Of maxBytes, a quarter and at
-// most about 1 MB (tableKeys keys' tables) goes to key tables; a budget
-// under 0.5 MB keeps one key's table (132 KB) besides.
+// most about 1.6 MB (tableKeys keys' tables) goes to key tables; a budget
+// under 1.6 MB keeps one key's table (405 KB) besides.
 func NewCache(maxBytes int) *Cache {
 	tb := min(maxBytes/4, tablesBytes)
 	return &Cache{
