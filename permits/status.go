@@ -33,11 +33,13 @@ type statusReader struct {
 }
 
 // maxStatusQueries is how many batched status queries run at once; scans
-// arriving while they run wait for the next. Two: on two cores shared with
-// the server, PostgreSQL's backend often waits a scheduler slice for a
-// core, and with one query in flight every scan waited behind it; the
-// measured p99 with one and with two is in docs/benchmarks.md.
-const maxStatusQueries = 2
+// arriving while one runs wait for the next. One: each query costs
+// PostgreSQL a fixed share besides its rows, and with two in flight the
+// batches were half as large. Two had cut the p99 while PostgreSQL
+// planned every query anew; once it kept its plans (models.numberList),
+// one query in flight gave the lower p50 and p99 warm and cold and the
+// higher rate (docs/benchmarks.md).
+const maxStatusQueries = 1
 
 // maxStatusBatch bounds one query's size (and its number of parameters).
 const maxStatusBatch = 64
