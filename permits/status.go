@@ -32,14 +32,21 @@ type statusReader struct {
 	running int // queries in flight, at most maxStatusQueries
 }
 
-// maxStatusQueries is how many batched status queries run at once; scans
-// arriving while one runs wait for the next. One: each query costs
-// PostgreSQL a fixed share besides its rows, and with two in flight the
-// batches were half as large. Two had cut the p99 while PostgreSQL
-// planned every query anew; once it kept its plans (models.numberList),
-// one query in flight gave the lower p50 and p99 warm and cold and the
-// higher rate (docs/benchmarks.md).
-const maxStatusQueries = 1
+// maxStatusQueries is how many batched status queries run at once, and
+// secondQueryAt how many scans must be waiting before a second starts;
+// other scans arriving while a query runs wait for the next. Each query
+// costs PostgreSQL a fixed share besides its rows, so batches should be
+// large; but with one query in flight, scans queued behind it while a
+// core sat idle. Two in flight at any batch size had cut the p99 while
+// PostgreSQL planned every query anew; once it kept its plans
+// (models.numberList), one query in flight gave a lower p50 and p99 and
+// PostgreSQL a fifth less CPU a scan, and a second query for a batch of
+// 16 or more the highest cold rate at the same latency
+// (docs/benchmarks.md).
+const (
+	maxStatusQueries = 2
+	secondQueryAt    = 16
+)
 
 // maxStatusBatch bounds one query's size (and its number of parameters).
 const maxStatusBatch = 64
@@ -66,7 +73,7 @@ func (r *statusReader) read(ctx context.Context, authority, number string) (stat
 	w := &statusWait{key: permitKey{authority, number}, done: make(chan struct{})}
 	r.mu.Lock()
 	r.pending = append(r.pending, w)
-	start := r.running < maxStatusQueries
+	start := r.running == 0 || (r.running < maxStatusQueries && len(r.pending) >= secondQueryAt)
 	if start {
 		r.running++
 	}
