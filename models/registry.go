@@ -234,23 +234,63 @@ func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args [
 	if err != nil {
 		return nil, err
 	}
-	rows, err := sqlDB.QueryContext(ctx, `SELECT p.id, p.authority, p.number, p.type, p.purpose, p.status, p.exporter_name,
+	// A permit without lines gets zero values for the line's columns, so
+	// that every column scans into a plain field.
+	q := `SELECT p.id, p.authority, p.number, p.type, p.purpose, p.status, p.exporter_name,
 		p.exporter_address, p.exporter_country, p.importer_name, p.importer_address, p.importer_country, p.exporter_account,
 		p.conditions, p.security_stamp, p.valid_from, p.valid_until, p.issued_at, p.issued_by, p.issued_place, p.key_id,
 		p.revoked_at, p.revoked_by, p.revocation_reason, p.listing_version, p.status_index,
-		l.id, l.line, l.taxon, l.listed_as, l.appendix, l.description, l.term, l.source, l.quantity, l.unit, l.marks,
-		l.origin_country, l.requested_as, l.out_of_range, l.quota_id, l.quota_used, l.quota_total, l.quota_year
+		COALESCE(l.id, 0), COALESCE(l.line, ''), COALESCE(l.taxon, ''), COALESCE(l.listed_as, ''), COALESCE(l.appendix, ''),
+		COALESCE(l.description, ''), COALESCE(l.term, ''), COALESCE(l.source, ''), COALESCE(l.quantity, 0), COALESCE(l.unit, ''),
+		COALESCE(l.marks, ''), COALESCE(l.origin_country, ''), COALESCE(l.requested_as, ''), COALESCE(l.out_of_range, false),
+		l.quota_id, l.quota_used, l.quota_total, l.quota_year
 		FROM permits p LEFT JOIN permit_lines l ON l.permit_id = p.id
-		WHERE `+where+` ORDER BY p.id, l.line`, args...)
+		WHERE ` + where + ` ORDER BY p.id, l.line`
+	if DialectOfDB(db) != Postgres {
+		rows, err := sqlDB.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		return readPermits(rows, n)
+	}
+	// On PostgreSQL through pgx itself: database/sql boxed every column
+	// of every row in an interface and converted it again.
+	conn, err := sqlDB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer conn.Close()
+	var ps []Permit
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("models: unexpected PostgreSQL driver %T", dc)
+		}
+		rows, err := pc.Conn().Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ps, err = readPermits(rows, n)
+		return err
+	})
+	return ps, err
+}
+
+// permitRows is what readPermits needs of database/sql's and pgx's rows.
+type permitRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// readPermits reads permitRecords' rows, ordered by permit.
+func readPermits(rows permitRows, n int) ([]Permit, error) {
 	ps := make([]Permit, 0, n)
 	var (
-		p  Permit
-		l  PermitLine
-		lo lineOrNull
+		p Permit
+		l PermitLine
 	)
 	for rows.Next() {
 		p, l = Permit{}, PermitLine{}
@@ -258,30 +298,19 @@ func permitRecords(ctx context.Context, db *gorm.DB, n int, where string, args [
 			&p.ExporterAddress, &p.ExporterCountry, &p.ImporterName, &p.ImporterAddress, &p.ImporterCountry, &p.ExporterAccount,
 			&p.Conditions, &p.SecurityStamp, &p.ValidFrom, &p.ValidUntil, &p.IssuedAt, &p.IssuedBy, &p.IssuedPlace, &p.KeyID,
 			&p.RevokedAt, &p.RevokedBy, &p.RevocationReason, &p.ListingVersion, &p.StatusIndex,
-			&lo.id, &lo.line, &lo.taxon, &lo.listedAs, &lo.appendix, &lo.description, &lo.term, &lo.source, &lo.quantity, &lo.unit,
-			&lo.marks, &lo.origin, &lo.requestedAs, &lo.outOfRange, &l.QuotaID, &l.QuotaUsed, &l.QuotaTotal, &l.QuotaYear); err != nil {
+			&l.ID, &l.Line, &l.Taxon, &l.ListedAs, &l.Appendix, &l.Description, &l.Term, &l.Source, &l.Quantity, &l.Unit,
+			&l.Marks, &l.OriginCountry, &l.RequestedAs, &l.OutOfRange, &l.QuotaID, &l.QuotaUsed, &l.QuotaTotal, &l.QuotaYear); err != nil {
 			return nil, err
 		}
 		if n := len(ps); n == 0 || ps[n-1].ID != p.ID {
 			ps = append(ps, p)
 		}
-		if lo.id.Valid {
-			l.ID, l.PermitID, l.Line, l.Taxon, l.ListedAs, l.Appendix = lo.id.Int64, p.ID, lo.line.String, lo.taxon.String, lo.listedAs.String, lo.appendix.String
-			l.Description, l.Term, l.Source, l.Quantity, l.Unit = lo.description.String, lo.term.String, lo.source.String, lo.quantity.Float64, lo.unit.String
-			l.Marks, l.OriginCountry, l.RequestedAs, l.OutOfRange = lo.marks.String, lo.origin.String, lo.requestedAs.String, lo.outOfRange.Bool
+		if l.ID != 0 {
+			l.PermitID = p.ID
 			ps[len(ps)-1].Lines = append(ps[len(ps)-1].Lines, l)
 		}
 	}
 	return ps, rows.Err()
-}
-
-// lineOrNull holds a joined line's columns, NULL when its permit has none.
-type lineOrNull struct {
-	id                                                         sql.NullInt64
-	line, taxon, listedAs, appendix, description, term, source sql.NullString
-	unit, marks, origin, requestedAs                           sql.NullString
-	quantity                                                   sql.NullFloat64
-	outOfRange                                                 sql.NullBool
 }
 
 // idList is "IN (...)" or "= ANY($1)" for ids, with its arguments.
