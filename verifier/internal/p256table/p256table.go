@@ -25,6 +25,7 @@ import (
 	"crypto/elliptic"
 	"errors"
 	"math/big"
+	"sync"
 
 	"filippo.io/nistec"
 )
@@ -126,6 +127,12 @@ func bitsAt(scalar *[32]byte, pos int) int {
 	return v
 }
 
+// scalars are a check's numbers mod n, kept between checks so that their
+// words are not allocated anew on every check.
+type scalars struct{ r, s, e, w, v big.Int }
+
+var scalarPool = sync.Pool{New: func() any { return new(scalars) }}
+
 // Verify reports whether sig (r || s, 64 bytes, as JWS carries it) is a
 // valid ECDSA signature of the SHA-256 digest under the key: the check of
 // crypto/ecdsa.Verify, with 0 < r, s < n.
@@ -133,13 +140,15 @@ func (k *PublicKey) Verify(digest [32]byte, sig []byte) bool {
 	if len(sig) != 64 {
 		return false
 	}
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	sc := scalarPool.Get().(*scalars)
+	defer scalarPool.Put(sc)
+	r, s := sc.r.SetBytes(sig[:32]), sc.s.SetBytes(sig[32:])
 	if r.Sign() == 0 || s.Sign() == 0 || r.Cmp(order) >= 0 || s.Cmp(order) >= 0 {
 		return false
 	}
 	// e is the digest as a number mod n (n has 256 bits, like SHA-256).
-	e := new(big.Int).SetBytes(digest[:])
-	w := new(big.Int).ModInverse(s, order)
+	e := sc.e.SetBytes(digest[:])
+	w := sc.w.ModInverse(s, order)
 	u1 := e.Mul(e, w).Mod(e, order)
 	u2 := w.Mul(r, w).Mod(w, order)
 	var b1, b2 [32]byte
@@ -154,7 +163,7 @@ func (k *PublicKey) Verify(digest [32]byte, sig []byte) bool {
 	if err != nil {
 		return false
 	}
-	v := new(big.Int).SetBytes(x)
+	v := sc.v.SetBytes(x)
 	if v.Cmp(order) >= 0 {
 		v.Sub(v, order)
 	}
