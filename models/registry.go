@@ -29,7 +29,7 @@ type PermitStatus struct {
 // PermitStatuses reads the status of an authority's permits with the given
 // numbers (those the registry has; unknown numbers are left out). It goes
 // through database/sql, not GORM: this is the one query of the verify
-// path for permits whose contents are in memory (numberList says how the
+// path for permits whose contents are in memory (inList says how the
 // numbers are passed).
 func PermitStatuses(ctx context.Context, db *gorm.DB, authority string, numbers []string) ([]PermitStatus, error) {
 	if len(numbers) == 0 {
@@ -48,38 +48,39 @@ func PermitStatuses(ctx context.Context, db *gorm.DB, authority string, numbers 
 }
 
 func statusQuery(d Dialect, authority string, numbers []string) (string, []any) {
-	in, args := numberList(d, authority, numbers)
+	in, args := inList(d, []any{authority}, numbers)
 	return `SELECT id, number, status, revocation_reason FROM permits WHERE authority = ` + placeholder(d, 1) + ` AND number ` + in, args
 }
 
-// numberList is "IN (...)" for permit numbers following one other
-// argument (first), with the arguments. On PostgreSQL the list is padded
-// to a power of two by repeating its last number, which the query's
-// index scan reads once: a prepared statement with an array argument
-// ("= ANY($2)") is planned for an array of unknown length, its one
-// generic plan looks dearer than a plan for the batch at hand, and
-// PostgreSQL planned the joined query anew on every execution, which cost
-// it more than running the query (75 against 44 µs of its CPU a cold
-// scan, docs/benchmarks.md). With one placeholder a number and seven
-// lengths (1 to maxStatusBatch), each statement's generic plan costs what
-// its custom plans do, and PostgreSQL keeps it after five executions.
-func numberList(d Dialect, first any, numbers []string) (string, []any) {
-	n := len(numbers)
+// inList is "IN (...)" for values following the arguments before, with
+// all the arguments. On PostgreSQL the list is padded to a power of two
+// by repeating its last value, which the query's index scan reads once:
+// a prepared statement with an array argument ("= ANY($2)") is planned
+// for an array of unknown length, its one generic plan looks dearer than
+// a plan for the batch at hand, and PostgreSQL planned the verify path's
+// joined query anew on every execution, which cost it more than running
+// the query (75 against 44 µs of its CPU a cold scan,
+// docs/benchmarks.md). With one placeholder a value and seven lengths (1
+// to 64, the status reader's largest batch), each statement's generic
+// plan costs what its custom plans do, and PostgreSQL keeps it after five
+// executions.
+func inList[T any](d Dialect, before []any, values []T) (string, []any) {
+	n := len(values)
 	if d == Postgres {
 		for n&(n-1) != 0 {
 			n++
 		}
 	}
-	args := make([]any, 1, 1+n)
-	args[0] = first
+	args := make([]any, len(before), len(before)+n)
+	copy(args, before)
 	var b strings.Builder
 	b.WriteString("IN (")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(placeholder(d, i+2))
-		args = append(args, numbers[min(i, len(numbers)-1)])
+		b.WriteString(placeholder(d, len(before)+i+1))
+		args = append(args, values[min(i, len(values)-1)])
 	}
 	b.WriteByte(')')
 	return b.String(), args
@@ -197,14 +198,14 @@ func ClearAttempts(ctx context.Context, db *gorm.DB, key string) error {
 }
 
 // PermitContents reads the permits with the given ids and their lines,
-// lines in order, in one query through database/sql (no reflection: the
+// lines in order, in one query without GORM (no reflection: the
 // verify path reads the contents of every permit new to memory), without
 // the code (see permitRecords).
 func PermitContents(ctx context.Context, db *gorm.DB, ids []int64) ([]Permit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	in, args := idList(DialectOfDB(db), ids)
+	in, args := inList(DialectOfDB(db), nil, ids)
 	return permitRecords(ctx, db, len(ids), `p.id `+in, args)
 }
 
@@ -219,7 +220,7 @@ func PermitsByNumber(ctx context.Context, db *gorm.DB, authority string, numbers
 		return nil, nil
 	}
 	d := DialectOfDB(db)
-	in, args := numberList(d, authority, numbers)
+	in, args := inList(d, []any{authority}, numbers)
 	return permitRecords(ctx, db, len(numbers), `p.authority = `+placeholder(d, 1)+` AND p.number `+in, args)
 }
 
@@ -311,16 +312,4 @@ func readPermits(rows permitRows, n int) ([]Permit, error) {
 		}
 	}
 	return ps, rows.Err()
-}
-
-// idList is "IN (...)" or "= ANY($1)" for ids, with its arguments.
-func idList(d Dialect, ids []int64) (string, []any) {
-	if d == Postgres {
-		return "= ANY($1::bigint[])", []any{ids}
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return "IN (?" + strings.Repeat(",?", len(ids)-1) + ")", args
 }

@@ -31,8 +31,9 @@ func seedPermits(t *testing.T, db *gorm.DB, n int) {
 	}
 }
 
-// The verify path's batched reads return each permit asked for once,
-// whatever the batch's size, with repeats and unknown numbers in it.
+// The verify path's batched reads (by number, and by id) return each
+// permit asked for once, whatever the batch's size, with repeats and
+// unknown numbers in it.
 func TestBatchedPermitReads(t *testing.T) {
 	modelstest.ForEachDB(t, func(t *testing.T, dsn string) {
 		db := modelstest.MustOpen(t, dsn)
@@ -58,6 +59,17 @@ func TestBatchedPermitReads(t *testing.T) {
 			}
 			if slices.Sort(got); !slices.Equal(got, want) {
 				t.Fatalf("batch of %d: PermitsByNumber gave %v, want %v", size, got, want)
+			}
+			var ids []int64
+			for _, p := range ps {
+				ids = append(ids, p.ID)
+			}
+			byID, err := models.PermitContents(ctx, db, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(byID) != len(ps) {
+				t.Fatalf("batch of %d: PermitContents gave %d permits for %d ids", size, len(byID), len(ids))
 			}
 			sts, err := models.PermitStatuses(ctx, db, "KG", asked)
 			if err != nil {

@@ -39,7 +39,7 @@ type statusReader struct {
 // large; but with one query in flight, scans queued behind it while a
 // core sat idle. Two in flight at any batch size had cut the p99 while
 // PostgreSQL planned every query anew; once it kept its plans
-// (models.numberList), one query in flight gave a lower p50 and p99 and
+// (models.inList), one query in flight gave a lower p50 and p99 and
 // PostgreSQL a fifth less CPU a scan, and a second query for a batch of
 // 16 or more the highest cold rate at the same latency
 // (docs/benchmarks.md).

@@ -203,9 +203,9 @@ func (s *Service) standing(ctx context.Context, v *Verification, c *verifier.Cla
 	return verifier.Standing{Known: true, Status: statusValue[st.Status], RevocationReason: st.RevocationReason}, nil
 }
 
-// content returns the immutable part of a permit: read, the status
-// reader's read of it if it read it, or from memory when it can, or from
-// the database. Header, parties and lines never change after issue.
+// content returns the immutable part of a permit: a copy of read (what
+// the status reader read of it, when it had to), else from memory, else
+// from the database. Header, parties and lines never change after issue.
 func (s *Service) content(ctx context.Context, key permitKey, id int64, read *Permit) (*Permit, error) {
 	if read != nil {
 		cp := *read

@@ -46,12 +46,10 @@ const TableBytes = windows * half * pointBytes
 // order is n, the order of P-256's group.
 var order = elliptic.P256().Params().N
 
-// multiples is a point's table: m[i][d-1] is d·2^(window·i)·P.
-type multiples [windows][half]nistec.P256Point
-
 // PublicKey is a P-256 public key with its table of multiples.
 type PublicKey struct {
-	table multiples
+	// table[i][d-1] is d·2^(window·i)·Q.
+	table [windows][half]nistec.P256Point
 }
 
 // New builds the table of pub, which must be a P-256 key.
@@ -68,15 +66,8 @@ func New(pub *ecdsa.PublicKey) (*PublicKey, error) {
 		return nil, err
 	}
 	k := new(PublicKey)
-	k.table.fill(base)
-	return k, nil
-}
-
-// fill builds the table of base.
-func (t *multiples) fill(base *nistec.P256Point) {
-	base = nistec.NewP256Point().Set(base)
 	for i := range windows {
-		row := &t[i]
+		row := &k.table[i]
 		row[0].Set(base)
 		for d := 1; d < half; d++ {
 			row[d].Add(&row[d-1], base)
@@ -84,16 +75,17 @@ func (t *multiples) fill(base *nistec.P256Point) {
 		// 2^window·base = 2·(half·base), the next window's base.
 		base.Double(&row[half-1])
 	}
+	return k, nil
 }
 
 // mult returns scalar·Q for a scalar below n, as 32 big-endian bytes.
 func (k *PublicKey) mult(scalar *[32]byte) *nistec.P256Point {
-	return k.table.addMult(nistec.NewP256Point(), scalar)
+	return k.addMult(nistec.NewP256Point(), scalar)
 }
 
-// addMult adds scalar·P to acc and returns acc, for a scalar below n as
+// addMult adds scalar·Q to acc and returns acc, for a scalar below n as
 // 32 big-endian bytes.
-func (t *multiples) addMult(acc *nistec.P256Point, scalar *[32]byte) *nistec.P256Point {
+func (k *PublicKey) addMult(acc *nistec.P256Point, scalar *[32]byte) *nistec.P256Point {
 	var neg nistec.P256Point
 	carry := 0
 	for i := range windows {
@@ -105,9 +97,9 @@ func (t *multiples) addMult(acc *nistec.P256Point, scalar *[32]byte) *nistec.P25
 		}
 		switch {
 		case d > 0:
-			acc.Add(acc, &t[i][d-1])
+			acc.Add(acc, &k.table[i][d-1])
 		case d < 0:
-			acc.Add(acc, neg.Negate(&t[i][-d-1]))
+			acc.Add(acc, neg.Negate(&k.table[i][-d-1]))
 		}
 	}
 	return acc
@@ -158,7 +150,7 @@ func (k *PublicKey) Verify(digest [32]byte, sig []byte) bool {
 	if err != nil {
 		return false
 	}
-	k.table.addMult(p, (*[32]byte)(u2.FillBytes(b2[:])))
+	k.addMult(p, (*[32]byte)(u2.FillBytes(b2[:])))
 	x, err := p.BytesX() // fails for the point at infinity
 	if err != nil {
 		return false
