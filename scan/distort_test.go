@@ -5,6 +5,7 @@ package scan
 import (
 	"image"
 	"math"
+	"math/rand/v2"
 )
 
 // highlight adds a specular reflection: a veil of white, opaque where amp
@@ -78,4 +79,27 @@ func motionBlur(img *image.Gray, length int) *image.Gray {
 		}
 	}
 	return out
+}
+
+// scratches draws n white scratches width pixels wide, straight lines
+// between random points of the rectangle (x0, y0)-(x1, y1): ink flaked
+// off a folded receipt, through the finder patterns' rings as well.
+func scratches(img *image.Gray, n int, width, x0, y0, x1, y1 float64, seed uint64) *image.Gray {
+	r := rand.New(rand.NewPCG(seed, 3))
+	type line struct{ ax, ay, bx, by float64 }
+	lines := make([]line, n)
+	for i := range lines {
+		lines[i] = line{x0 + r.Float64()*(x1-x0), y0 + r.Float64()*(y1-y0), x0 + r.Float64()*(x1-x0), y0 + r.Float64()*(y1-y0)}
+	}
+	return mapGray(img, func(x, y int, v uint8) uint8 {
+		px, py := float64(x), float64(y)
+		for _, l := range lines {
+			dx, dy := l.bx-l.ax, l.by-l.ay
+			t := math.Max(0, math.Min(1, ((px-l.ax)*dx+(py-l.ay)*dy)/(dx*dx+dy*dy)))
+			if math.Hypot(px-l.ax-t*dx, py-l.ay-t*dy) < width/2 {
+				return 225
+			}
+		}
+		return v
+	})
 }

@@ -35,8 +35,9 @@
 //     3:1 at 37 to 143 degrees, for perspective), each tried with the
 //     top-left pattern at the right angle and as gozxing orders it;
 //   - module grids: gozxing's transform, then, when that fails, a fit of
-//     each finder pattern's outer square (each side refitted without the
-//     rays that ran past a merged edge), the version information, and the
+//     each finder pattern's outer square (without the rays that left its
+//     ring through a scratch, each side refitted without those that ran
+//     past a merged edge), the version information, and the
 //     alignment patterns tracked from neighbour to neighbour, sampled
 //     piecewise between them or through one least-squares homography, from
 //     the binary image or from the luminance against a module-scale mean;

@@ -131,11 +131,12 @@ func solve8(m [8][9]float64) ([8]float64, bool) {
 
 // finderSquare fits the outer square of the finder pattern centred at c:
 // it casts rays from the centre and takes where each leaves the outer black
-// ring, finds the four corners of the quadrilateral those edge points
-// trace (farthest point, farthest from it, farthest either side of their
-// diagonal), fits a line to the points of each side and intersects the
-// lines. The corners come back as top-left, top-right, bottom-right,
-// bottom-left relative to the code's axes ux and uy.
+// ring, drops those out of line with their neighbours, finds the four
+// corners of the quadrilateral the rest trace (farthest point, farthest
+// from it, farthest either side of their diagonal), fits a line to the
+// points of each side and intersects the lines. The corners come back as
+// top-left, top-right, bottom-right, bottom-left relative to the code's
+// axes ux and uy.
 func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) ([4]point, bool) {
 	const rays = 90
 	var edges []point
@@ -162,6 +163,7 @@ func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) (
 			}
 		}
 	}
+	edges = dropOutliers(edges, c, 0.75*module)
 	if len(edges) < rays/2 {
 		return [4]point{}, false
 	}
@@ -245,6 +247,30 @@ func finderSquare(m *gozxing.BitMatrix, c point, ux, uy point, module float64) (
 		}
 	}
 	return q, true
+}
+
+// dropOutliers drops the edge points (in angular order about c) farther
+// than tol from the median distance of their four neighbours: rays that
+// left the outer ring through a scratch or ran on into a merged module.
+// The farthest of them would pass for a corner of the square.
+func dropOutliers(edges []point, c point, tol float64) []point {
+	n := len(edges)
+	if n < 5 {
+		return edges
+	}
+	dist := make([]float64, n)
+	for i, e := range edges {
+		dist[i] = math.Hypot(e.x-c.x, e.y-c.y)
+	}
+	out := make([]point, 0, n)
+	for i := range edges {
+		nb := [4]float64{dist[(i+n-2)%n], dist[(i+n-1)%n], dist[(i+1)%n], dist[(i+2)%n]}
+		sort.Float64s(nb[:])
+		if med := (nb[1] + nb[2]) / 2; math.Abs(dist[i]-med) <= tol {
+			out = append(out, edges[i])
+		}
+	}
+	return out
 }
 
 // fitLine returns a, b, c with a*x + b*y = c through pts (total least
