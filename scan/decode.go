@@ -175,6 +175,7 @@ type scanner struct {
 	diag      diagnosis
 	grids     int // grid fits tried
 	sampled   int // grid fits sampled and decoded
+	refined   int // grids moved onto the photo's modules (refine.go)
 	pass      int // the pass running (passID)
 	// onPass, when set, is called as each pass starts, from the
 	// goroutine running it (run may search with a helper).
@@ -418,6 +419,7 @@ func (s *scanner) split(levels []level) {
 	s.firstDone = true
 	s.grids += h.grids
 	s.sampled += h.sampled
+	s.refined += h.refined
 	s.diag.merge(&h.diag)
 }
 
@@ -569,9 +571,9 @@ func (s *scanner) tryInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 		}
 		// The same grid read from the luminance, doubtful modules as
 		// erasures, when its format was read but too many codewords were
-		// wrong.
+		// wrong; then moved onto the modules the photo shows.
 		if errors.As(err, &ce) {
-			if g, ok := detGrid(det); ok && s.sampleGrayDecode(g, lv) {
+			if g, ok := detGrid(det); ok && (s.sampleGrayDecode(g, lv) || s.refineDecode(g, lv)) {
 				return
 			}
 		}

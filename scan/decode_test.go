@@ -144,6 +144,11 @@ func TestDecodeDegraded(t *testing.T) {
 		{"ScratchedFinders", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 8, square(220, 120, 8*41, 0)}}}, func(g *image.Gray) *image.Gray {
 			return addNoise(scratches(g, 20, 1.5, 250, 150, 520, 420, 3), 4, 3)
 		}, 0},
+		// Grids moved onto the modules the photo shows (refine.go): paper
+		// crumpled by most of a module, in bumps some 40 modules across.
+		{"Crumpled", scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 8, square(220, 120, 8*41, 0)}}}, func(g *image.Gray) *image.Gray {
+			return addNoise(crumple(g, 6, 300, 2), 4, 2)
+		}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

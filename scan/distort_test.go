@@ -81,6 +81,42 @@ func motionBlur(img *image.Gray, length int) *image.Gray {
 	return out
 }
 
+// crumple moves every pixel of img by a smooth random field, up to about
+// amp pixels, whose bumps are about wave pixels across: creased paper
+// that lies unevenly, with no pattern a grid between the finder and
+// alignment patterns could follow.
+func crumple(img *image.Gray, amp, wave float64, seed uint64) *image.Gray {
+	r := rand.New(rand.NewPCG(seed, 2))
+	type bump struct{ kx, ky, phase, ax, ay float64 }
+	bumps := make([]bump, 6)
+	for i := range bumps {
+		th := r.Float64() * 2 * math.Pi
+		k := 2 * math.Pi / wave * (0.7 + 0.6*r.Float64())
+		bumps[i] = bump{k * math.Cos(th), k * math.Sin(th), r.Float64() * 2 * math.Pi, amp * (r.Float64() - 0.5), amp * (r.Float64() - 0.5)}
+	}
+	b := img.Bounds()
+	out := image.NewGray(b)
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			sx, sy := float64(x), float64(y)
+			for _, p := range bumps {
+				s := math.Sin(p.kx*float64(x) + p.ky*float64(y) + p.phase)
+				sx += p.ax * s
+				sy += p.ay * s
+			}
+			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
+			v := uint8(255)
+			if x0 >= 0 && y0 >= 0 && x0+1 < b.Dx() && y0+1 < b.Dy() {
+				fx, fy := sx-float64(x0), sy-float64(y0)
+				at := func(x, y int) float64 { return float64(img.Pix[y*img.Stride+x]) }
+				v = clamp8((at(x0, y0)*(1-fx)+at(x0+1, y0)*fx)*(1-fy) + (at(x0, y0+1)*(1-fx)+at(x0+1, y0+1)*fx)*fy)
+			}
+			out.Pix[y*out.Stride+x] = v
+		}
+	}
+	return out
+}
+
 // scratches draws n white scratches width pixels wide, straight lines
 // between random points of the rectangle (x0, y0)-(x1, y1): ink flaked
 // off a folded receipt, through the finder patterns' rings as well.

@@ -333,9 +333,13 @@ type grid struct {
 	// homography through its four corner anchors.
 	centers []int
 	cells   []homog // (len(centers)-1)^2, row-major; nil when global
+	mesh    *mesh   // moved onto the photo's modules (refine.go), or nil
 }
 
 func (g *grid) at(x, y float64) point {
+	if g.mesh != nil {
+		return g.mesh.at(x, y)
+	}
 	if g.cells == nil {
 		return g.h.apply(x, y)
 	}
@@ -399,10 +403,12 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 		// Piecewise through the alignment patterns first: it follows bent
 		// paper and lens distortion, and places the corners better.
 		g := &grid{dim: dim, h: h}
+		closest := g // the fit to refine if every read fails
 		if g.align(m, local, src, dst) {
 			if s.sampleDecode(m, g, lv) {
 				return true
 			}
+			closest = &grid{dim: dim, h: g.h, centers: g.centers, cells: g.cells}
 			// One homography through finders and alignment patterns.
 			g.cells = nil
 			if s.sampleDecode(m, g, lv) {
@@ -410,7 +416,7 @@ func (s *scanner) tryGrid(m *gozxing.BitMatrix, info *detector.FinderPatternInfo
 			}
 			g.h = h
 		}
-		if s.sampleDecode(m, g, lv) {
+		if s.sampleDecode(m, g, lv) || s.refineDecode(closest, lv) {
 			return true
 		}
 	}
