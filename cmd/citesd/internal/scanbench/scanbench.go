@@ -155,6 +155,9 @@ func Run(ctx context.Context, dir string, w io.Writer, cfg Config) (Report, erro
 				d = time.Since(start)
 				if read > 0 && len(first) == 0 {
 					rep.VerifyMissed++
+					if cfg.Verbose {
+						fmt.Fprintf(w, "%s: verify read nothing in %.0f ms\n", img, float64(d.Microseconds())/1000)
+					}
 				}
 				cat.Verify.add(d)
 				rep.Verify.add(d)
