@@ -47,9 +47,9 @@
 //     as erasures (rs.go: errors and erasures, two check codewords kept
 //     unused so that a wrong block is detected, not miscorrected); failing
 //     that, the samples are sharpened at module scale against blur;
-//   - refinement: a grid of versions 2-6 (one alignment pattern) that no
-//     read decodes, gozxing's or this package's, is moved onto the photo
-//     (refine.go): a mesh of control points every six modules, each moved
+//   - refinement: a grid of versions 1-6 (one alignment pattern at most)
+//     that no read decodes, gozxing's or this package's, is moved onto the
+//     photo (refine.go): a mesh of control points every six modules, each moved
 //     by under half a module to where the modules around it sample
 //     farthest from grey, then read from the luminance again. It follows
 //     crumpled and bent paper where the fitted grid drifts between its
