@@ -1,10 +1,6 @@
 package scan
 
-import (
-	"testing"
-
-	"github.com/makiuchi-d/gozxing/qrcode/decoder"
-)
+import "testing"
 
 // crumpledGrid renders permitText (version 5, 37 modules) crumpled by up
 // to about half a module (amp 3 pixels a bump, modules of 7.3), and
@@ -12,10 +8,9 @@ import (
 // and the modules it encodes.
 func crumpledGrid(tb testing.TB) (*gray, *grid, []bool) {
 	tb.Helper()
-	sc := scene{w: 800, h: 600, bg: 200, codes: []placed{{permitText, 8, square(220, 120, 8*41, 0)}}}
-	img, corners := sc.render(tb)
+	img, corners := receiptScene().render(tb)
 	img = addNoise(crumple(img, 3, 300, 2), 4, 2)
-	q, _, err := encodeQR(permitText, decoder.ErrorCorrectionLevel_Q)
+	q, _, err := encodeQR(permitText, levelQ)
 	if err != nil {
 		tb.Fatal(err)
 	}
